@@ -1,0 +1,8 @@
+// Every command group of the CLI, in the order `mailhost help` lists them.
+import type { CommandGroup } from '../cli';
+import { migrateCommand } from './migrate';
+import { domainCommand, domainAliasCommand } from './domain';
+import { mailboxCommand } from './mailbox';
+import { aliasCommand } from './alias';
+
+export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand];

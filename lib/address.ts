@@ -1,0 +1,70 @@
+// Address parsing and normalisation: lower case, IDNA (ASCII) domains, strict local parts.
+import { domainToASCII, domainToUnicode } from 'node:url';
+
+export interface Address {
+  local: string;
+  domain: string; // IDNA ASCII, lower case, no trailing dot
+  address: string; // local@domain
+}
+
+export class AddressError extends Error {
+  constructor(message: string, readonly input: string) {
+    super(message);
+  }
+}
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+// dot-atom (RFC 5322 atext) plus UTF-8 letters for SMTPUTF8 local parts; no '/' so it is a safe path segment
+const LOCAL = /^[\p{L}\p{N}!#$%&'*+=?^_`{|}~-]+(\.[\p{L}\p{N}!#$%&'*+=?^_`{|}~-]+)*$/u;
+
+/** IDNA ASCII lower-case form of a domain, or null when it is not a valid host name. */
+export function normalizeDomain(input: string): string | null {
+  const raw = input.trim().replace(/\.$/, '');
+  if (!raw || raw.length > 253 || /[\s/@\\]/.test(raw)) return null;
+  const ascii = domainToASCII(raw).toLowerCase();
+  if (!ascii || ascii.length > 253) return null;
+  const labels = ascii.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l))) return null;
+  if (/^\d+$/.test(labels[labels.length - 1])) return null; // an IP is not a mail domain
+  return ascii;
+}
+
+export function displayDomain(ascii: string): string {
+  return domainToUnicode(ascii) || ascii;
+}
+
+export function displayAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0 ? address : `${address.slice(0, at)}@${displayDomain(address.slice(at + 1))}`;
+}
+
+export function isValidLocalPart(local: string): boolean {
+  return local.length > 0 && local.length <= 64 && LOCAL.test(local);
+}
+
+/** Parses `local@domain` (angle brackets tolerated). Throws AddressError with a human reason. */
+export function parseAddress(input: string): Address {
+  const s = String(input ?? '').trim().replace(/^<(.*)>$/, '$1');
+  const at = s.lastIndexOf('@');
+  if (at <= 0 || at === s.length - 1) throw new AddressError('address must look like name@domain', input);
+  const local = s.slice(0, at).normalize('NFC').toLowerCase();
+  if (!isValidLocalPart(local)) throw new AddressError(`invalid local part "${s.slice(0, at)}"`, input);
+  const domain = normalizeDomain(s.slice(at + 1));
+  if (!domain) throw new AddressError(`invalid domain "${s.slice(at + 1)}"`, input);
+  return { local, domain, address: `${local}@${domain}` };
+}
+
+export function tryParseAddress(input: string): Address | null {
+  try {
+    return parseAddress(input);
+  } catch {
+    return null;
+  }
+}
+
+/** Splits `user+tag` into base and tag; null when there is no (non-empty) tag. */
+export function splitSubaddress(local: string): { base: string; tag: string } | null {
+  const plus = local.indexOf('+');
+  if (plus <= 0 || plus === local.length - 1) return null;
+  return { base: local.slice(0, plus), tag: local.slice(plus + 1) };
+}

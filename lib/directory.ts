@@ -1,0 +1,90 @@
+// The few queries recipient resolution needs, each one round trip, behind an interface
+// so resolution itself stays a plain function that unit tests can drive.
+import type { Db } from './db';
+
+export interface DirDomain { id: number; name: string; active: boolean }
+export interface DirMailbox {
+  id: number;
+  domain_id: number;
+  address: string;
+  local_part: string;
+  name: string;
+  active: boolean;
+  quota_mb: number;
+  used_bytes: number;
+  keep_copy: boolean;
+  redirect_to: string[];
+  spam_policy_id: number | null;
+}
+export interface DirAlias { id: number; address: string; kind: string; active: boolean; targets: string[] }
+
+export interface Directory {
+  /** The hosted domain for a name, following domain aliases; null when not hosted. */
+  findDomain(name: string): Promise<DirDomain | null>;
+  /** Mailboxes and aliases for these exact addresses. */
+  findEntries(addresses: string[]): Promise<{ mailboxes: DirMailbox[]; aliases: DirAlias[] }>;
+  /** The domain's first mailbox (postmaster fallback). */
+  firstMailbox(domainId: number): Promise<DirMailbox | null>;
+}
+
+const MAILBOX_COLUMNS = ['id', 'domain_id', 'address', 'local_part', 'name', 'active', 'quota_mb', 'used_bytes', 'keep_copy', 'redirect_to', 'spam_policy_id'];
+
+function toDirMailbox(r: Record<string, unknown>): DirMailbox {
+  return {
+    id: Number(r.id),
+    domain_id: Number(r.domain_id),
+    address: String(r.address),
+    local_part: String(r.local_part),
+    name: String(r.name ?? ''),
+    active: !!r.active,
+    quota_mb: Number(r.quota_mb ?? 0),
+    used_bytes: Number(r.used_bytes ?? 0),
+    keep_copy: !!r.keep_copy,
+    redirect_to: String(r.redirect_to ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    spam_policy_id: r.spam_policy_id == null ? null : Number(r.spam_policy_id),
+  };
+}
+
+export function sqlDirectory(db: Db): Directory {
+  return {
+    async findDomain(name) {
+      const rows = await db
+        .select('id', 'name', 'active')
+        .from('domains')
+        .where({ name })
+        .unionAll((q) => {
+          q.select('d.id', 'd.name', db.raw('(d.active AND da.active) as active'))
+            .from('domain_aliases as da')
+            .join('domains as d', 'd.id', 'da.domain_id')
+            .where('da.name', name);
+        });
+      const r = rows[0];
+      return r ? { id: Number(r.id), name: String(r.name), active: !!Number(r.active) } : null;
+    },
+    async findEntries(addresses) {
+      if (!addresses.length) return { mailboxes: [], aliases: [] };
+      const [mb, al] = await Promise.all([
+        db('mailboxes').select(MAILBOX_COLUMNS).whereIn('address', addresses),
+        db('aliases as a')
+          .leftJoin('alias_targets as t', 't.alias_id', 'a.id')
+          .select('a.id', 'a.address', 'a.kind', 'a.active', 't.target')
+          .whereIn('a.address', addresses)
+          .orderBy(['a.id', 't.position', 't.id']),
+      ]);
+      const aliases = new Map<number, DirAlias>();
+      for (const r of al) {
+        let a = aliases.get(Number(r.id));
+        if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!r.active, targets: [] }));
+        if (r.target) a.targets.push(String(r.target));
+      }
+      return { mailboxes: mb.map(toDirMailbox), aliases: [...aliases.values()] };
+    },
+    async firstMailbox(domainId) {
+      const r = await db('mailboxes').select(MAILBOX_COLUMNS).where({ domain_id: domainId, active: true }).orderBy('id').first();
+      return r ? toDirMailbox(r) : null;
+    },
+  };
+}

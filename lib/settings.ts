@@ -1,0 +1,77 @@
+// Runtime settings, read from the environment with safe defaults.
+// Never read at import time: callers pass the env (tests pass their own).
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+export interface HostPort { host: string; port: number }
+
+export interface Settings {
+  /** knex connection URL: sqlite:///abs/path.sqlite or mysql://user:pass@host:port/db */
+  db: string;
+  /** root of everything we write: SQLite file, Maildirs, secrets */
+  dataDir: string;
+  smtpListen: HostPort;
+  httpListen: HostPort;
+  /** smarthost for ALL outbound mail; undefined = normal MX delivery */
+  relay?: HostPort;
+  /** address that receives postmaster@ mail of domains without an explicit target */
+  postmaster?: string;
+  /** Haraka smtp.ini nodes= (0 = single process) */
+  smtpNodes: number;
+}
+
+export class SettingsError extends Error {}
+
+export function parseHostPort(value: string, name: string): HostPort {
+  const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !m[1] || port < 1 || port > 65535) {
+    throw new SettingsError(`${name} must be host:port, got "${value}"`);
+  }
+  return { host: m[1], port };
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+  const dataDir = path.resolve(cwd, env.MAILHOST_DATA || './data');
+  const db = env.MAILHOST_DB || `sqlite://${path.join(dataDir, 'mailhost.sqlite')}`;
+  const nodes = env.MAILHOST_SMTP_NODES === undefined ? 1 : Number(env.MAILHOST_SMTP_NODES);
+  if (!Number.isInteger(nodes) || nodes < 0) throw new SettingsError('MAILHOST_SMTP_NODES must be an integer >= 0');
+  return {
+    db,
+    dataDir,
+    smtpListen: parseHostPort(env.MAILHOST_SMTP_LISTEN || '127.0.0.1:2525', 'MAILHOST_SMTP_LISTEN'),
+    httpListen: parseHostPort(env.MAILHOST_HTTP_LISTEN || '127.0.0.1:8080', 'MAILHOST_HTTP_LISTEN'),
+    relay: env.MAILHOST_RELAY ? parseHostPort(env.MAILHOST_RELAY, 'MAILHOST_RELAY') : undefined,
+    postmaster: env.MAILHOST_POSTMASTER || undefined,
+    smtpNodes: nodes,
+  };
+}
+
+/**
+ * A secret kept in the data directory: taken from env when given, otherwise generated
+ * once (0600) and reused, so every node sharing the data dir signs alike.
+ */
+export function dataSecret(dataDir: string, name: string, fromEnv?: string): string {
+  if (fromEnv) return fromEnv;
+  const file = path.join(dataDir, `${name}.secret`);
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const secret = crypto.randomBytes(32).toString('hex');
+  try {
+    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (err) {
+    // another process created it first: use theirs
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+}
+
+export function srsSecret(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
+  return dataSecret(settings.dataDir, 'srs', env.MAILHOST_SRS_SECRET);
+}
