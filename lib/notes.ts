@@ -23,6 +23,7 @@ export interface MailhostNotes {
   recipients: RecipientNote[];
   verdict?: unknown; // owned by the spam step (lib/spam)
   fates: Record<string, TargetFate>; // keyed by targetKey()
+  remote?: string[]; // non-local recipients of an authenticated (relaying) client
 }
 
 export function targetKey(t: Target): string {

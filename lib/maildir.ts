@@ -1,0 +1,72 @@
+// Maildir delivery the safe way: write tmp/, fsync, rename into new/, fsync the directory.
+// Only after that is a copy "durably stored" and may the queue hook answer OK.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export const JUNK_FOLDER = '.Junk';
+
+let counter = 0;
+
+/** $DATA/mail/<domain>/<local>/Maildir - refuses anything that is not a safe path segment. */
+export function maildirPath(dataDir: string, address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  for (const seg of [local, domain]) {
+    if (!seg || seg.startsWith('.') || /[/\\\0]/.test(seg)) throw new Error(`unsafe maildir path segment "${seg}"`);
+  }
+  return path.join(dataDir, 'mail', domain, local, 'Maildir');
+}
+
+async function ensureDirs(dir: string, isSubfolder: boolean): Promise<void> {
+  await Promise.all(['tmp', 'new', 'cur'].map((d) => fsp.mkdir(path.join(dir, d), { recursive: true, mode: 0o700 })));
+  // Maildir++ marks subfolders with an empty "maildirfolder" file (Dovecot, Courier)
+  if (isSubfolder) await fsp.writeFile(path.join(dir, 'maildirfolder'), '', { flag: 'a' });
+}
+
+function uniqueName(): string {
+  const now = process.hrtime.bigint();
+  const sec = Math.floor(Date.now() / 1000);
+  const usec = Number(now % 1000000n);
+  counter = (counter + 1) % 1e9;
+  const host = os.hostname().replace(/\//g, '\\057').replace(/:/g, '\\072');
+  return `${sec}.M${usec}P${process.pid}Q${counter}.${host}`;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, fs.constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes one message made of `parts` into `root` (or its `folder`, e.g. ".Junk").
+ * Returns the final path and the size written.
+ */
+export async function deliverToMaildir(root: string, folder: string | undefined, parts: Buffer[]): Promise<{ file: string; size: number }> {
+  const dir = folder ? path.join(root, folder) : root;
+  await ensureDirs(root, false);
+  if (folder) await ensureDirs(dir, true);
+  const size = parts.reduce((n, b) => n + b.length, 0);
+  const name = `${uniqueName()},S=${size}`;
+  const tmp = path.join(dir, 'tmp', name);
+  const fh = await fsp.open(tmp, 'wx', 0o600);
+  try {
+    for (const p of parts) await fh.write(p);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await fsp.unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  const final = path.join(dir, 'new', name);
+  await fsp.rename(tmp, final);
+  await fsyncDir(path.join(dir, 'new'));
+  return { file: final, size };
+}

@@ -1,0 +1,61 @@
+// Glue shared by our Haraka plugins (not a plugin itself): settings, the shared DB handle,
+// and a hook wrapper that guarantees one answer and turns any fault into a 4xx.
+import constants from 'haraka-constants';
+import DSN from 'haraka-dsn';
+import { loadSettings, type Settings } from '../lib/settings';
+import { sharedDb, type Db } from '../lib/db';
+import type { Reply } from '../lib/replies';
+import { REPLIES } from '../lib/replies';
+
+export { constants };
+
+/** Settings from the environment, with config/mailhost.ini [main] as fallback for existing installs. */
+export function pluginSettings(plugin: Haraka.Plugin): Settings {
+  const ini = plugin.config.get('mailhost.ini', 'ini') as { main?: Record<string, string> } | undefined;
+  const main = ini?.main ?? {};
+  const fromIni: NodeJS.ProcessEnv = {};
+  const map: Record<string, string> = { db: 'MAILHOST_DB', data_dir: 'MAILHOST_DATA', relay: 'MAILHOST_RELAY', postmaster: 'MAILHOST_POSTMASTER', srs_secret: 'MAILHOST_SRS_SECRET' };
+  for (const [k, env] of Object.entries(map)) if (main[k]) fromIni[env] = main[k];
+  return loadSettings({ ...fromIni, ...process.env });
+}
+
+export function pluginDb(settings: Settings): Db {
+  return sharedDb(settings.db);
+}
+
+export function dsn(r: Reply, detail?: string): unknown {
+  const [, sub, det] = r.dsn.split('.').map(Number);
+  return DSN.create(r.code, detail ? `${r.text} (${detail})` : r.text, sub, det);
+}
+
+export const TEMPFAIL = () => dsn(REPLIES.temporary);
+
+/**
+ * Runs an async hook body so that `next` is called exactly once and a thrown error never
+ * reaches Haraka (an unhandled rejection kills the server): faults answer DENYSOFT 4.3.0.
+ */
+export function guarded(
+  plugin: Haraka.Plugin,
+  next: Haraka.Next,
+  body: (answer: Haraka.Next) => Promise<void>,
+): void {
+  let answered = false;
+  const answer: Haraka.Next = (code, msg) => {
+    if (answered) return;
+    answered = true;
+    next(code, msg);
+  };
+  body(answer).then(
+    () => answer(),
+    (err: Error) => {
+      plugin.logerror(`${plugin.name}: ${err?.stack || err}`);
+      answer(constants.denysoft, TEMPFAIL());
+    },
+  );
+}
+
+/** An envelope address as user@host (ASCII host), '' for the null sender. */
+export function envelopeAddress(a: Haraka.Address | null | undefined): string {
+  if (!a || a.isNull()) return '';
+  return a.host ? `${a.user}@${a.host}` : String(a.user ?? '');
+}

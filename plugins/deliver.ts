@@ -1,0 +1,112 @@
+// mailhost.deliver - after DATA: refuses mail loops (554 5.4.6); at queue: carries out each
+// final target's fate (lib/delivery) and answers OK only once every copy is durably stored,
+// else DENYSOFT so the sender retries. Also routes all outbound mail via MAILHOST_RELAY.
+import { Readable } from 'node:stream';
+import { deliverMessage, loopingTargets, type DeliveryContext } from '../lib/delivery';
+import { finalTargets, type MailhostNotes } from '../lib/notes';
+import { srsSecret, type Settings } from '../lib/settings';
+import { REPLIES } from '../lib/replies';
+import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
+
+export function register(this: Haraka.Plugin): void {
+  this.settings = pluginSettings(this);
+  this.register_hook('data_post', 'refuse_mail_loops');
+  this.register_hook('queue', 'deliver');
+  this.register_hook('queue_outbound', 'deliver_authenticated');
+}
+
+function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefined {
+  const n = txn?.notes?.mailhost as MailhostNotes | undefined;
+  return n && n.recipients.length ? n : undefined;
+}
+
+/** A target whose mailbox (or forwarding address) is already in Delivered-To would loop. */
+export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
+  guarded(this, next, async (answer) => {
+    const txn = connection.transaction;
+    const notes = notesOf(txn);
+    if (!txn || !notes) return answer();
+    const all = finalTargets(notes);
+    const looping = loopingTargets(all, txn.header.get_all('Delivered-To'));
+    if (!looping.length) return answer();
+    if (looping.length === all.length) {
+      txn.results.add(this, { fail: 'mail_loop' });
+      return answer(constants.deny, dsn(REPLIES.mail_loop));
+    }
+    for (const t of looping) notes.fates[t.key] = { action: 'drop', reason: 'mail loop' };
+    txn.results.add(this, { msg: `dropped looping targets: ${looping.map((t) => t.key).join(',')}` });
+    answer();
+  });
+}
+
+function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
+  return new Promise((resolve) => txn.message_stream.get_data({ dot_stuffed: false }, resolve));
+}
+
+function deliveryContext(plugin: Haraka.Plugin): DeliveryContext {
+  const settings = plugin.settings as Settings;
+  return {
+    db: pluginDb(settings),
+    dataDir: settings.dataDir,
+    srsSecret: srsSecret(settings),
+    sendExternal: (from, to, message) => sendViaOutbound(plugin, from, to, message),
+  };
+}
+
+/** Queues a message on Haraka's outbound queue; resolves once it is on disk. */
+export function sendViaOutbound(plugin: Haraka.Plugin, from: string, to: string[], message: Buffer): Promise<void> {
+  // loaded here, not at register(): haraka-test-fixtures has no outbound module
+  const outbound = plugin.haraka_require('outbound');
+  return new Promise((resolve, reject) => {
+    outbound.send_email(
+      from || '<>',
+      to,
+      Readable.from([message]),
+      (code: number, msg: string) => (code === constants.ok ? resolve() : reject(new Error(`outbound refused: ${msg}`))),
+      { origin: plugin },
+    );
+  });
+}
+
+async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes: MailhostNotes): Promise<void> {
+  const report = await deliverMessage(deliveryContext(plugin), {
+    message: await messageBuffer(txn),
+    mailFrom: envelopeAddress(txn.mail_from),
+    notes,
+  });
+  txn.results.add(plugin, { pass: 'delivered', local: report.local.length, forwarded: report.forwarded.length, quarantined: report.quarantined.length, dropped: report.dropped.length });
+}
+
+export function deliver(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
+  guarded(this, next, async (answer) => {
+    const txn = connection.transaction;
+    const notes = notesOf(txn);
+    if (!txn || !notes) return answer();
+    await deliverAll(this, txn, notes);
+    answer(constants.ok);
+  });
+}
+
+/**
+ * An authenticated client's message (Haraka runs queue_outbound when relaying): local
+ * recipients get our delivery, the others go out with the original sender.
+ */
+export function deliver_authenticated(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
+  guarded(this, next, async (answer) => {
+    const txn = connection.transaction;
+    const notes = notesOf(txn);
+    if (!txn || !notes) return answer(); // nothing local: Haraka's outbound sends it as usual
+    await deliverAll(this, txn, notes);
+    if (notes.remote?.length) {
+      await sendViaOutbound(this, envelopeAddress(txn.mail_from), notes.remote, await messageBuffer(txn));
+    }
+    answer(constants.ok);
+  });
+}
+
+/** With MAILHOST_RELAY set, every outbound message (forwards, replies) leaves through it. */
+export function hook_get_mx(this: Haraka.Plugin, next: Haraka.Next): void {
+  const relay = (this.settings as Settings).relay;
+  if (!relay) return next();
+  next(constants.ok, { exchange: relay.host, port: relay.port, priority: 0 });
+}

@@ -1,0 +1,81 @@
+// mailhost.rcpt - decides every RCPT TO: resolves the recipient against our domains,
+// mailboxes and aliases (lib/resolve), answers with its own code, and leaves the final
+// targets in transaction.notes.mailhost for the later steps. Never an open relay.
+import { resolveRecipient, type ResolveOptions } from '../lib/resolve';
+import { sqlDirectory, type Directory } from '../lib/directory';
+import { srsReverse } from '../lib/srs';
+import { srsSecret, type Settings } from '../lib/settings';
+import { REPLIES } from '../lib/replies';
+import { mailhostNotes } from '../lib/notes';
+import { migrateLatest, withTimeout } from '../lib/db';
+import { constants, pluginSettings, pluginDb, guarded, dsn } from './common';
+
+const LOOKUP_TIMEOUT_MS = 5000;
+
+interface State {
+  settings: Settings;
+  directory: Directory;
+  options: ResolveOptions;
+}
+
+export function register(this: Haraka.Plugin): void {
+  this.load_mailhost_config();
+}
+
+export function load_mailhost_config(this: Haraka.Plugin): void {
+  const settings = pluginSettings(this);
+  const secret = srsSecret(settings);
+  const state: State = {
+    settings,
+    directory: sqlDirectory(pluginDb(settings)),
+    options: { postmaster: settings.postmaster, srsReverse: (local) => srsReverse(local, secret) },
+  };
+  this.mailhost = state;
+}
+
+/** Schema migrations run once, in the master process, before workers accept mail. */
+export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
+  const state = this.mailhost as State;
+  migrateLatest(pluginDb(state.settings)).then(
+    () => next(),
+    (err: Error) => {
+      this.logerror(`migrations failed: ${err.message}`);
+      next(); // keep serving: lookups will answer 451 until the database is back
+    },
+  );
+}
+
+export function hook_rcpt(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection, params: Haraka.Address[]): void {
+  guarded(this, next, async (answer) => {
+    const state = this.mailhost as State;
+    const txn = connection.transaction;
+    if (!txn) return answer();
+    const rcpt = params[0];
+    const input = rcpt.host ? `${rcpt.user ?? ''}@${rcpt.host}` : rcpt.original;
+    const res = await withTimeout(resolveRecipient(state.directory, input, state.options), LOOKUP_TIMEOUT_MS);
+    const notes = mailhostNotes(txn.notes);
+    switch (res.status) {
+      case 'local':
+        notes.recipients.push({ rcpt: res.recipient, recipient: res.recipient, targets: res.targets });
+        txn.results.add(this, { pass: res.recipient, targets: res.targets.length, skipped: res.skipped.map((s) => `${s.address}:${s.reason}`) });
+        return answer(constants.ok);
+      case 'remote':
+        if (connection.relaying) {
+          (notes.remote ??= []).push(res.recipient);
+          txn.results.add(this, { pass: `relay:${res.recipient}` });
+          return answer(constants.ok);
+        }
+        txn.results.add(this, { fail: `relay_denied:${res.recipient}` });
+        return answer(constants.deny, dsn(REPLIES.relay_denied));
+      case 'reject': {
+        const reply = REPLIES[res.reason];
+        txn.results.add(this, { fail: `${res.reason}:${input}` });
+        return answer(reply.code >= 500 ? constants.deny : constants.denysoft, dsn(reply));
+      }
+    }
+  });
+}
+
+export function shutdown(this: Haraka.Plugin): void {
+  // the DB pool is shared with other plugins and closed by process exit
+}
