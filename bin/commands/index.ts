@@ -4,5 +4,6 @@ import { migrateCommand } from './migrate';
 import { domainCommand, domainAliasCommand } from './domain';
 import { mailboxCommand } from './mailbox';
 import { aliasCommand } from './alias';
+import { harakaCommand } from './haraka';
 
-export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand];
+export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, harakaCommand];

@@ -1,0 +1,47 @@
+// `mailhost haraka install <dir>`: adds our plugins to an existing Haraka install, the way an
+// ISP who already runs Haraka would: shim files in <dir>/plugins pointing at this package's
+// compiled code, our plugin names appended to <dir>/config/plugins, a commented mailhost.ini.
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError, parseFlags, requirePositionals, type CommandGroup } from '../cli';
+import { REPO_ROOT } from '../../lib/harakaDir';
+
+export function ourPlugins(): string[] {
+  return fs
+    .readFileSync(path.join(REPO_ROOT, 'config', 'plugins'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('mailhost.'));
+}
+
+export function installIntoHaraka(dir: string): string[] {
+  const pluginsFile = path.join(dir, 'config', 'plugins');
+  if (!fs.existsSync(pluginsFile)) throw new UsageError(`${dir} is not a Haraka directory (no config/plugins)`);
+  fs.mkdirSync(path.join(dir, 'plugins'), { recursive: true });
+  const done: string[] = [];
+  for (const name of ourPlugins()) {
+    const impl = path.join(REPO_ROOT, 'dist', 'plugins', `${name.slice('mailhost.'.length)}.js`);
+    const shim = `// installed by \`mailhost haraka install\`: the plugin is compiled mailhost code\nconst impl = require(${JSON.stringify(impl)})\nfor (const k of Object.keys(impl)) exports[k] = impl[k]\n`;
+    fs.writeFileSync(path.join(dir, 'plugins', `${name}.js`), shim);
+    done.push(name);
+  }
+  const listed = fs.readFileSync(pluginsFile, 'utf8');
+  const have = new Set(listed.split('\n').map((l) => l.trim()));
+  const missing = done.filter((n) => !have.has(n));
+  if (missing.length) fs.appendFileSync(pluginsFile, `${listed.endsWith('\n') ? '' : '\n'}# mailhost\n${missing.join('\n')}\n`);
+  const ini = path.join(dir, 'config', 'mailhost.ini');
+  if (!fs.existsSync(ini)) fs.copyFileSync(path.join(REPO_ROOT, 'config', 'mailhost.ini'), ini);
+  return done;
+}
+
+export const harakaCommand: CommandGroup = {
+  name: 'haraka',
+  summary: ['haraka install <haraka-dir>             add the mailhost plugins to an existing Haraka install'],
+  async run(action, argv, ctx) {
+    if (action !== 'install') throw new UsageError('usage: mailhost haraka install <haraka-dir>');
+    const { positionals } = parseFlags(argv, {});
+    requirePositionals(positionals, 1, 'haraka install <haraka-dir>');
+    const names = installIntoHaraka(path.resolve(positionals[0]));
+    ctx.print(`installed ${names.join(', ')} into ${positionals[0]}; set MAILHOST_DB / MAILHOST_DATA or edit config/mailhost.ini, then restart Haraka`);
+  },
+};
