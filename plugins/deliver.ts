@@ -43,14 +43,18 @@ function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
   return new Promise((resolve) => txn.message_stream.get_data({ dot_stuffed: false }, resolve));
 }
 
+/** Built once per process, on first use (the SRS secret may be generated then). */
 function deliveryContext(plugin: Haraka.Plugin): DeliveryContext {
+  if (plugin.deliveryContext) return plugin.deliveryContext as DeliveryContext;
   const settings = plugin.settings as Settings;
-  return {
+  const ctx: DeliveryContext = {
     db: pluginDb(settings),
     dataDir: settings.dataDir,
     srsSecret: srsSecret(settings),
     sendExternal: (from, to, message) => sendViaOutbound(plugin, from, to, message),
   };
+  plugin.deliveryContext = ctx;
+  return ctx;
 }
 
 /** Queues a message on Haraka's outbound queue; resolves once it is on disk. */
