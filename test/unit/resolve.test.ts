@@ -463,6 +463,13 @@ const cases: Case[] = [
   { name: 'SRS: signed with another secret: unknown', input: srsForward('alice@remote.test', 'example.com', 'other-secret'), opts: withSrs, expect: { reject: 'unknown' } },
   { name: 'SRS: expired (30 days old): unknown', input: srsForward('alice@remote.test', 'example.com', SECRET, now() - 30 * DAY), opts: withSrs, expect: { reject: 'unknown' } },
   { name: 'SRS: on a domain we do not host: remote', input: srsForward('alice@remote.test', 'elsewhere.test', SECRET), opts: withSrs, expect: { remote: srsForward('alice@remote.test', 'elsewhere.test', SECRET).toLowerCase() } },
+  {
+    name: 'SRS: a long original sender (SRS local part > 64 chars) still reverses',
+    input: srsForward('jean-pierre.dupont@newsletters.entreprise-exemple.fr', 'example.com', SECRET),
+    opts: withSrs,
+    expect: { targets: ['E:jean-pierre.dupont@newsletters.entreprise-exemple.fr'] },
+    knownBug: 'lib/resolve.ts resolveRecipient parses with parseAddress (lib/address.ts isValidLocalPart: local part <= 64) before the SRS check, so a bounce to an SRS address we issued for a long sender is refused as malformed (501) and lost',
+  },
   { name: 'SRS: srs0 local part without a reverser is just an unknown user', input: srsForward('alice@remote.test', 'example.com', SECRET), expect: { reject: 'unknown' } },
 
   // malformed input
