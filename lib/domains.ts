@@ -147,3 +147,19 @@ export async function deleteDomainAlias(db: Db, aliasName: string): Promise<void
 }
 
 export { MailhostError };
+
+export async function getDomainAlias(db: Db, id: number): Promise<DomainAliasRow> {
+  const r = await db('domain_aliases as da').join('domains as d', 'd.id', 'da.domain_id').where('da.id', id).first('da.id', 'da.name', 'da.domain_id', 'd.name as domain', 'da.active');
+  if (!r) throw notFound(`domain alias ${id} does not exist`);
+  return { id: Number(r.id), name: String(r.name), domain_id: Number(r.domain_id), domain: String(r.domain), active: !!r.active };
+}
+
+/** Points a domain alias at another domain and/or switches it on or off (the name itself is fixed). */
+export async function updateDomainAlias(db: Db, id: number, patch: { domainId?: number; active?: boolean }): Promise<DomainAliasRow> {
+  await getDomainAlias(db, id);
+  const set: Record<string, unknown> = {};
+  if (patch.domainId !== undefined) set.domain_id = (await getDomain(db, patch.domainId)).id;
+  if (patch.active !== undefined) set.active = patch.active;
+  if (Object.keys(set).length) await db('domain_aliases').where({ id }).update(set);
+  return getDomainAlias(db, id);
+}

@@ -1,0 +1,138 @@
+// The shape of a declarative admin resource. A resource is data: the engine (engine/router.ts)
+// renders list, add, edit and delete for every resource from this description alone.
+import type { Knex } from 'knex';
+import type { Db } from '../../lib/db';
+import type { Principal } from '../../lib/accounts';
+
+export type Role = Principal['role'];
+export type Action = 'list' | 'create' | 'edit' | 'delete';
+
+/** What every hook and option loader receives. */
+export interface Ctx {
+  db: Db;
+  principal: Principal;
+  /** translate with the current language */
+  t: (key: string, vars?: Record<string, unknown>) => string;
+  lang: string;
+}
+
+export interface Option {
+  value: string;
+  /** shown as is (already a human label), or translated when labelKey is set */
+  label?: string;
+  labelKey?: string;
+}
+
+export type FieldType =
+  | 'text'
+  | 'number'
+  | 'checkbox'
+  | 'select'
+  | 'password' // with a "generate" checkbox on add; empty on edit = unchanged
+  | 'targets' // many addresses: one per line or separated by ; or ,
+  | 'address'; // local part @ domain (select among the domains in scope)
+
+export interface FieldDef {
+  /** form name; also the `field` of lib errors it shows next to */
+  name: string;
+  type: FieldType;
+  /** i18n keys */
+  label: string;
+  help?: string;
+  required?: boolean;
+  /** editable on add only; shown read-only on edit */
+  createOnly?: boolean;
+  /** the roles that see and change the field (default: every role allowed on the resource) */
+  roles?: Role[];
+  /** select options; for `address` the domains offered */
+  options?: (ctx: Ctx) => Promise<Option[]>;
+  /**
+   * A select/address whose value is an id of another resource: the value must be among that
+   * resource's rows in scope, otherwise the whole request answers 404.
+   */
+  ref?: string;
+  /** the field exists only when this says so (e.g. a table another feature brings) */
+  available?: (db: Db) => Promise<boolean>;
+  /** value for a new object */
+  default?: unknown;
+  /** unit shown after the input (i18n key) */
+  suffix?: string;
+  /** read-only display on edit forms (defaults to the raw value) */
+  display?: (row: Record<string, unknown>, ctx: Ctx) => string;
+  /** input size hints */
+  min?: number;
+  max?: number;
+  maxLength?: number;
+}
+
+export interface TabDef {
+  name: string;
+  label: string; // i18n key
+  fields: string[];
+  roles?: Role[];
+  available?: (db: Db) => Promise<boolean>;
+  /**
+   * A tab stored outside the resource's row (e.g. an autoresponder table keyed by mailbox_id):
+   * load gives the form values, save stores them through lib. Without them the tab's fields
+   * are columns of the row, saved by the resource's onUpdate.
+   */
+  load?: (ctx: Ctx, row: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  save?: (ctx: Ctx, row: Record<string, unknown>, values: Values) => Promise<void>;
+}
+
+export interface ColumnDef {
+  name: string; // key in the list row
+  label: string; // i18n key
+  format?: 'text' | 'bool' | 'date' | 'number' | 'bytes' | 'mb' | 'domain' | 'address' | 'list' | 'i18n';
+  /** i18n prefix for format 'i18n' (value appended) */
+  i18nPrefix?: string;
+  roles?: Role[];
+}
+
+export interface SearchDef {
+  name: string; // query-string name: q_<name>
+  /** qualified column searched, e.g. 'domains.name' */
+  column: string;
+  type: 'text' | 'bool' | 'select';
+  options?: (ctx: Ctx) => Promise<Option[]>;
+  roles?: Role[];
+}
+
+/** Parsed, typed form values (address fields give { local, domain_id }). */
+export type Values = Record<string, unknown>;
+
+export interface ResourceDef {
+  /** URL segment and i18n prefix: /mailboxes, "res.mailboxes.*" */
+  name: string;
+  table: string;
+  icon: string; // bootstrap-icons name
+  /** menu section: mail objects, system, or the user's own space */
+  section: 'mail' | 'system';
+  /** which role may do what; anything missing answers 404 */
+  permissions: Partial<Record<Role, Action[]>>;
+  /** THE authorization rule: rows this principal may reach (see engine/scopes.ts) */
+  scope: (db: Db, p: Principal) => Knex.QueryBuilder;
+  /** add joins/columns for the list and the edit form, on top of the scoped query */
+  select?: (q: Knex.QueryBuilder, db: Db) => Knex.QueryBuilder;
+  /** default list order (qualified column) */
+  orderBy: string;
+  fields: FieldDef[];
+  /** tabs of the edit form; the first tab is the add form. Without tabs: one form with all fields */
+  tabs?: TabDef[];
+  list: { columns: ColumnDef[]; search: SearchDef[] };
+  /** adds what the table row lacks (e.g. alias targets) to listed rows and to the edited row */
+  decorate?: (ctx: Ctx, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+  /** human name of a row (confirmation page, flash messages, audit) */
+  label: (row: Record<string, unknown>) => string;
+  /** a row that may not be deleted (e.g. postmaster@): no delete button, and refused */
+  canDelete?: (row: Record<string, unknown>, p: Principal) => boolean;
+  // ---- lifecycle hooks; all optional except the ones needed by the permissions given
+  /** adjust or check values before insert/update; throw MailhostError(field) to refuse */
+  onBeforeSave?: (ctx: Ctx, values: Values, row: Record<string, unknown> | null) => Promise<Values> | Values;
+  /** create through lib; returns the new id and an optional extra flash line (e.g. a generated password) */
+  onInsert?: (ctx: Ctx, values: Values) => Promise<{ id: number; notice?: string }>;
+  /** update through lib with the values of one tab */
+  onUpdate?: (ctx: Ctx, row: Record<string, unknown>, values: Values) => Promise<{ notice?: string } | void>;
+  onDelete?: (ctx: Ctx, row: Record<string, unknown>) => Promise<void>;
+  onAfterSave?: (ctx: Ctx, id: number, values: Values, created: boolean) => Promise<void>;
+}

@@ -1,0 +1,123 @@
+// Interface strings (admin/locales/*.json through i18next) and per-language formatting of
+// dates, numbers and sizes. Lib error messages (English) are mapped to translated ones here.
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { type i18n as I18n } from 'i18next';
+import { MailhostError } from '../lib/errors';
+import { ADMIN_ROOT } from './paths';
+
+export const SUPPORTED_LANGUAGES = ['fr', 'en'] as const;
+export const DEFAULT_LANGUAGE = 'en';
+
+let instance: I18n | undefined;
+
+function load(): I18n {
+  if (instance) return instance;
+  const resources: Record<string, { translation: Record<string, unknown> }> = {};
+  for (const lang of SUPPORTED_LANGUAGES) {
+    resources[lang] = { translation: JSON.parse(fs.readFileSync(path.join(ADMIN_ROOT, 'locales', `${lang}.json`), 'utf8')) };
+  }
+  const inst = i18next.createInstance();
+  void inst.init({
+    resources,
+    fallbackLng: DEFAULT_LANGUAGE,
+    supportedLngs: [...SUPPORTED_LANGUAGES],
+    initAsync: false,
+    // EJS escapes every output (<%=): escaping here too would show &amp; on the page
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  instance = inst;
+  return inst;
+}
+
+export type T = (key: string, vars?: Record<string, unknown>) => string;
+
+export function translator(lang: string): T {
+  const fixed = load().getFixedT(lang);
+  return (key, vars) => String(fixed(key, vars ?? {}));
+}
+
+export function isSupported(lang: unknown): lang is (typeof SUPPORTED_LANGUAGES)[number] {
+  return typeof lang === 'string' && (SUPPORTED_LANGUAGES as readonly string[]).includes(lang);
+}
+
+/** First supported language of an Accept-Language header. */
+export function fromAcceptLanguage(header: string | undefined): string {
+  for (const part of String(header ?? '').split(',')) {
+    const code = part.split(';')[0].trim().slice(0, 2).toLowerCase();
+    if (isSupported(code)) return code;
+  }
+  return DEFAULT_LANGUAGE;
+}
+
+const LOCALE: Record<string, string> = { fr: 'fr-FR', en: 'en-GB' };
+
+export interface Formatters {
+  date(value: unknown): string;
+  number(value: unknown): string;
+  bytes(value: unknown): string;
+}
+
+/** SQLite gives "YYYY-MM-DD HH:MM:SS" (UTC) strings, MariaDB gives Date objects. */
+function toDate(value: unknown): Date | null {
+  if (value == null || value === '') return null;
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  const s = String(value);
+  const d = new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?$/.test(s) ? `${s.replace(' ', 'T')}Z` : s);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function formatters(lang: string): Formatters {
+  const locale = LOCALE[lang] ?? lang;
+  const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const numFmt = new Intl.NumberFormat(locale);
+  const oneDecimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  const units = lang === 'fr' ? ['o', 'Ko', 'Mo', 'Go', 'To'] : ['B', 'KB', 'MB', 'GB', 'TB'];
+  return {
+    date(value) {
+      const d = toDate(value);
+      return d ? dateFmt.format(d) : '';
+    },
+    number(value) {
+      const n = Number(value);
+      return value == null || value === '' || Number.isNaN(n) ? '' : numFmt.format(n);
+    },
+    bytes(value) {
+      let n = Number(value ?? 0);
+      let i = 0;
+      while (n >= 1024 && i < units.length - 1) {
+        n /= 1024;
+        i++;
+      }
+      return `${oneDecimal.format(n)} ${units[i]}`;
+    },
+  };
+}
+
+// Lib messages are English one-liners meant for the CLI; the pages show a translated text.
+const LIB_MESSAGES: [RegExp, string][] = [
+  [/already exists/, 'err.exists'],
+  [/is not hosted here/, 'err.domain_not_hosted'],
+  [/^invalid domain/, 'err.domain'],
+  [/^invalid (address|local part)|address must look like/, 'err.address'],
+  [/^invalid mailbox name/, 'err.local_part'],
+  [/password must be at least/, 'err.password_short'],
+  [/password must be at most/, 'err.password_long'],
+  [/password must start with/, 'err.password_start'],
+  [/password must not contain/, 'err.password_control'],
+  [/quota must be/, 'err.quota'],
+  [/cannot (redirect|point) to itself/, 'err.self_target'],
+  [/give at least one target/, 'err.targets_required'],
+  [/postmaster@ cannot be deleted/, 'err.postmaster'],
+  [/last active admin/, 'err.last_admin'],
+  [/username must be/, 'err.username'],
+  [/language must be|choose a language/, 'err.language'],
+  [/cannot be renamed/, 'err.rename'],
+];
+
+export function translateError(t: T, err: MailhostError | Error): string {
+  for (const [re, key] of LIB_MESSAGES) if (re.test(err.message)) return t(key);
+  return err.message;
+}

@@ -1,0 +1,70 @@
+// Small pieces shared by the resource declarations: option lists (always read through the
+// scopes, so a select never offers someone else's object) and feature detection.
+import type { Db } from '../../lib/db';
+import { displayDomain } from '../../lib/address';
+import { scopes } from '../engine/scopes';
+import type { Ctx, Option, Values } from '../engine/types';
+
+/** Domains the principal may use, for selects and address fields. */
+export async function domainOptions(ctx: Ctx): Promise<Option[]> {
+  const rows = await scopes.domains(ctx.db, ctx.principal).select('domains.id', 'domains.name').orderBy('domains.name');
+  return rows.map((r: { id: number; name: string }) => ({ value: String(r.id), label: displayDomain(r.name) }));
+}
+
+export async function clientOptions(ctx: Ctx): Promise<Option[]> {
+  const rows = await scopes.accounts(ctx.db, ctx.principal).where('accounts.role', 'client').select('accounts.id', 'accounts.username', 'accounts.name').orderBy('accounts.username');
+  return rows.map((r: { id: number; username: string; name: string }) => ({ value: String(r.id), label: r.name ? `${r.username} (${r.name})` : r.username }));
+}
+
+export async function languageOptions(): Promise<Option[]> {
+  return [
+    { value: 'fr', labelKey: 'lang.fr' },
+    { value: 'en', labelKey: 'lang.en' },
+  ];
+}
+
+export async function yesNoOptions(): Promise<Option[]> {
+  return [
+    { value: '1', labelKey: 'common.yes' },
+    { value: '0', labelKey: 'common.no' },
+  ];
+}
+
+// Tables brought by other features (spam policies, autoreplies, sender lists) switch their
+// fields and tabs on as soon as their migration has run; checked at most every 10 s.
+const tableCache = new Map<string, { at: number; exists: boolean }>();
+
+export function tableExists(table: string) {
+  return async (db: Db): Promise<boolean> => {
+    const key = `${table}@${(db.client.config as { connection?: { filename?: string; database?: string } }).connection?.filename ?? ''}${(db.client.config as { connection?: { database?: string } }).connection?.database ?? ''}`;
+    const hit = tableCache.get(key);
+    if (hit && Date.now() - hit.at < 10_000) return hit.exists;
+    const exists = await db.schema.hasTable(table);
+    tableCache.set(key, { at: Date.now(), exists });
+    return exists;
+  };
+}
+
+/** Spam policies to choose from (table spam_policies: id, name). */
+export async function spamPolicyOptions(ctx: Ctx): Promise<Option[]> {
+  const rows = await ctx.db('spam_policies').select('id', 'name').orderBy('name');
+  return rows.map((r: { id: number; name: string }) => ({ value: String(r.id), label: String(r.name) }));
+}
+
+export const idOrNull = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+
+/** Only the keys that were on the submitted form (undefined = not changed). */
+export function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export interface AddressValue {
+  local: string;
+  domain_id: number;
+  domain: string;
+}
+
+export function addressOf(values: Values, field = 'address'): string {
+  const a = values[field] as AddressValue;
+  return `${a.local}@${a.domain}`;
+}

@@ -1,0 +1,113 @@
+// Mail domains (ISPConfig "Domain"): name, owning client, default quota, spam policy, active.
+import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/domains';
+import { displayDomain } from '../../lib/address';
+import { scopes } from '../engine/scopes';
+import type { ResourceDef } from '../engine/types';
+import { clientOptions, defined, domainOptions, idOrNull, spamPolicyOptions, tableExists } from './common';
+
+const hasSpamPolicies = tableExists('spam_policies');
+
+export const domains: ResourceDef = {
+  name: 'domains',
+  table: 'domains',
+  icon: 'globe2',
+  section: 'mail',
+  permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'] },
+  scope: scopes.domains,
+  select: (q, db) =>
+    q
+      .leftJoin('accounts as owner', 'owner.id', 'domains.client_id')
+      .select('domains.*', 'owner.username as client_name', db('mailboxes').count('*').where('mailboxes.domain_id', db.ref('domains.id')).as('mailbox_count')),
+  orderBy: 'domains.name',
+  fields: [
+    { name: 'name', type: 'text', label: 'field.domain', help: 'help.domain', required: true, createOnly: true, maxLength: 253, display: (r) => displayDomain(String(r.name)) },
+    { name: 'client_id', type: 'select', label: 'field.client', help: 'help.client', roles: ['admin'], options: clientOptions, ref: 'accounts' },
+    { name: 'default_quota_mb', type: 'number', label: 'field.default_quota', help: 'help.quota', min: 0, max: 10_000_000, default: 0, suffix: 'unit.mb' },
+    { name: 'spam_policy_id', type: 'select', label: 'field.spam_policy', available: hasSpamPolicies, options: spamPolicyOptions, ref: 'spam_policies' },
+    { name: 'active', type: 'checkbox', label: 'field.active', help: 'help.domain_active', default: true },
+  ],
+  list: {
+    columns: [
+      { name: 'name', label: 'field.domain', format: 'domain' },
+      { name: 'client_name', label: 'field.client', roles: ['admin'] },
+      { name: 'mailbox_count', label: 'col.mailboxes', format: 'number' },
+      { name: 'default_quota_mb', label: 'field.default_quota', format: 'mb' },
+      { name: 'active', label: 'field.active', format: 'bool' },
+      { name: 'created_at', label: 'col.created', format: 'date' },
+    ],
+    search: [
+      { name: 'name', column: 'domains.name', type: 'text' },
+      { name: 'client_name', column: 'domains.client_id', type: 'select', options: clientOptions, roles: ['admin'] },
+      { name: 'active', column: 'domains.active', type: 'bool' },
+    ],
+  },
+  label: (r) => displayDomain(String(r.name)),
+  async onInsert({ db, principal }, v) {
+    const d = await createDomain(db, {
+      name: String(v.name),
+      // a client's new domain is always its own
+      clientId: principal.role === 'client' ? principal.id : idOrNull(v.client_id),
+      active: v.active as boolean,
+      defaultQuotaMb: v.default_quota_mb as number | undefined,
+      spamPolicyId: v.spam_policy_id === undefined ? undefined : idOrNull(v.spam_policy_id),
+    });
+    return { id: d.id };
+  },
+  async onUpdate({ db }, row, v) {
+    await updateDomain(
+      db,
+      Number(row.id),
+      defined({
+        clientId: v.client_id === undefined ? undefined : idOrNull(v.client_id),
+        active: v.active as boolean | undefined,
+        defaultQuotaMb: v.default_quota_mb as number | undefined,
+        spamPolicyId: v.spam_policy_id === undefined ? undefined : idOrNull(v.spam_policy_id),
+      }),
+    );
+  },
+  async onDelete({ db }, row) {
+    await deleteDomain(db, Number(row.id));
+  },
+};
+
+// Domain aliases (ISPConfig "Domain alias"): mail to any@alias goes to any@target.
+export const domainAliases: ResourceDef = {
+  name: 'domain-aliases',
+  table: 'domain_aliases',
+  icon: 'signpost-split',
+  section: 'mail',
+  permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'] },
+  scope: scopes.domainAliases,
+  select: (q) => q.join('domains as target', 'target.id', 'domain_aliases.domain_id').select('domain_aliases.*', 'target.name as domain_name'),
+  orderBy: 'domain_aliases.name',
+  fields: [
+    { name: 'name', type: 'text', label: 'field.alias_domain', help: 'help.alias_domain', required: true, createOnly: true, maxLength: 253, display: (r) => displayDomain(String(r.name)) },
+    { name: 'domain_id', type: 'select', label: 'field.target_domain', required: true, options: domainOptions, ref: 'domains' },
+    { name: 'active', type: 'checkbox', label: 'field.active', default: true },
+  ],
+  list: {
+    columns: [
+      { name: 'name', label: 'field.alias_domain', format: 'domain' },
+      { name: 'domain_name', label: 'field.target_domain', format: 'domain' },
+      { name: 'active', label: 'field.active', format: 'bool' },
+    ],
+    search: [
+      { name: 'name', column: 'domain_aliases.name', type: 'text' },
+      { name: 'domain_name', column: 'domain_aliases.domain_id', type: 'select', options: domainOptions },
+      { name: 'active', column: 'domain_aliases.active', type: 'bool' },
+    ],
+  },
+  label: (r) => displayDomain(String(r.name)),
+  async onInsert({ db }, v) {
+    const target = await getDomain(db, Number(v.domain_id));
+    const a = await createDomainAlias(db, String(v.name), target.name);
+    if (v.active === false) await updateDomainAlias(db, a.id, { active: false });
+    return { id: a.id };
+  },
+  async onUpdate({ db }, row, v) {
+    await updateDomainAlias(db, Number(row.id), defined({ domainId: v.domain_id === undefined ? undefined : Number(v.domain_id), active: v.active as boolean | undefined }));
+  },
+  async onDelete({ db }, row) {
+    await deleteDomainAlias(db, String(row.name));
+  },
+};
