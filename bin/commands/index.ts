@@ -5,5 +5,7 @@ import { domainCommand, domainAliasCommand } from './domain';
 import { mailboxCommand } from './mailbox';
 import { aliasCommand } from './alias';
 import { harakaCommand } from './haraka';
+import { adminCommand } from './admin';
 
 export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, harakaCommand];
+commandGroups.push(adminCommand);
