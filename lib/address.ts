@@ -38,17 +38,17 @@ export function displayAddress(address: string): string {
   return at < 0 ? address : `${address.slice(0, at)}@${displayDomain(address.slice(at + 1))}`;
 }
 
-export function isValidLocalPart(local: string): boolean {
-  return local.length > 0 && local.length <= 64 && LOCAL.test(local);
+export function isValidLocalPart(local: string, maxLength = 64): boolean {
+  return local.length > 0 && local.length <= maxLength && LOCAL.test(local);
 }
 
 /** Parses `local@domain` (angle brackets tolerated). Throws AddressError with a human reason. */
-export function parseAddress(input: string): Address {
+export function parseAddress(input: string, opts: { maxLocal?: number } = {}): Address {
   const s = String(input ?? '').trim().replace(/^<(.*)>$/, '$1');
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) throw new AddressError('address must look like name@domain', input);
   const local = s.slice(0, at).normalize('NFC').toLowerCase();
-  if (!isValidLocalPart(local)) throw new AddressError(`invalid local part "${s.slice(0, at)}"`, input);
+  if (!isValidLocalPart(local, opts.maxLocal)) throw new AddressError(`invalid local part "${s.slice(0, at)}"`, input);
   const domain = normalizeDomain(s.slice(at + 1));
   if (!domain) throw new AddressError(`invalid domain "${s.slice(at + 1)}"`, input);
   return { local, domain, address: `${local}@${domain}` };

@@ -75,7 +75,7 @@ class Resolver {
     else if (al(canonical)) entry = { type: 'alias', alias: al(canonical)!, domain };
     else if (base && mb(base)) entry = { type: 'mailbox', mailbox: mb(base)!, tag: sub!.tag };
     else if (base && al(base)) entry = { type: 'alias', alias: al(base)!, domain, tag: sub!.tag };
-    else if (al(catchAll)) entry = { type: 'alias', alias: al(catchAll)!, domain };
+    else if (al(catchAll)?.active) entry = { type: 'alias', alias: al(catchAll)!, domain }; // a disabled catch-all is no catch-all
     return { hosted: true, domain, canonical, entry };
   }
 
@@ -100,14 +100,16 @@ class Resolver {
       const mb = entry.mailbox;
       if (!mb.active) return this.skip(mb.address, 'disabled');
       if (!mb.redirect_to.length) return this.addLocal(mb, path, entry.tag);
-      for (const t of mb.redirect_to) await this.expandAddress(t, depth + 1, [...path, mb.address]);
+      const through = withHop(path, mb.address);
+      for (const t of mb.redirect_to) await this.expandAddress(t, depth + 1, through);
       if (mb.keep_copy) this.addLocal(mb, path, entry.tag);
       return;
     }
     const alias = entry.alias;
     if (!alias.active) return this.skip(alias.address, 'disabled');
-    if (alias.kind === 'postmaster' && !alias.targets.length) return this.expandDefaultPostmaster(entry.domain, depth, [...path, alias.address]);
-    for (const t of alias.targets) await this.expandAddress(t, depth + 1, [...path, alias.address]);
+    const through = withHop(path, alias.address);
+    if (alias.kind === 'postmaster' && !alias.targets.length) return this.expandDefaultPostmaster(entry.domain, depth, through);
+    for (const t of alias.targets) await this.expandAddress(t, depth + 1, through);
   }
 
   private async expandDefaultPostmaster(domain: DirDomain, depth: number, path: string[]): Promise<void> {
@@ -131,6 +133,11 @@ class Resolver {
   }
 }
 
+/** The path through `hop` (entries found by their own address already end the path with it). */
+function withHop(path: string[], hop: string): string[] {
+  return path[path.length - 1] === hop ? path : [...path, hop];
+}
+
 const MESSAGES: Record<RejectReason, string> = {
   malformed: 'bad recipient address syntax',
   unknown: 'no such user here',
@@ -150,7 +157,8 @@ function reject(reason: RejectReason, detail?: string): Resolution {
 export async function resolveRecipient(dir: Directory, input: string, opts: ResolveOptions = {}): Promise<Resolution> {
   let addr: Address;
   try {
-    addr = parseAddress(input);
+    // SRS addresses we issued may exceed the usual 64-character local part
+    addr = parseAddress(input, /^\s*<?srs0=/i.test(input) ? { maxLocal: 255 } : undefined);
   } catch (err) {
     if (err instanceof AddressError) return reject('malformed', err.message);
     throw err;

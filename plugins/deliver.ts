@@ -6,6 +6,8 @@ import { deliverMessage, loopingTargets, type DeliveryContext } from '../lib/del
 import { finalTargets, type MailhostNotes } from '../lib/notes';
 import { srsSecret, type Settings } from '../lib/settings';
 import { REPLIES } from '../lib/replies';
+import { quarantineStore } from '../lib/quarantine';
+import { addWarning } from '../lib/verdict';
 import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
 
 export function register(this: Haraka.Plugin): void {
@@ -47,11 +49,14 @@ function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
 function deliveryContext(plugin: Haraka.Plugin): DeliveryContext {
   if (plugin.deliveryContext) return plugin.deliveryContext as DeliveryContext;
   const settings = plugin.settings as Settings;
+  const db = pluginDb(settings);
   const ctx: DeliveryContext = {
-    db: pluginDb(settings),
+    db,
     dataDir: settings.dataDir,
     srsSecret: srsSecret(settings),
     sendExternal: (from, to, message) => sendViaOutbound(plugin, from, to, message),
+    storeQuarantine: quarantineStore(db),
+    addWarning,
   };
   plugin.deliveryContext = ctx;
   return ctx;
@@ -61,9 +66,12 @@ function deliveryContext(plugin: Haraka.Plugin): DeliveryContext {
 export function sendViaOutbound(plugin: Haraka.Plugin, from: string, to: string[], message: Buffer): Promise<void> {
   // loaded here, not at register(): haraka-test-fixtures has no outbound module
   const outbound = plugin.haraka_require('outbound');
+  // Haraka's own Address class in postel mode: an SRS sender may exceed 64 characters
+  const AddressClass = plugin.AddressClass as (new (a: string, o: object) => unknown) | undefined;
+  const sender = AddressClass ? new AddressClass(from ? `<${from}>` : '<>', { postel: true }) : from || '<>';
   return new Promise((resolve, reject) => {
     outbound.send_email(
-      from || '<>',
+      sender,
       to,
       Readable.from([message]),
       (code: number, msg: string) => (code === constants.ok ? resolve() : reject(new Error(`outbound refused: ${msg}`))),
@@ -73,6 +81,7 @@ export function sendViaOutbound(plugin: Haraka.Plugin, from: string, to: string[
 }
 
 async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes: MailhostNotes): Promise<void> {
+  plugin.AddressClass ??= txn.mail_from.constructor;
   const report = await deliverMessage(deliveryContext(plugin), {
     message: await messageBuffer(txn),
     mailFrom: envelopeAddress(txn.mail_from),
