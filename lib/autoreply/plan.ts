@@ -1,0 +1,163 @@
+// What the autoreply plugin does for one accepted message, as plain functions over the
+// notes of lib/notes.ts: which replies to send (once per autoresponder, whatever path
+// reached the mailbox) and which away-forwards to add before delivery.
+import type { Db } from '../db';
+import { finalTargets, type MailhostNotes, type FinalTarget } from '../notes';
+import { activeAutoreplies, matching, type ActiveAutoreply } from './active';
+import { shouldSuppress, replyRecipient, fateCategory, type SuppressReason } from './suppress';
+import { claimReplySlot } from './memory';
+import { buildReply, type BuiltReply } from './compose';
+import { attachmentContents } from './store';
+import { readOriginal, type OriginalInfo } from './original';
+
+export interface PlannedReply {
+  autoreplyId: number;
+  mailbox: string;
+  to: string;
+  reply: BuiltReply;
+}
+
+export interface SkippedReply {
+  mailbox: string;
+  autoreplyId?: number;
+  reason: SuppressReason | 'limit' | 'no_recipient';
+}
+
+export interface PlanResult {
+  replies: PlannedReply[];
+  skipped: SkippedReply[];
+}
+
+export interface PlanInput {
+  db: Db;
+  notes: MailhostNotes;
+  mailFrom: string; // envelope sender, '' for <>
+  message: Buffer; // the message as received
+  now?: Date;
+  released?: boolean; // being released from quarantine
+}
+
+/**
+ * This recipient's category from the spam step, if it left one: its fate (an explicit
+ * `category`, or the "spam: ..." head of its reason), a per-target entry of the verdict
+ * (`verdict.targets[key]`), else the message's category.
+ */
+export function recipientVerdict(notes: MailhostNotes, key: string): string | null {
+  const own = fateCategory(notes.fates?.[key]);
+  if (own) return own;
+  const v = notes.verdict as { category?: unknown; targets?: Record<string, { category?: unknown }> } | string | undefined | null;
+  if (!v) return null;
+  if (typeof v === 'string') return v;
+  const per = v.targets?.[key]?.category;
+  if (per) return String(per);
+  return v.category ? String(v.category) : null;
+}
+
+/** Whether the message is a quarantine release (the quarantine step marks its notes). */
+export function isRelease(notes: MailhostNotes): boolean {
+  return !!(notes as { released?: unknown }).released;
+}
+
+function localTargets(notes: MailhostNotes): (FinalTarget & { target: { kind: 'local' } })[] {
+  return finalTargets(notes).filter((t): t is FinalTarget & { target: { kind: 'local' } } => t.target.kind === 'local');
+}
+
+function ownAddresses(t: FinalTarget): string[] {
+  return [...new Set([...t.rcpts, ...t.target.via])];
+}
+
+export async function planReplies(input: PlanInput): Promise<PlanResult> {
+  const { db, notes } = input;
+  const now = input.now ?? new Date();
+  const result: PlanResult = { replies: [], skipped: [] };
+  const targets = localTargets(notes);
+  if (!targets.length) return result;
+  const ids = targets.map((t) => (t.target.kind === 'local' ? t.target.mailbox.id : -1));
+  // cheap first: anything configured and in its window at all?
+  const candidates = await activeAutoreplies(db, ids, now);
+  if (!candidates.length) return result;
+  const original = await readOriginal(input.message);
+  const active = await matching(candidates, { subject: original.subject, body: original.body });
+  const released = input.released ?? isRelease(notes);
+
+  for (const t of targets) {
+    if (t.target.kind !== 'local') continue;
+    const mailbox = t.target.mailbox;
+    const mine = active.filter((a) => a.mailbox_id === mailbox.id);
+    if (!mine.length) continue;
+    const ctx = { mailbox: mailbox.address, addresses: ownAddresses(t), fate: notes.fates?.[t.key], verdict: recipientVerdict(notes, t.key), released };
+    const reason = shouldSuppress(original.header, { mailFrom: input.mailFrom }, ctx);
+    if (reason) {
+      for (const a of mine) result.skipped.push({ mailbox: mailbox.address, autoreplyId: a.id, reason });
+      continue;
+    }
+    const to = replyRecipient(original.header, { mailFrom: input.mailFrom }, ctx);
+    if (!to) {
+      for (const a of mine) result.skipped.push({ mailbox: mailbox.address, autoreplyId: a.id, reason: 'no_recipient' });
+      continue;
+    }
+    for (const a of mine) {
+      if (!(await claimReplySlot(db, a, to, now))) {
+        result.skipped.push({ mailbox: mailbox.address, autoreplyId: a.id, reason: 'limit' });
+        continue;
+      }
+      result.replies.push({ autoreplyId: a.id, mailbox: mailbox.address, to, reply: await composeFor(db, a, to, original, now) });
+    }
+  }
+  return result;
+}
+
+async function composeFor(db: Db, a: ActiveAutoreply, to: string, original: OriginalInfo, now: Date): Promise<BuiltReply> {
+  return buildReply({
+    autoreply: a,
+    mailbox: { address: a.mailbox, name: a.mailbox_name, language: a.language },
+    to,
+    original: { subject: original.subject, messageId: original.messageId, references: original.references },
+    attachments: a.attachments.length ? await attachmentContents(db, a.id) : [],
+    now,
+  });
+}
+
+export interface AwayForward {
+  mailbox: string;
+  autoreplyId: number;
+  forwardTo: string;
+}
+
+/**
+ * Plesk's "forward incoming mail while away": for each local target whose copy goes to the
+ * inbox (not spam, not virus), every active autoreply with a forward address whose
+ * condition matches adds that address as an external target of the same recipient, so the
+ * delivery step forwards it durably (SRS, Delivered-To) with the rest. Addresses already in
+ * the message's Delivered-To are skipped (loop). Mutates and returns the notes' additions.
+ */
+export async function addAwayForwards(db: Db, notes: MailhostNotes, message: Buffer, now = new Date(), deliveredTo: string[] = []): Promise<AwayForward[]> {
+  const targets = localTargets(notes);
+  if (!targets.length) return [];
+  const ids = targets.map((t) => (t.target.kind === 'local' ? t.target.mailbox.id : -1));
+  const candidates = (await activeAutoreplies(db, ids, now)).filter((a) => a.forward_to);
+  if (!candidates.length) return [];
+  const original = await readOriginal(message);
+  const active = await matching(candidates, { subject: original.subject, body: original.body });
+  const seen = new Set(deliveredTo.map((d) => d.trim().replace(/^<|>$/g, '').toLowerCase()));
+  const existing = new Set(finalTargets(notes).map((t) => t.key));
+  const added: AwayForward[] = [];
+  for (const t of targets) {
+    if (t.target.kind !== 'local') continue;
+    const mailbox = t.target.mailbox;
+    const fate = notes.fates?.[t.key];
+    const verdict = String(recipientVerdict(notes, t.key) ?? '').toLowerCase();
+    if ((fate && fate.action !== 'inbox') || fate?.subjectTag || verdict === 'spam' || verdict === 'virus') continue;
+    for (const a of active.filter((x) => x.mailbox_id === mailbox.id)) {
+      const to = a.forward_to!;
+      const key = `E:${to}`;
+      if (existing.has(key) || seen.has(to) || to === mailbox.address) continue;
+      const note = notes.recipients.find((r) => r.targets.some((x) => x.kind === 'local' && x.mailbox.id === mailbox.id));
+      if (!note) continue;
+      note.targets.push({ kind: 'external', address: to, via: [...t.target.via] });
+      existing.add(key);
+      added.push({ mailbox: mailbox.address, autoreplyId: a.id, forwardTo: to });
+    }
+  }
+  return added;
+}
