@@ -6,6 +6,7 @@ import { mailboxCommand } from './mailbox';
 import { aliasCommand } from './alias';
 import { harakaCommand } from './haraka';
 import { adminCommand } from './admin';
+import { autoreplyCommand } from './autoreply';
 
-export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, harakaCommand];
+export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, autoreplyCommand, harakaCommand];
 commandGroups.push(adminCommand);
