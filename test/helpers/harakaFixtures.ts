@@ -37,10 +37,13 @@ export function withEnv<T>(env: Record<string, string | undefined>, fn: () => T)
   }
 }
 
-/** `new fixtures.plugin(name)` + register(), under `env`. Errors it logs are collected in `errors`. */
-export function loadPlugin(name: string, env: Record<string, string | undefined>): FixturePlugin & { errors: string[] } {
+/**
+ * `new fixtures.plugin(name)` + register(), under `env`. Errors it logs are collected in `errors`.
+ * `configDir`: a Haraka dir whose config/ replaces the repository's (e.g. a test mailhost.ini).
+ */
+export function loadPlugin(name: string, env: Record<string, string | undefined>, configDir?: string): FixturePlugin & { errors: string[] } {
   return withEnv(env, () => {
-    const plugin = fixtures.makePlugin(name, { register: false }) as FixturePlugin & { errors: string[] };
+    const plugin = fixtures.makePlugin(name, { register: false, configDir }) as FixturePlugin & { errors: string[] };
     plugin.errors = [];
     plugin.logerror = (...args: unknown[]) => void plugin.errors.push(args.map(String).join(' '));
     plugin.register();
@@ -68,7 +71,9 @@ export function rawAddress(user: string | null, host: string | null): Haraka.Add
 
 /** Feeds a raw message (CRLF) into the transaction as Haraka's DATA phase does. */
 export async function addMessage(conn: FixtureConnection, message: string): Promise<void> {
-  const txn = conn.transaction;
+  const txn = conn.transaction as FixtureConnection['transaction'] & { cfg?: { headers?: { max_lines?: number } } };
+  // the fixtures read smtp.ini, where [headers] max_lines is unset: without it no header is parsed
+  if (txn.cfg?.headers && !txn.cfg.headers.max_lines) txn.cfg.headers.max_lines = 1000;
   const lines = message.replace(/\r?\n/g, '\r\n').split(/(?<=\r\n)/);
   for (const line of lines) txn.add_data(Buffer.from(line, 'utf8'));
   await new Promise<void>((resolve) => txn.end_data(resolve));
