@@ -9,6 +9,9 @@ import { claimReplySlot } from './memory';
 import { buildReply, type BuiltReply } from './compose';
 import { attachmentContents } from './store';
 import { readOriginal, type OriginalInfo } from './original';
+import { resolveRecipient } from '../resolve';
+import { sqlDirectory } from '../directory';
+import { tryParseAddress } from '../address';
 
 export interface PlannedReply {
   autoreplyId: number;
@@ -62,8 +65,20 @@ function localTargets(notes: MailhostNotes): (FinalTarget & { target: { kind: 'l
   return finalTargets(notes).filter((t): t is FinalTarget & { target: { kind: 'local' } } => t.target.kind === 'local');
 }
 
-function ownAddresses(t: FinalTarget): string[] {
-  return [...new Set([...t.rcpts, ...t.target.via])];
+function ownAddresses(t: FinalTarget, senderReaches: Set<number>, sender: string): string[] {
+  const own = [...t.rcpts, ...t.target.via];
+  // a sender address of ours that delivers to this very mailbox (its alias...) is the mailbox itself
+  if (t.target.kind === 'local' && senderReaches.has(t.target.mailbox.id)) own.push(sender);
+  return [...new Set(own)];
+}
+
+/** The local mailboxes the envelope sender's address delivers to, when it is one of our addresses. */
+async function mailboxesOfSender(db: Db, mailFrom: string): Promise<Set<number>> {
+  const out = new Set<number>();
+  if (!tryParseAddress(mailFrom)) return out;
+  const r = await resolveRecipient(sqlDirectory(db), mailFrom);
+  if (r.status === 'local') for (const t of r.targets) if (t.kind === 'local') out.add(t.mailbox.id);
+  return out;
 }
 
 export async function planReplies(input: PlanInput): Promise<PlanResult> {
@@ -79,13 +94,14 @@ export async function planReplies(input: PlanInput): Promise<PlanResult> {
   const original = await readOriginal(input.message);
   const active = await matching(candidates, { subject: original.subject, body: original.body });
   const released = input.released ?? isRelease(notes);
+  const senderReaches = await mailboxesOfSender(db, input.mailFrom);
 
   for (const t of targets) {
     if (t.target.kind !== 'local') continue;
     const mailbox = t.target.mailbox;
     const mine = active.filter((a) => a.mailbox_id === mailbox.id);
     if (!mine.length) continue;
-    const ctx = { mailbox: mailbox.address, addresses: ownAddresses(t), fate: notes.fates?.[t.key], verdict: recipientVerdict(notes, t.key), released };
+    const ctx = { mailbox: mailbox.address, addresses: ownAddresses(t, senderReaches, input.mailFrom), fate: notes.fates?.[t.key], verdict: recipientVerdict(notes, t.key), released };
     const reason = shouldSuppress(original.header, { mailFrom: input.mailFrom }, ctx);
     if (reason) {
       for (const a of mine) result.skipped.push({ mailbox: mailbox.address, autoreplyId: a.id, reason });
