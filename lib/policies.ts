@@ -1,0 +1,239 @@
+// Spam policies: what happens to spam, newsletters and viruses for a recipient.
+// A policy is assigned to a domain (domains.spam_policy_id) and may be overridden per mailbox
+// (mailboxes.spam_policy_id); where neither is set the policy named "default" applies.
+// An external target (forward) takes the policy of what pointed at it: the redirecting
+// mailbox, else the alias's domain.
+import type { Db } from './db';
+import { invalid, notFound, conflict, forbidden, isUniqueViolation } from './errors';
+import { getDomain } from './domains';
+import { getMailbox } from './mailboxes';
+import type { ScopeRef } from './senderLists';
+
+export const SPAM_ACTIONS = ['tag', 'junk', 'quarantine', 'delete', 'reject'] as const;
+export const NEWSLETTER_ACTIONS = ['deliver', 'junk', 'quarantine'] as const;
+export const VIRUS_ACTIONS = ['quarantine', 'reject', 'delete'] as const;
+export type SpamAction = (typeof SPAM_ACTIONS)[number];
+export type NewsletterAction = (typeof NEWSLETTER_ACTIONS)[number];
+export type VirusAction = (typeof VIRUS_ACTIONS)[number];
+
+export const DEFAULT_POLICY_NAME = 'default';
+export const DEFAULT_SUBJECT_TAG = '*****SPAM*****';
+
+export interface Policy {
+  id: number;
+  name: string;
+  threshold: number; // score >= threshold is spam
+  action: SpamAction;
+  subject_tag: string; // '' = no tag
+  warning: string | null; // text added on top of the body of tagged copies
+  newsletter_action: NewsletterAction;
+  antivirus: boolean;
+  virus_action: VirusAction;
+}
+
+/** Used only when the "default" row has been removed from the database by hand. */
+export const BUILTIN_DEFAULT_POLICY: Policy = {
+  id: 0,
+  name: DEFAULT_POLICY_NAME,
+  threshold: 5,
+  action: 'tag',
+  subject_tag: DEFAULT_SUBJECT_TAG,
+  warning: null,
+  newsletter_action: 'deliver',
+  antivirus: true,
+  virus_action: 'quarantine',
+};
+
+export function toPolicy(r: Record<string, unknown>): Policy {
+  return {
+    id: Number(r.id),
+    name: String(r.name),
+    threshold: Number(r.threshold),
+    action: r.action as SpamAction,
+    subject_tag: String(r.subject_tag ?? ''),
+    warning: r.warning == null || r.warning === '' ? null : String(r.warning),
+    newsletter_action: r.newsletter_action as NewsletterAction,
+    antivirus: !!r.antivirus,
+    virus_action: r.virus_action as VirusAction,
+  };
+}
+
+export interface PolicyInput {
+  name?: string;
+  threshold?: number | string;
+  action?: string;
+  subjectTag?: string;
+  warning?: string | null;
+  newsletterAction?: string;
+  antivirus?: boolean;
+  virusAction?: string;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
+  if (!allowed.includes(value as T)) throw invalid(field, `${field.replace(/_/g, ' ')} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+export function requirePolicyName(name: string): string {
+  const n = String(name ?? '').trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(n)) throw invalid('name', `invalid policy name "${name}" (letters, digits, . _ -; up to 64)`);
+  if (n.toLowerCase() === 'none') throw invalid('name', '"none" is reserved (it clears an assignment)');
+  return n;
+}
+
+export function requireThreshold(value: number | string): number {
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (String(value).trim() === '' || !Number.isFinite(n) || n < -1000 || n > 1000) throw invalid('threshold', `threshold must be a number between -1000 and 1000, got "${value}"`);
+  return Math.round(n * 100) / 100;
+}
+
+function columns(input: PolicyInput): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  if (input.threshold !== undefined) set.threshold = requireThreshold(input.threshold);
+  if (input.action !== undefined) set.action = oneOf(input.action, SPAM_ACTIONS, 'action');
+  if (input.subjectTag !== undefined) {
+    if (/[\r\n\0]/.test(input.subjectTag)) throw invalid('subject_tag', 'the subject tag must be on one line');
+    if (input.subjectTag.length > 190) throw invalid('subject_tag', 'the subject tag is too long (190 characters at most)');
+    set.subject_tag = input.subjectTag.trim();
+  }
+  if (input.warning !== undefined) {
+    const w = (input.warning ?? '').replace(/\0/g, '').trim();
+    if (w.length > 4000) throw invalid('warning', 'the warning text is too long (4000 characters at most)');
+    set.warning = w || null;
+  }
+  if (input.newsletterAction !== undefined) set.newsletter_action = oneOf(input.newsletterAction, NEWSLETTER_ACTIONS, 'newsletter_action');
+  if (input.antivirus !== undefined) set.antivirus = !!input.antivirus;
+  if (input.virusAction !== undefined) set.virus_action = oneOf(input.virusAction, VIRUS_ACTIONS, 'virus_action');
+  return set;
+}
+
+export async function createPolicy(db: Db, input: PolicyInput & { name: string }): Promise<Policy> {
+  const name = requirePolicyName(input.name);
+  const set = columns(input);
+  try {
+    const [id] = await db('spam_policies').insert({ name, ...set });
+    return getPolicy(db, Number(id));
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('name', `policy ${name} already exists`);
+    throw err;
+  }
+}
+
+export async function getPolicy(db: Db, nameOrId: string | number): Promise<Policy> {
+  const r = typeof nameOrId === 'number' ? await db('spam_policies').where({ id: nameOrId }).first() : await db('spam_policies').where({ name: String(nameOrId).trim() }).first();
+  if (!r) throw notFound(`policy ${nameOrId} does not exist`);
+  return toPolicy(r);
+}
+
+export async function updatePolicy(db: Db, nameOrId: string | number, patch: PolicyInput): Promise<Policy> {
+  const p = await getPolicy(db, nameOrId);
+  const set = columns(patch);
+  if (patch.name !== undefined && patch.name !== p.name) {
+    if (p.name === DEFAULT_POLICY_NAME) throw forbidden('the default policy cannot be renamed');
+    set.name = requirePolicyName(patch.name);
+  }
+  if (!Object.keys(set).length) return p;
+  try {
+    await db('spam_policies')
+      .where({ id: p.id })
+      .update({ ...set, updated_at: db.fn.now() });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('name', `policy ${String(set.name)} already exists`);
+    throw err;
+  }
+  return getPolicy(db, p.id);
+}
+
+export interface PolicyListRow extends Policy {
+  domains: number; // how many domains use it
+  mailboxes: number; // how many mailbox overrides
+}
+
+export async function listPolicies(db: Db): Promise<PolicyListRow[]> {
+  const [rows, d, m] = await Promise.all([
+    db('spam_policies').orderBy('name'),
+    db('domains').whereNotNull('spam_policy_id').groupBy('spam_policy_id').select('spam_policy_id').count({ n: '*' }),
+    db('mailboxes').whereNotNull('spam_policy_id').groupBy('spam_policy_id').select('spam_policy_id').count({ n: '*' }),
+  ]);
+  const count = (list: Record<string, unknown>[], id: number) => Number(list.find((x) => Number(x.spam_policy_id) === id)?.n ?? 0);
+  return rows.map((r: Record<string, unknown>) => {
+    const p = toPolicy(r);
+    return { ...p, domains: count(d, p.id), mailboxes: count(m, p.id) };
+  });
+}
+
+/** Deletes a policy; domains and mailboxes that used it fall back to their next level. */
+export async function deletePolicy(db: Db, nameOrId: string | number): Promise<void> {
+  const p = await getPolicy(db, nameOrId);
+  if (p.name === DEFAULT_POLICY_NAME) throw forbidden('the default policy cannot be deleted');
+  await db.transaction(async (trx) => {
+    await trx('domains').where({ spam_policy_id: p.id }).update({ spam_policy_id: null });
+    await trx('mailboxes').where({ spam_policy_id: p.id }).update({ spam_policy_id: null });
+    await trx('spam_policies').where({ id: p.id }).delete();
+  });
+}
+
+/**
+ * Assigns a policy to a domain, or overrides it for a mailbox; `null` (or "none") clears the
+ * assignment so the next level applies again.
+ */
+export async function assignPolicy(db: Db, to: { domain?: string | number; mailbox?: string | number }, policy: string | number | null): Promise<Policy | null> {
+  if ((to.domain == null) === (to.mailbox == null)) throw invalid('target', 'assign to one domain or one mailbox');
+  const p = policy == null || String(policy).toLowerCase() === 'none' ? null : await getPolicy(db, policy);
+  if (to.mailbox != null) {
+    const mb = await getMailbox(db, to.mailbox);
+    await db('mailboxes').where({ id: mb.id }).update({ spam_policy_id: p?.id ?? null, updated_at: db.fn.now() });
+  } else {
+    const d = await getDomain(db, to.domain!);
+    await db('domains').where({ id: d.id }).update({ spam_policy_id: p?.id ?? null, updated_at: db.fn.now() });
+  }
+  return p;
+}
+
+export interface EffectivePolicy {
+  policy: Policy;
+  source: 'mailbox' | 'domain' | 'default';
+}
+
+function pick(policies: Map<number, Policy>, fallback: Policy, mailboxPolicy: number | null | undefined, domainPolicy: number | null | undefined): EffectivePolicy {
+  if (mailboxPolicy != null && policies.has(mailboxPolicy)) return { policy: policies.get(mailboxPolicy)!, source: 'mailbox' };
+  if (domainPolicy != null && policies.has(domainPolicy)) return { policy: policies.get(domainPolicy)!, source: 'domain' };
+  return { policy: fallback, source: 'default' };
+}
+
+/** The policy of each scope (mailbox override > domain > default), with three queries in parallel. */
+export async function effectivePolicies(db: Db, refs: ScopeRef[]): Promise<EffectivePolicy[]> {
+  const mbIds = [...new Set(refs.map((r) => r.mailboxId).filter((x): x is number => x != null))];
+  const mbAddrs = [...new Set(refs.filter((r) => r.mailboxId == null && r.mailboxAddress).map((r) => r.mailboxAddress!))];
+  const dIds = [...new Set(refs.map((r) => r.domainId).filter((x): x is number => x != null))];
+  const dNames = [...new Set(refs.filter((r) => r.domainId == null && r.domainName).map((r) => r.domainName!))];
+  const none = Promise.resolve([] as Record<string, unknown>[]);
+  const [mbs, ds, ps] = await Promise.all([
+    mbIds.length || mbAddrs.length
+      ? db('mailboxes')
+          .select('id', 'address', 'domain_id', 'spam_policy_id')
+          .where((w) => {
+            w.whereIn('id', mbIds.length ? mbIds : [-1]);
+            if (mbAddrs.length) w.orWhereIn('address', mbAddrs);
+          })
+      : none,
+    dIds.length || dNames.length
+      ? db('domains')
+          .select('id', 'name', 'spam_policy_id')
+          .where((w) => {
+            w.whereIn('id', dIds.length ? dIds : [-1]);
+            if (dNames.length) w.orWhereIn('name', dNames);
+          })
+      : none,
+    db('spam_policies'),
+  ]);
+  const policies = new Map<number, Policy>(ps.map((r: Record<string, unknown>) => [Number(r.id), toPolicy(r)]));
+  const fallback = [...policies.values()].find((p) => p.name === DEFAULT_POLICY_NAME) ?? BUILTIN_DEFAULT_POLICY;
+  const num = (v: unknown) => (v == null ? null : Number(v));
+  return refs.map((ref) => {
+    const mb = mbs.find((m) => (ref.mailboxId != null ? Number(m.id) === ref.mailboxId : !!ref.mailboxAddress && m.address === ref.mailboxAddress));
+    const domainId = ref.domainId ?? (mb ? Number(mb.domain_id) : undefined);
+    const d = ds.find((x) => (domainId != null ? Number(x.id) === domainId : !!ref.domainName && x.name === ref.domainName));
+    return pick(policies, fallback, num(mb?.spam_policy_id), num(d?.spam_policy_id));
+  });
+}
