@@ -1,0 +1,530 @@
+// MTA benchmark (`npm run bench`): seeds a throwaway database with 10,000 domains, 100,000
+// mailboxes and 100,000 aliases, measures recipient resolution latency in-process, then sends
+// the same SMTP load from a separate process (dist/bench/mta-load.js) to
+//   (a) bare Haraka: mailhost.loopback_rdns + rcpt_to.in_host_list + queue/discard
+//   (b) the full mailhost chain from config/plugins, delivering to Maildir
+// at each concurrency level, and prints msgs/s for both and the ratio b/a.
+//
+//   node dist/bench/mta.js [--db mysql://root@127.0.0.1:3306/ | --db sqlite] [--messages 5000]
+//        [--concurrency 1,20,100] [--nodes 0] [--size 3000] [--lookups 10000] [--per-connection 100]
+//        [--domains 10000 --mailboxes 100000 --aliases 100000] [--breakdown] [--cold-maildirs]
+//        [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json]
+//
+// --breakdown adds setup (r): loopback_rdns + mailhost.rcpt + queue/discard, i.e. resolution
+// without delivery, to split the cost of (b) into lookup and delivery.
+// The Maildirs of the recipients are created before the load (steady state: a mailbox has
+// received mail before); --cold-maildirs leaves that to the first delivery.
+// --b-plugins replaces config/plugins for (b) (default: the repository's list at run time).
+// Environment is passed on to Haraka (e.g. UV_THREADPOOL_SIZE=16 to try a bigger fs pool).
+//
+// With a MySQL URL a database named mailhost_bench_<pid>_<hex> is created on that server and
+// dropped at the end (the URL's own database name, if any, is not touched). Everything listens
+// on 127.0.0.1; temp dirs are removed at the end, also on Ctrl-C.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import crypto from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openDb, migrateLatest, isMysqlUrl, type Db } from '../lib/db';
+import { prepareHarakaDir, harakaCommand, REPO_ROOT } from '../lib/harakaDir';
+import { loadSettings } from '../lib/settings';
+import { sqlDirectory } from '../lib/directory';
+import { resolveRecipient } from '../lib/resolve';
+import { maildirPath } from '../lib/maildir';
+import { seed, sampleAddresses, mailboxAddress, domainName, domainAliasName, hasDomainAlias, prng, type SeedSize, type SampleKind } from './mta-seed';
+import { percentile, type LoadConfig, type LoadResult } from './mta-load';
+import { treeCpuMs, findPids, pidsCpuMs, machineBusyMs, snapshotAll, topUsers } from './mta-cpu';
+
+interface Options {
+  db: string;
+  messages: number;
+  concurrency: number[];
+  nodes: number;
+  size: number;
+  lookups: number;
+  perConnection: number;
+  seed: SeedSize;
+  breakdown: boolean;
+  coldMaildirs: boolean;
+  bPlugins?: string[];
+  cpuProf?: string;
+  json: boolean;
+}
+
+const USAGE = `usage: node dist/bench/mta.js [--db URL|sqlite] [--messages N] [--concurrency 1,20,100] [--nodes 0|1]
+  [--size BYTES] [--lookups N] [--per-connection N] [--domains N] [--mailboxes N] [--aliases N]
+  [--breakdown] [--cold-maildirs] [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json]`;
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    db: 'mysql://root@127.0.0.1:3306/',
+    messages: 5000,
+    concurrency: [1, 20, 100],
+    nodes: 0,
+    size: 3000,
+    lookups: 10000,
+    perConnection: 100,
+    seed: { domains: 10000, mailboxes: 100000, aliases: 100000 },
+    breakdown: false,
+    coldMaildirs: false,
+    json: false,
+  };
+  const int = (name: string, v: string | undefined, min = 1): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => argv[++i];
+    switch (a) {
+      case '--db': o.db = v(); break;
+      case '--messages': o.messages = int(a, v()); break;
+      case '--concurrency': o.concurrency = (v() ?? '').split(',').map((s) => int(a, s)); break;
+      case '--nodes': o.nodes = int(a, v(), 0); break;
+      case '--size': o.size = int(a, v(), 200); break;
+      case '--lookups': o.lookups = int(a, v(), 0); break;
+      case '--per-connection': o.perConnection = int(a, v()); break;
+      case '--domains': o.seed.domains = int(a, v()); break;
+      case '--mailboxes': o.seed.mailboxes = int(a, v()); break;
+      case '--aliases': o.seed.aliases = int(a, v(), 0); break;
+      case '--breakdown': o.breakdown = true; break;
+      case '--cold-maildirs': o.coldMaildirs = true; break;
+      case '--b-plugins': o.bPlugins = (v() ?? '').split(',').map((x) => x.trim()).filter(Boolean); break;
+      case '--cpu-prof': o.cpuProf = path.resolve(v() ?? ''); break;
+      case '--json': o.json = true; break;
+      case '-h': case '--help': console.log(USAGE); process.exit(0);
+      default: throw new Error(`unknown argument ${a}\n${USAGE}`);
+    }
+  }
+  if (o.db !== 'sqlite' && !isMysqlUrl(o.db)) throw new Error(`--db takes a mysql:// URL or "sqlite"\n${USAGE}`);
+  if (o.seed.mailboxes < o.seed.domains) throw new Error('--mailboxes must be >= --domains');
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// cleanup: everything we create registers its undo here; run on exit, error and signals
+
+const undo: (() => Promise<void> | void)[] = [];
+let cleaning: Promise<void> | null = null;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    while (undo.length) {
+      try {
+        await undo.pop()!();
+      } catch (err) {
+        console.error(`cleanup: ${(err as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: cleaning up`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// database
+
+interface BenchDb { url: string; label: string }
+
+async function createDatabase(o: Options, tmp: string): Promise<BenchDb> {
+  if (o.db === 'sqlite') {
+    const file = path.join(tmp, 'bench.sqlite');
+    return { url: `sqlite://${file}`, label: `SQLite ${file}` };
+  }
+  const server = new URL(o.db.replace(/^mariadb:/i, 'mysql:'));
+  server.pathname = '/';
+  const name = `mailhost_bench_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+  const admin = openDb(server.toString());
+  try {
+    const [[{ v }]] = (await admin.raw('SELECT VERSION() AS v')) as [[{ v: string }]];
+    await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    undo.push(async () => {
+      const a = openDb(server.toString());
+      try {
+        await a.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+      } finally {
+        await a.destroy();
+      }
+    });
+    const url = new URL(server.toString());
+    url.pathname = `/${name}`;
+    const shown = new URL(url.toString());
+    if (shown.password) shown.password = '***';
+    return { url: url.toString(), label: `MariaDB/MySQL ${v} ${shown.toString()}` };
+  } finally {
+    await admin.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// recipient resolution latency, in-process, one lookup at a time
+
+interface LatencyReport {
+  n: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  byKind: Record<string, { n: number; p50: number; p99: number }>;
+  unexpected: string[];
+  /** machine CPU use during the lookups (2 CPUs = 200%) and the biggest other users, to judge noise */
+  busyPct: number;
+  others: { label: string; ms: number }[];
+}
+
+async function measureResolution(db: Db, size: SeedSize, lookups: number): Promise<LatencyReport> {
+  const dir = sqlDirectory(db);
+  const warm = sampleAddresses(size, Math.min(500, lookups), prng(7));
+  for (const s of warm) await resolveRecipient(dir, s.address);
+  const samples = sampleAddresses(size, lookups, prng(42));
+  const snap = snapshotAll();
+  const busy0 = machineBusyMs();
+  const wall0 = Date.now();
+  const times = new Float64Array(samples.length);
+  const byKind = new Map<SampleKind, number[]>();
+  const unexpected: string[] = [];
+  const expect: Record<SampleKind, string[]> = {
+    mailbox: ['local'],
+    alias: ['local'],
+    subaddress: ['local'],
+    domain_alias: ['local'],
+    unknown: ['reject', 'local'], // local when the domain has a catch-all
+    remote: ['remote'],
+  };
+  for (let i = 0; i < samples.length; i++) {
+    const t0 = process.hrtime.bigint();
+    const res = await resolveRecipient(dir, samples[i].address);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    times[i] = ms;
+    const list = byKind.get(samples[i].kind) ?? [];
+    list.push(ms);
+    byKind.set(samples[i].kind, list);
+    if (!expect[samples[i].kind].includes(res.status) && unexpected.length < 5) unexpected.push(`${samples[i].address} -> ${res.status}`);
+  }
+  const busyPct = (100 * (machineBusyMs() - busy0)) / (Date.now() - wall0);
+  const others = topUsers(snap, snapshotAll(), new Set([process.pid, ...findPids(['mariadbd', 'mysqld'])]));
+  const kinds: LatencyReport['byKind'] = {};
+  for (const [k, v] of byKind) kinds[k] = { n: v.length, p50: percentile(v, 0.5), p99: percentile(v, 0.99) };
+  return { n: times.length, p50: percentile(times, 0.5), p99: percentile(times, 0.99), p999: percentile(times, 0.999), max: percentile(times, 1), byKind: kinds, unexpected, busyPct, others };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Haraka
+
+interface Server {
+  name: string;
+  pid: number;
+  plugins: string[];
+  port: number;
+  dataDir: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForBanner(port: number, child: ChildProcess, output: () => string, ms = 30000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Haraka exited (${child.exitCode}):\n${output().slice(-3000)}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('data', (d) => {
+        s.end();
+        resolve(d.toString().startsWith('220'));
+      });
+      s.once('error', () => resolve(false));
+      s.setTimeout(1000, () => {
+        s.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return;
+    await sleep(200);
+  }
+  throw new Error(`Haraka did not answer on ${port}:\n${output().slice(-3000)}`);
+}
+
+async function startHaraka(o: Options, tmp: string, name: string, dbUrl: string, plugins: string[] | undefined, extra: { env?: NodeJS.ProcessEnv; configFiles?: Record<string, string> }): Promise<Server> {
+  const port = await freePort();
+  const dir = path.join(tmp, `haraka-${name}`);
+  const dataDir = path.join(tmp, `data-${name}`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MAILHOST_DB: dbUrl,
+    MAILHOST_DATA: dataDir,
+    MAILHOST_SMTP_LISTEN: `127.0.0.1:${port}`,
+    MAILHOST_SMTP_NODES: String(o.nodes),
+    // nothing in this load is forwarded; should anything be, it must not leave the machine
+    MAILHOST_RELAY: '127.0.0.1:9',
+    ...extra.env,
+  };
+  const settings = loadSettings(env);
+  prepareHarakaDir({ dir, settings, plugins, configFiles: { 'log.ini': '[main]\nlevel=warn\ntimestamps=true\n', ...extra.configFiles } });
+  const used = fs.readFileSync(path.join(dir, 'config', 'plugins'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const { command, args } = harakaCommand(dir);
+  const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(o.cpuProf, name)] : [];
+  const child = spawn(command, [...nodeArgs, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output = (output + d).slice(-100000)));
+  child.stderr!.on('data', (d) => (output = (output + d).slice(-100000)));
+  let stopped: Promise<void> | null = null;
+  const stop = () =>
+    (stopped ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        // Haraka handles SIGINT (exit at once, via process.exit so --cpu-prof writes its profile)
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(timer);
+      }
+    })());
+  undo.push(stop);
+  await waitForBanner(port, child, () => output);
+  return { name, pid: child.pid!, plugins: used, port, dataDir, log: () => output, stop };
+}
+
+/** CPU used during one run, ms: the Haraka under test, the local database server, the load generator, the whole machine. */
+interface CpuUse { haraka: number; db: number; load: number; machine: number; others: { label: string; ms: number }[] }
+type Run = LoadResult & { cpu: CpuUse };
+
+async function runLoad(tmp: string, server: Server, o: Options, concurrency: number, recipients: string[], dbPids: number[]): Promise<Run> {
+  const cfg: LoadConfig = {
+    port: server.port,
+    concurrency,
+    messages: o.messages,
+    recipients,
+    from: 'sender@bench-sender.example',
+    size: o.size,
+    perConnection: o.perConnection,
+    timeoutMs: 60000,
+  };
+  const file = path.join(tmp, `load-${server.name}-${concurrency}.json`);
+  fs.writeFileSync(file, JSON.stringify(cfg));
+  const child = spawn(process.execPath, [path.join(__dirname, 'mta-load.js'), file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  undo.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const snap = snapshotAll();
+  const before = { haraka: treeCpuMs(server.pid), db: pidsCpuMs(dbPids), machine: machineBusyMs() };
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`load generator failed (${code}): ${err.slice(-2000)}`);
+  const res = JSON.parse(out) as LoadResult;
+  const cpu: CpuUse = {
+    haraka: treeCpuMs(server.pid) - before.haraka,
+    db: pidsCpuMs(dbPids) - before.db,
+    load: res.cpuMs,
+    machine: machineBusyMs() - before.machine,
+    others: [],
+  };
+  // who else used the CPU meanwhile: the kernel's fs threads (jbd2, kworker) or other people's work
+  const exclude = new Set([process.pid, server.pid, child.pid!, ...dbPids]);
+  const after = snapshotAll();
+  for (const [pid, p] of after) if (p.label.startsWith('node') && fs.existsSync(`/proc/${pid}/stat`) && treeParent(pid) === server.pid) exclude.add(pid);
+  cpu.others = topUsers(snap, after, exclude);
+  return { ...res, cpu };
+}
+
+function treeParent(pid: number): number {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return -1;
+  }
+}
+
+function countMaildirFiles(dataDir: string): number {
+  const root = path.join(dataDir, 'mail');
+  let n = 0;
+  if (!fs.existsSync(root)) return 0;
+  for (const domain of fs.readdirSync(root)) {
+    for (const local of fs.readdirSync(path.join(root, domain))) {
+      const dir = path.join(root, domain, local, 'Maildir', 'new');
+      if (fs.existsSync(dir)) n += fs.readdirSync(dir).length;
+    }
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Row { concurrency: number; results: Record<string, Run> }
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-bench-'));
+  undo.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const haraka = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', 'Haraka', 'package.json'), 'utf8')).version as string;
+
+  const bdb = await createDatabase(o, tmp);
+  log(`database: ${bdb.label}`);
+  const db = openDb(bdb.url);
+  let dbOpen = true;
+  undo.push(async () => {
+    if (dbOpen) await db.destroy();
+  });
+  await migrateLatest(db);
+  const seeded = await seed(db, o.seed);
+  log(`seeded ${Object.entries(seeded.rows).map(([t, n]) => `${n} ${t}`).join(', ')} in ${fmt(seeded.ms / 1000, 1)} s`);
+
+  let resolution: LatencyReport | null = null;
+  if (o.lookups) {
+    resolution = await measureResolution(db, o.seed, o.lookups);
+    log(`resolution: p50 ${fmt(resolution.p50, 3)} ms, p99 ${fmt(resolution.p99, 3)} ms over ${resolution.n} lookups`);
+  }
+  await db.destroy();
+  dbOpen = false;
+
+  // the same random existing mailboxes for every setup and level
+  const rand = prng(1234);
+  const recipients = Array.from({ length: o.messages }, () => mailboxAddress(o.seed, Math.floor(rand() * o.seed.mailboxes)));
+
+  const hostList: string[] = [];
+  for (let d = 0; d < o.seed.domains; d++) {
+    hostList.push(domainName(d));
+    if (hasDomainAlias(d)) hostList.push(domainAliasName(d));
+  }
+  const servers: Server[] = [];
+  servers.push(
+    await startHaraka(o, tmp, 'a', bdb.url, ['mailhost.loopback_rdns', 'rcpt_to.in_host_list', 'queue/discard'], {
+      env: { YES_REALLY_DO_DISCARD: '1' },
+      configFiles: { host_list: `${hostList.join('\n')}\n` },
+    }),
+  );
+  if (o.breakdown) {
+    servers.push(await startHaraka(o, tmp, 'r', bdb.url, ['mailhost.loopback_rdns', 'mailhost.rcpt', 'queue/discard'], { env: { YES_REALLY_DO_DISCARD: '1' } }));
+  }
+  servers.push(await startHaraka(o, tmp, 'b', bdb.url, o.bPlugins, {}));
+  for (const s of servers) log(`(${s.name}) port ${s.port}: ${s.plugins.join(', ')}`);
+  const distinct = [...new Set(recipients)];
+  if (!o.coldMaildirs) {
+    const dataB = servers.find((s) => s.name === 'b')!.dataDir;
+    for (const addr of distinct) for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(maildirPath(dataB, addr), sub), { recursive: true, mode: 0o700 });
+  }
+
+  // CPU of the database server, when it runs on this machine (MariaDB/MySQL on 127.0.0.1)
+  const dbPids = o.db === 'sqlite' ? [] : findPids(['mariadbd', 'mysqld']);
+  const rows: Row[] = [];
+  for (const c of o.concurrency) {
+    const row: Row = { concurrency: c, results: {} };
+    for (const s of servers) {
+      await sleep(1000); // let the previous run's writes settle
+      const r = await runLoad(tmp, s, o, c, recipients, dbPids);
+      row.results[s.name] = r;
+      log(`  c=${c} (${s.name}): ${fmt(r.ok / (r.elapsedMs / 1000), 1)} msgs/s, ${r.ok} ok, ${r.failed} failed${r.failed ? ` ${JSON.stringify(r.failures).slice(0, 300)}` : ''}`);
+    }
+    rows.push(row);
+  }
+  const b = servers.find((s) => s.name === 'b')!;
+  const delivered = countMaildirFiles(b.dataDir);
+  const sentToB = rows.reduce((n, r) => n + r.results.b.ok, 0);
+  for (const s of servers) await s.stop();
+  const warnings = servers
+    .map((s) => {
+      const lines = s.log().split('\n').filter((l) => /\b(ERROR|CRIT|EMERG|ALERT)\b/.test(l) && !/tls (key|cert) .* could not be loaded/.test(l));
+      const distinctLines = [...new Set(lines.map((l) => l.replace(/^\S+ /, '').slice(0, 240)))];
+      return [s.name, lines.length, distinctLines.slice(0, 3)] as const;
+    })
+    .filter(([, n]) => n > 0);
+
+  // ------------------------------------------------------------------------- report
+  const rate = (r: Run) => r.ok / (r.elapsedMs / 1000);
+  const out: string[] = [];
+  out.push('');
+  out.push(`mailhost MTA bench — ${new Date().toISOString()}, ${os.cpus().length} CPUs, node ${process.version}, Haraka ${haraka}, nodes=${o.nodes} in every setup`);
+  out.push(`database: ${bdb.label}`);
+  out.push(`seed: ${Object.entries(seeded.rows).map(([t, n]) => `${n} ${t}`).join(', ')} (aliases include one postmaster per domain) in ${fmt(seeded.ms / 1000, 1)} s`);
+  if (resolution) {
+    out.push('');
+    out.push(`recipient resolution (resolveRecipient + sqlDirectory, in-process, sequential, ${resolution.n} addresses):`);
+    out.push(`  all          p50 ${fmt(resolution.p50, 3)} ms   p99 ${fmt(resolution.p99, 3)} ms   p99.9 ${fmt(resolution.p999, 3)} ms   max ${fmt(resolution.max, 3)} ms`);
+    for (const [k, v] of Object.entries(resolution.byKind)) out.push(`  ${k.padEnd(12)} p50 ${fmt(v.p50, 3)} ms   p99 ${fmt(v.p99, 3)} ms   (n=${v.n})`);
+    out.push(`  machine CPU use meanwhile ${fmt(resolution.busyPct, 0)}% of one CPU (${os.cpus().length} CPUs); biggest other users: ${resolution.others.map((u) => `${u.label} ${fmt(u.ms / 1000, 1)} s`).join(', ') || '-'}`);
+    if (resolution.unexpected.length) out.push(`  UNEXPECTED outcomes: ${resolution.unexpected.join('; ')}`);
+  }
+  out.push('');
+  out.push(`SMTP load: ${o.messages} messages of ~${o.size} B per level, 1 recipient each (${distinct.length} random existing mailboxes, Maildirs ${o.coldMaildirs ? 'created at first delivery' : 'created before the load'}), from a separate node process,`);
+  out.push(`  persistent connections (${o.perConnection} messages each, then reconnect), one command at a time`);
+  for (const s of servers) out.push(`  (${s.name}) ${s.plugins.join(', ')}`);
+  out.push('');
+  const names = servers.map((s) => s.name);
+  const head = ['conc', ...names.map((n) => `${n} msgs/s`), 'b/a', ...(o.breakdown ? ['r/a'] : []), ...names.map((n) => `${n} rcpt p50/p99 ms`), 'b msg p50/p99 ms', 'failed'];
+  const table: string[][] = [head];
+  for (const r of rows) {
+    const a = rate(r.results.a);
+    table.push([
+      String(r.concurrency),
+      ...names.map((n) => fmt(rate(r.results[n]), 1)),
+      fmt(rate(r.results.b) / a, 3),
+      ...(o.breakdown ? [fmt(rate(r.results.r) / a, 3)] : []),
+      ...names.map((n) => `${fmt(r.results[n].rcptMs.p50, 2)}/${fmt(r.results[n].rcptMs.p99, 2)}`),
+      `${fmt(r.results.b.messageMs.p50, 2)}/${fmt(r.results.b.messageMs.p99, 2)}`,
+      names.map((n) => r.results[n].failed).join('/'),
+    ]);
+  }
+  const widths = head.map((_, i) => Math.max(...table.map((t) => t[i].length)));
+  for (const t of table) out.push(`  ${t.map((c, i) => c.padStart(widths[i])).join('  ')}`);
+  out.push('');
+  out.push(`where the time goes, per message accepted: wall ms (elapsed / messages) and CPU ms of Haraka, the database server${o.db === 'sqlite' ? ' (in Haraka with SQLite)' : ''},`);
+  out.push(`  the load generator and everything else on the machine (other users, kernel); busy = machine CPU use during the run (${os.cpus().length} CPUs = 100%)`);
+  const cpuHead = ['conc', 'setup', 'wall', 'haraka', 'db', 'loadgen', 'other', 'busy', 'top other processes (CPU ms/msg)'];
+  const cpuTable: string[][] = [cpuHead];
+  for (const r of rows) {
+    for (const n of names) {
+      const x = r.results[n];
+      const per = (v: number) => fmt(v / x.ok, 3);
+      const other = x.cpu.machine - x.cpu.haraka - (Number.isNaN(x.cpu.db) ? 0 : x.cpu.db) - x.cpu.load;
+      cpuTable.push([String(r.concurrency), n, per(x.elapsedMs), per(x.cpu.haraka), per(x.cpu.db), per(x.cpu.load), per(other), `${fmt((100 * x.cpu.machine) / (x.elapsedMs * os.cpus().length), 0)}%`, x.cpu.others.map((u) => `${u.label} ${per(u.ms)}`).join(', ')]);
+    }
+  }
+  const cw = cpuHead.map((_, i) => Math.max(...cpuTable.map((t) => t[i].length)));
+  for (const t of cpuTable) out.push(`  ${t.map((c, i) => (i === t.length - 1 ? c : c.padStart(cw[i]))).join('  ')}`);
+  out.push('');
+  out.push(`(b) Maildir files written: ${delivered} for ${sentToB} messages accepted${delivered === sentToB ? '' : '  <-- MISMATCH'}`);
+  for (const [n, count, lines] of warnings) out.push(`(${n}) ${count} error lines in the Haraka log, e.g.: ${lines.join(' | ')}`);
+  for (const r of rows) {
+    for (const n of names) if (r.results[n].failed) out.push(`(${n}) c=${r.concurrency} failures: ${Object.entries(r.results[n].failures).map(([k, v]) => `${v} x ${k.slice(0, 160)}`).join('; ')}`);
+  }
+  const at20 = rows.find((r) => r.concurrency === 20);
+  if (at20) out.push(`target b/a >= 0.8 at concurrency 20: ${fmt(rate(at20.results.b) / rate(at20.results.a), 3)} ${rate(at20.results.b) / rate(at20.results.a) >= 0.8 ? 'MET' : 'NOT MET'}`);
+  if (resolution) out.push(`target resolution p99 < 2 ms${o.db === 'sqlite' ? ' (the target is for MariaDB; this run is SQLite)' : ''}: ${fmt(resolution.p99, 3)} ms ${resolution.p99 < 2 ? 'MET' : 'NOT MET'}`);
+  out.push(`total bench time ${fmt((Date.now() - started) / 1000, 0)} s${o.cpuProf ? `; CPU profiles in ${o.cpuProf}/<setup>/` : ''}`);
+  console.log(out.join('\n'));
+  if (o.json) {
+    console.log(JSON.stringify({ db: bdb.label, nodes: o.nodes, seed: seeded, resolution, rows: rows.map((r) => ({ concurrency: r.concurrency, rates: Object.fromEntries(names.map((n) => [n, rate(r.results[n])])), results: r.results })) }));
+  }
+}
+
+main()
+  .then(cleanup, async (err: Error) => {
+    console.error(err.stack ?? String(err));
+    await cleanup();
+    process.exitCode = 1;
+  })
+  .then(() => process.exit());
