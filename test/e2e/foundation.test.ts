@@ -362,6 +362,31 @@ for (const engine of engines()) {
       }
     });
 
+    if (engine === 'sqlite') {
+      it('SQLite write-locked by another process -> DATA answered 45x 4.3.0 (not 250), Haraka alive, then 250 again', async () => {
+        haraka = await startHaraka({ db: t.url, dataDir, plugins: PLUGINS });
+        // better-sqlite3 directly: another process holding the write lock (a long admin write, a backup...)
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const Database = require('better-sqlite3');
+        const other = new Database(t.url.replace(/^sqlite:(\/\/)?/, ''));
+        try {
+          other.exec('BEGIN IMMEDIATE');
+          other.exec('UPDATE domains SET active = active');
+          const res = await sendMessage(haraka.port, 'alice@sender.test', ['jean@example.com'], buildMessage());
+          assert.equal(res.rcpts[0].code, 250, 'reads still work under a write lock (WAL)');
+          assert.ok(res.data && res.data.code >= 450 && res.data.code <= 451 && res.data.text.startsWith('4.3.0'), JSON.stringify(res.data));
+          other.exec('COMMIT');
+          const alive = await SmtpClient.connect(haraka.port);
+          await alive.quit();
+          const again = await sendMessage(haraka.port, 'alice@sender.test', ['jean@example.com'], buildMessage());
+          assert.equal(again.data?.code, 250);
+        } finally {
+          if (other.inTransaction) other.exec('ROLLBACK');
+          other.close();
+        }
+      });
+    }
+
     if (engine === 'mariadb') {
       /** a TCP proxy to MariaDB that the test can cut (closing every open socket) and restore on the same port */
       async function dbProxy(target: { host: string; port: number }) {
