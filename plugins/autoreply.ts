@@ -1,0 +1,87 @@
+// mailhost.autoreply - autoresponders (lib/autoreply).
+//   data_post: Plesk's "forward while away": adds the forward address of each active
+//              autoreply as an external target, so mailhost.deliver forwards it durably.
+//   queue_ok:  runs only once the message is durably accepted; answers once per active
+//              autoreply of each final local target whose copy goes to the inbox, unless a
+//              suppression rule holds, within the shared per-day memory, through Haraka's
+//              outbound queue with the null sender (routed via MAILHOST_RELAY by mailhost.deliver).
+// The client's 250 does not wait for the replies: the inputs are read, the hook answers, and
+// the replies are planned and queued right after (a fault is logged, the mail is already safe).
+import type { Settings } from '../lib/settings';
+import type { MailhostNotes } from '../lib/notes';
+import { withTimeout } from '../lib/db';
+import { planReplies, addAwayForwards, type PlannedReply } from '../lib/autoreply';
+import { constants, pluginSettings, pluginDb, guarded, envelopeAddress } from './common';
+
+export function register(this: Haraka.Plugin): void {
+  this.settings = pluginSettings(this);
+  this.register_hook('data_post', 'away_forwards');
+  this.register_hook('queue_ok', 'send_autoreplies');
+}
+
+function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefined {
+  const n = txn?.notes?.mailhost as MailhostNotes | undefined;
+  return n && n.recipients.length ? n : undefined;
+}
+
+function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
+  return withTimeout(new Promise<Buffer>((resolve) => txn.message_stream.get_data({ dot_stuffed: false }, resolve)), 30000, 'message read');
+}
+
+export function away_forwards(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
+  guarded(this, next, async (answer) => {
+    const txn = connection.transaction;
+    const notes = notesOf(txn);
+    if (!txn || !notes) return answer();
+    const db = pluginDb(this.settings as Settings);
+    const added = await withTimeout(addAwayForwards(db, notes, await messageBuffer(txn), new Date(), txn.header.get_all('Delivered-To')), 15000);
+    if (added.length) txn.results.add(this, { msg: `away forward: ${added.map((a) => `${a.mailbox} -> ${a.forwardTo}`).join(', ')}` });
+    answer();
+  });
+}
+
+/** Queues one reply on Haraka's outbound queue with the null sender; resolves once it is on disk. */
+export function queueReply(plugin: Haraka.Plugin, reply: PlannedReply): Promise<void> {
+  // loaded here, not at register(): haraka-test-fixtures has no outbound module
+  const outbound = plugin.haraka_require('outbound');
+  // a string (7-bit MIME from MailComposer) takes outbound's path that dot-stuffs lines
+  const contents = reply.reply.raw.toString('utf8');
+  return new Promise((resolve, reject) => {
+    outbound.send_email(
+      '<>',
+      [...reply.reply.rcptTo],
+      contents,
+      (code: number, msg: string) => (code === constants.ok ? resolve() : reject(new Error(`outbound refused: ${msg}`))),
+      { origin: plugin },
+    );
+  });
+}
+
+async function answerMessage(plugin: Haraka.Plugin, uuid: string, input: { notes: MailhostNotes; mailFrom: string; message: Buffer }): Promise<void> {
+  const db = pluginDb(plugin.settings as Settings);
+  const plan = await withTimeout(planReplies({ db, ...input }), 30000);
+  for (const s of plan.skipped) plugin.loginfo(`${uuid} no reply from ${s.mailbox} (autoreply ${s.autoreplyId ?? '-'}): ${s.reason}`);
+  let sent = 0;
+  for (const r of plan.replies) {
+    try {
+      await queueReply(plugin, r);
+      sent++;
+      plugin.loginfo(`${uuid} reply from ${r.mailbox} (autoreply ${r.autoreplyId}) queued to ${r.to}`);
+    } catch (err) {
+      plugin.logerror(`${uuid} reply from ${r.mailbox} (autoreply ${r.autoreplyId}) to ${r.to} failed: ${(err as Error).message}`);
+    }
+  }
+  plugin.loginfo(`${uuid} autoreplies done: ${sent} sent, ${plan.skipped.length} skipped (worker ${process.pid})`);
+}
+
+export function send_autoreplies(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
+  guarded(this, next, async (answer) => {
+    const txn = connection.transaction;
+    const notes = notesOf(txn);
+    if (!txn || !notes) return answer();
+    const uuid = txn.uuid;
+    const input = { notes, mailFrom: envelopeAddress(txn.mail_from), message: await messageBuffer(txn) };
+    answer(); // the message is safe: let the client have its 250 now
+    answerMessage(this, uuid, input).catch((err: Error) => this.logerror(`${uuid} autoreplies failed: ${err?.stack || err}`));
+  });
+}
