@@ -53,7 +53,10 @@ function menuFor(resources: ResourceDef[], p: Principal, t: T, current: string):
     icon,
     active: current === href || current.startsWith(`${href}/`) || (href !== '/' && current.startsWith(`${href}?`)),
   });
-  if (p.role === 'user') return [{ title: t('menu.my_space'), items: [item(t('menu.my_mailbox'), `/mailboxes/${p.id}`, 'mailbox')] }];
+  if (p.role === 'user') {
+    const own = resources.filter((r) => can(r, 'user', 'list')).map((r) => item(t(`res.${r.name}.title`), `/${r.name}`, r.icon));
+    return [{ title: t('menu.my_space'), items: [item(t('menu.my_mailbox'), `/mailboxes/${p.id}`, 'mailbox'), ...own] }];
+  }
   const sections: { title: string; items: MenuItem[] }[] = [];
   for (const section of ['mail', 'system'] as const) {
     const items = resources.filter((r) => r.section === section && can(r, p.role, 'list')).map((r) => item(t(`res.${r.name}.title`), `/${r.name}`, r.icon));
@@ -154,8 +157,10 @@ export function createApp(opts: AdminOptions): express.Express {
   });
 
   // per-request locals: language, translator, formatters, user, menu, CSRF token, flash
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
     const principal = req.user as Principal | undefined;
+    const present: ResourceDef[] = [];
+    if (principal) for (const r of resources) if (!r.available || (await r.available(db))) present.push(r);
     const setLang = (lang: string) => {
       const t = translator(lang);
       const fmt = formatters(lang);
@@ -163,7 +168,7 @@ export function createApp(opts: AdminOptions): express.Express {
       res.locals.t = t;
       res.locals.fmt = fmt;
       res.locals.cell = (col: ColumnDef, row: Record<string, unknown>) => cellText(col, row, t, fmt);
-      res.locals.menu = principal ? menuFor(resources, principal, t, req.path) : [];
+      res.locals.menu = principal ? menuFor(present, principal, t, req.path) : [];
       if (principal) res.locals.ctx = { db, principal, t, lang } satisfies Ctx;
     };
     const chosen = principal?.language || req.session.lang;
@@ -194,7 +199,7 @@ export function createApp(opts: AdminOptions): express.Express {
     if (ctx.principal.role === 'user') return res.redirect(303, `/mailboxes/${ctx.principal.id}`);
     const cards = [];
     for (const r of resources) {
-      if (!can(r, ctx.principal.role, 'list')) continue;
+      if (!can(r, ctx.principal.role, 'list') || (r.available && !(await r.available(db)))) continue;
       const [{ n }] = await r.scope(db, ctx.principal).count({ n: '*' });
       cards.push({ label: ctx.t(`res.${r.name}.title`), href: `/${r.name}`, icon: r.icon, count: ctx.t('common.count', { count: Number(n), formatted: res.locals.fmt.number(n) }) });
     }

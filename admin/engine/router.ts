@@ -98,10 +98,20 @@ function rawFromRow(fields: FieldDef[], row: Record<string, unknown> | null): Ra
     const v = row ? row[f.name] : f.default;
     if (f.type === 'checkbox') raw[f.name] = v ? '1' : '';
     else if (f.type === 'password') raw[f.name] = '';
+    else if (f.type === 'datetime') raw[f.name] = toLocalInput(v);
     else if (f.type === 'targets') raw[f.name] = (Array.isArray(v) ? v : String(v ?? '').split(/[,;\s]+/)).filter(Boolean).join('\n');
     else raw[f.name] = v == null ? '' : String(v);
   }
   return raw;
+}
+
+/** ISO/Date -> the value of an <input type="datetime-local"> in the server's time zone. */
+function toLocalInput(v: unknown): string {
+  if (v == null || v === '') return '';
+  const d = v instanceof Date ? v : new Date(String(v));
+  if (Number.isNaN(d.getTime())) return '';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
 function bodyString(body: Record<string, unknown>, name: string): string {
@@ -191,9 +201,21 @@ async function parseBody(fields: FieldDef[], body: Record<string, unknown>, ctx:
         values[f.name] = { local, domain_id: Number(domain), domain: opt.label ?? '' };
         break;
       }
+      case 'datetime': {
+        raw[f.name] = s.trim();
+        if (s.trim() === '') {
+          if (f.required) required(f);
+          else values[f.name] = null;
+        } else {
+          const d = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?$/.test(s.trim()) ? new Date(s.trim().replace(' ', 'T')) : null;
+          if (!d || Number.isNaN(d.getTime())) errors[f.name] = ctx.t('err.datetime');
+          else values[f.name] = d.toISOString();
+        }
+        break;
+      }
       default: {
-        // text, targets
-        const v = f.type === 'targets' ? s : s.trim();
+        // text, targets, textarea
+        const v = f.type === 'targets' || f.type === 'textarea' ? s.replace(/\r\n/g, '\n') : s.trim();
         raw[f.name] = v;
         if (v.trim() === '' && f.required) required(f);
         else if (f.maxLength && v.length > f.maxLength) errors[f.name] = ctx.t('err.too_long', { max: f.maxLength });
@@ -278,15 +300,16 @@ export function resourceRouter(res: ResourceDef): express.Router {
   const router = express.Router();
   const base = listUrl(res);
 
-  function need(response: Response, action: Action): Ctx {
+  async function need(response: Response, action: Action): Promise<Ctx> {
     const ctx = ctxOf(response);
     if (!can(res, ctx.principal.role, action)) throw notFoundHttp();
+    if (res.available && !(await res.available(ctx.db))) throw notFoundHttp();
     return ctx;
   }
 
   // @route GET /<name>
   router.get('/', async (req, response) => {
-    const ctx = need(response, 'list');
+    const ctx = await need(response, 'list');
     const role = ctx.principal.role;
     const q = scoped(res, ctx);
     const search: Record<string, string> = {};
@@ -345,7 +368,7 @@ export function resourceRouter(res: ResourceDef): express.Router {
 
   // @route GET /<name>/new
   router.get('/new', async (req, response) => {
-    const ctx = need(response, 'create');
+    const ctx = await need(response, 'create');
     const fields = await visibleFields(res, ctx);
     const [first] = await visibleTabs(res, ctx, fields);
     await renderForm(req, response, res, ctx, { row: null, tabs: [first], tab: first, raw: rawFromRow(first.fields, null), errors: {} });
@@ -353,7 +376,7 @@ export function resourceRouter(res: ResourceDef): express.Router {
 
   // @route POST /<name>/new
   router.post('/new', async (req, response) => {
-    const ctx = need(response, 'create');
+    const ctx = await need(response, 'create');
     const fields = await visibleFields(res, ctx);
     const [first] = await visibleTabs(res, ctx, fields);
     const parsed = await parseBody(first.fields, req.body ?? {}, ctx, true);
@@ -379,7 +402,7 @@ export function resourceRouter(res: ResourceDef): express.Router {
   });
 
   async function editContext(req: Request, response: Response) {
-    const ctx = need(response, 'edit');
+    const ctx = await need(response, 'edit');
     const row = await loadRow(res, ctx, req.params.id);
     const fields = await visibleFields(res, ctx);
     const tabs = await visibleTabs(res, ctx, fields);
@@ -425,7 +448,7 @@ export function resourceRouter(res: ResourceDef): express.Router {
 
   // @route GET /<name>/:id/delete  (confirmation page: works without JavaScript)
   router.get('/:id/delete', async (req, response) => {
-    const ctx = need(response, 'delete');
+    const ctx = await need(response, 'delete');
     const row = await loadRow(res, ctx, req.params.id);
     if (res.canDelete && !res.canDelete(row, ctx.principal)) {
       flash(req, 'danger', ctx.t('flash.undeletable', { name: res.label(row) }));
@@ -442,7 +465,7 @@ export function resourceRouter(res: ResourceDef): express.Router {
 
   // @route POST /<name>/:id/delete
   router.post('/:id/delete', async (req, response) => {
-    const ctx = need(response, 'delete');
+    const ctx = await need(response, 'delete');
     const row = await loadRow(res, ctx, req.params.id);
     const label = res.label(row);
     try {

@@ -61,6 +61,24 @@ export const scopes = {
     return (db: Db, p: Principal): Knex.QueryBuilder => inDomain(db, p).whereIn('aliases.kind', kinds);
   },
 
+  /** sender lists: global ones for the admin only; a client's domains and their mailboxes; a user's own mailbox */
+  senderLists(db: Db, p: Principal): Knex.QueryBuilder {
+    const q = db('sender_lists');
+    if (p.role === 'admin') return q;
+    if (p.role === 'client') {
+      return q.where((w) =>
+        w.whereIn('sender_lists.domain_id', ownedDomainIds(db, p)).orWhereIn('sender_lists.mailbox_id', db('mailboxes').select('id').whereIn('domain_id', ownedDomainIds(db, p))),
+      );
+    }
+    return q.where('sender_lists.mailbox_id', p.id);
+  },
+
+  /** spam policies are shared settings: only admins manage them (everyone picks from them) */
+  spamPolicies(db: Db, p: Principal): Knex.QueryBuilder {
+    const q = db('spam_policies');
+    return p.role === 'admin' ? q : q.whereRaw(NOTHING);
+  },
+
   accounts(db: Db, p: Principal): Knex.QueryBuilder {
     const q = db('accounts');
     if (p.role === 'admin') return q;

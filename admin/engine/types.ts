@@ -30,6 +30,8 @@ export type FieldType =
   | 'select'
   | 'password' // with a "generate" checkbox on add; empty on edit = unchanged
   | 'targets' // many addresses: one per line or separated by ; or ,
+  | 'textarea' // free text on several lines
+  | 'datetime' // date and time (server's time zone), stored as an ISO UTC string
   | 'address'; // local part @ domain (select among the domains in scope)
 
 export interface FieldDef {
@@ -108,6 +110,8 @@ export interface ResourceDef {
   icon: string; // bootstrap-icons name
   /** menu section: mail objects, system, or the user's own space */
   section: 'mail' | 'system';
+  /** the resource exists only when this says so (its tables come from another feature's migration) */
+  available?: (db: Db) => Promise<boolean>;
   /** which role may do what; anything missing answers 404 */
   permissions: Partial<Record<Role, Action[]>>;
   /** THE authorization rule: rows this principal may reach (see engine/scopes.ts) */

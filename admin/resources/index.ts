@@ -4,7 +4,8 @@ import { domains, domainAliases } from './domains';
 import { mailboxesResource } from './mailboxes';
 import { aliases, forwards, catchall } from './aliases';
 import { accounts } from './accounts';
+import { spamPolicies, senderLists } from './spam';
 
 export function allResources(): ResourceDef[] {
-  return [domains, domainAliases, mailboxesResource(), aliases, forwards, catchall, accounts];
+  return [domains, domainAliases, mailboxesResource(), aliases, forwards, catchall, senderLists, spamPolicies, accounts];
 }

@@ -7,6 +7,7 @@
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/mailboxes';
 import { displayAddress } from '../../lib/address';
 import { generatePassword } from '../../lib/password';
+import { findAutoreply, saveAutoreply } from '../../lib/autoreply/store';
 import { scopes } from '../engine/scopes';
 import type { Ctx, FieldDef, ResourceDef, TabDef, Values } from '../engine/types';
 import { addressOf, defined, domainOptions, idOrNull, languageOptions, spamPolicyOptions, tableExists } from './common';
@@ -14,10 +15,45 @@ import { addressOf, defined, domainOptions, idOrNull, languageOptions, spamPolic
 const hasSpamPolicies = tableExists('spam_policies');
 
 /**
- * Tabs and fields that other features plug in (autoresponder, sender lists...). Adding a tab is
- * a declaration here: `{ tab: { name, label, fields, available: tableExists('autoreplies'), load, save }, fields: [...] }`.
+ * Tabs stored outside the mailbox row. Adding one is a declaration here:
+ * `{ tab: { name, label, fields, available: tableExists('x'), load, save }, fields: [...] }`.
  */
-export const extraMailboxTabs: { tab: TabDef; fields: FieldDef[] }[] = [];
+export const extraMailboxTabs: { tab: TabDef; fields: FieldDef[] }[] = [
+  {
+    // the mailbox's default autoreply (lib/autoreply): out-of-office text with an optional period
+    tab: {
+      name: 'autoresponder',
+      label: 'tab.autoresponder',
+      fields: ['enabled', 'subject', 'body_text', 'starts_at', 'ends_at'],
+      available: tableExists('autoreplies'),
+      async load({ db }, row) {
+        const a = await findAutoreply(db, Number(row.id)).catch((err) => {
+          if ((err as { code?: string }).code === 'not_found') return null;
+          throw err;
+        });
+        return a ? { enabled: a.enabled, subject: a.subject ?? '', body_text: a.body_text, starts_at: a.starts_at, ends_at: a.ends_at } : { enabled: false };
+      },
+      async save({ db }, row, v) {
+        const existing = await db('autoreplies').where({ mailbox_id: Number(row.id) }).first('id');
+        if (!existing && !v.enabled && !String(v.body_text ?? '').trim()) return; // nothing to keep
+        await saveAutoreply(db, Number(row.id), {
+          enabled: !!v.enabled,
+          subject: (v.subject as string) || null,
+          bodyText: String(v.body_text ?? ''),
+          startsAt: (v.starts_at as string | null) ?? null,
+          endsAt: (v.ends_at as string | null) ?? null,
+        });
+      },
+    },
+    fields: [
+      { name: 'enabled', type: 'checkbox', label: 'field.autoreply_enabled', help: 'help.autoreply_enabled' },
+      { name: 'subject', type: 'text', label: 'field.subject', help: 'help.autoreply_subject', maxLength: 255 },
+      { name: 'body_text', type: 'textarea', label: 'field.body_text', help: 'help.autoreply_body' },
+      { name: 'starts_at', type: 'datetime', label: 'field.starts_at', help: 'help.starts_at' },
+      { name: 'ends_at', type: 'datetime', label: 'field.ends_at', help: 'help.ends_at' },
+    ],
+  },
+];
 
 function passwordChange(ctx: Ctx, v: Values): { password?: string; notice?: string } {
   if (v.password_generate) {

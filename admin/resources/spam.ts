@@ -1,0 +1,149 @@
+// Spam policies (lib/policies.ts) and sender lists (lib/senderLists.ts): allow, block and
+// newsletter lists, global (admin), per domain (admin, client) or per mailbox (and its owner).
+import { createPolicy, updatePolicy, deletePolicy, SPAM_ACTIONS, NEWSLETTER_ACTIONS, VIRUS_ACTIONS, DEFAULT_POLICY_NAME } from '../../lib/policies';
+import { addListEntry, deleteListEntry, LIST_KINDS } from '../../lib/senderLists';
+import { displayAddress, displayDomain } from '../../lib/address';
+import { scopes } from '../engine/scopes';
+import type { Ctx, Option, ResourceDef } from '../engine/types';
+import { defined, tableExists } from './common';
+
+const hasSpamTables = tableExists('sender_lists');
+
+const options = (values: readonly string[], prefix: string) => async (): Promise<Option[]> => values.map((v) => ({ value: v, labelKey: `${prefix}${v}` }));
+
+export const spamPolicies: ResourceDef = {
+  name: 'spam-policies',
+  table: 'spam_policies',
+  icon: 'shield-check',
+  section: 'system',
+  available: hasSpamTables,
+  permissions: { admin: ['list', 'create', 'edit', 'delete'] },
+  scope: scopes.spamPolicies,
+  orderBy: 'spam_policies.name',
+  fields: [
+    { name: 'name', type: 'text', label: 'field.policy_name', help: 'help.policy_name', required: true, maxLength: 64 },
+    { name: 'threshold', type: 'text', label: 'field.threshold', help: 'help.threshold', required: true, default: '5', maxLength: 8 },
+    { name: 'action', type: 'select', label: 'field.spam_action', help: 'help.spam_action', required: true, options: options(SPAM_ACTIONS, 'spam_action.'), default: 'tag' },
+    { name: 'subject_tag', type: 'text', label: 'field.subject_tag', help: 'help.subject_tag', maxLength: 190, default: '*****SPAM*****' },
+    { name: 'warning', type: 'textarea', label: 'field.warning', help: 'help.warning' },
+    { name: 'newsletter_action', type: 'select', label: 'field.newsletter_action', required: true, options: options(NEWSLETTER_ACTIONS, 'newsletter_action.'), default: 'deliver' },
+    { name: 'antivirus', type: 'checkbox', label: 'field.antivirus', default: true },
+    { name: 'virus_action', type: 'select', label: 'field.virus_action', required: true, options: options(VIRUS_ACTIONS, 'virus_action.'), default: 'quarantine' },
+  ],
+  list: {
+    columns: [
+      { name: 'name', label: 'field.policy_name' },
+      { name: 'threshold', label: 'field.threshold', format: 'number' },
+      { name: 'action', label: 'field.spam_action', format: 'i18n', i18nPrefix: 'spam_action.' },
+      { name: 'subject_tag', label: 'field.subject_tag' },
+      { name: 'antivirus', label: 'field.antivirus', format: 'bool' },
+    ],
+    search: [
+      { name: 'name', column: 'spam_policies.name', type: 'text' },
+      { name: 'action', column: 'spam_policies.action', type: 'select', options: options(SPAM_ACTIONS, 'spam_action.') },
+    ],
+  },
+  label: (r) => String(r.name),
+  canDelete: (r) => r.name !== DEFAULT_POLICY_NAME,
+  async onInsert({ db }, v) {
+    const p = await createPolicy(db, {
+      name: String(v.name),
+      threshold: v.threshold as string,
+      action: v.action as string,
+      subjectTag: (v.subject_tag as string | undefined) ?? '',
+      warning: (v.warning as string | undefined) ?? null,
+      newsletterAction: v.newsletter_action as string,
+      antivirus: !!v.antivirus,
+      virusAction: v.virus_action as string,
+    });
+    return { id: p.id };
+  },
+  async onUpdate({ db }, row, v) {
+    await updatePolicy(
+      db,
+      Number(row.id),
+      defined({
+        name: v.name as string | undefined,
+        threshold: v.threshold as string | undefined,
+        action: v.action as string | undefined,
+        subjectTag: v.subject_tag as string | undefined,
+        warning: v.warning as string | undefined,
+        newsletterAction: v.newsletter_action as string | undefined,
+        antivirus: v.antivirus as boolean | undefined,
+        virusAction: v.virus_action as string | undefined,
+      }),
+    );
+  },
+  async onDelete({ db }, row) {
+    await deletePolicy(db, Number(row.id));
+  },
+};
+
+/** Whose list a new entry goes to: "g" (global), "d:<domain id>" or "m:<mailbox id>", all within scope. */
+async function ownerOptions(ctx: Ctx): Promise<Option[]> {
+  const out: Option[] = [];
+  if (ctx.principal.role === 'admin') out.push({ value: 'g', labelKey: 'sender.global' });
+  const domains = await scopes.domains(ctx.db, ctx.principal).select('domains.id', 'domains.name').orderBy('domains.name');
+  for (const d of domains) out.push({ value: `d:${d.id}`, label: `${ctx.t('sender.domain')} ${displayDomain(d.name)}` });
+  const mailboxes = await scopes.mailboxes(ctx.db, ctx.principal).select('mailboxes.id', 'mailboxes.address').orderBy('mailboxes.address');
+  for (const m of mailboxes) out.push({ value: `m:${m.id}`, label: displayAddress(m.address) });
+  return out;
+}
+
+export const senderLists: ResourceDef = {
+  name: 'sender-lists',
+  table: 'sender_lists',
+  icon: 'person-lines-fill',
+  section: 'mail',
+  available: hasSpamTables,
+  // entries are added and removed, never edited (lib has no update): rows are not clickable
+  permissions: { admin: ['list', 'create', 'delete'], client: ['list', 'create', 'delete'], user: ['list', 'create', 'delete'] },
+  scope: scopes.senderLists,
+  select: (q) =>
+    q
+      .leftJoin('domains as sd', 'sd.id', 'sender_lists.domain_id')
+      .leftJoin('mailboxes as sm', 'sm.id', 'sender_lists.mailbox_id')
+      .select('sender_lists.*', 'sd.name as domain_name', 'sm.address as mailbox_address'),
+  orderBy: 'sender_lists.pattern',
+  fields: [
+    { name: 'owner', type: 'select', label: 'field.owner', help: 'help.owner', required: true, createOnly: true, options: ownerOptions, ref: 'owner' },
+    { name: 'kind', type: 'select', label: 'field.kind', help: 'help.kind', required: true, options: options(LIST_KINDS, 'sender.kind_'), default: 'allow' },
+    { name: 'pattern', type: 'text', label: 'field.pattern', help: 'help.pattern', required: true, maxLength: 320 },
+    { name: 'comment', type: 'text', label: 'field.comment', maxLength: 190 },
+  ],
+  list: {
+    columns: [
+      { name: 'owner_label', label: 'field.owner' },
+      { name: 'kind', label: 'field.kind', format: 'i18n', i18nPrefix: 'sender.kind_' },
+      { name: 'pattern', label: 'field.pattern' },
+      { name: 'comment', label: 'field.comment' },
+      { name: 'created_at', label: 'col.created', format: 'date' },
+    ],
+    search: [
+      { name: 'kind', column: 'sender_lists.kind', type: 'select', options: options(LIST_KINDS, 'sender.kind_') },
+      { name: 'pattern', column: 'sender_lists.pattern', type: 'text' },
+      { name: 'comment', column: 'sender_lists.comment', type: 'text' },
+    ],
+  },
+  async decorate(ctx, rows) {
+    return rows.map((r) => ({
+      ...r,
+      owner_label: r.scope === 'global' ? ctx.t('sender.global') : r.scope === 'domain' ? displayDomain(String(r.domain_name ?? '')) : displayAddress(String(r.mailbox_address ?? '')),
+    }));
+  },
+  label: (r) => String(r.pattern),
+  async onInsert({ db }, v) {
+    const [kind, id] = String(v.owner).split(':');
+    const e = await addListEntry(db, {
+      domain: kind === 'd' ? Number(id) : undefined,
+      mailbox: kind === 'm' ? Number(id) : undefined,
+      kind: String(v.kind),
+      pattern: String(v.pattern),
+      comment: v.comment as string | undefined,
+    });
+    return { id: e.id };
+  },
+  async onDelete({ db }, row) {
+    await deleteListEntry(db, { id: Number(row.id) });
+  },
+};
