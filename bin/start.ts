@@ -8,7 +8,7 @@ import { openDb, migrateLatest } from '../lib/db';
 import { prepareHarakaDir, harakaCommand } from '../lib/harakaDir';
 
 interface AdminModule {
-  startAdmin(settings: ReturnType<typeof loadSettings>): Promise<{ close(): Promise<void> }>;
+  startAdmin(settings: ReturnType<typeof loadSettings>): Promise<(() => Promise<void>) & { url: string }>;
 }
 
 async function main(): Promise<void> {
@@ -29,20 +29,15 @@ async function main(): Promise<void> {
   const haraka = spawn(command, args, { env, stdio: 'inherit' });
   console.log(`mailhost: SMTP on ${settings.smtpListen.host}:${settings.smtpListen.port} (Haraka dir ${dir}, data ${settings.dataDir})`);
 
-  let admin: { close(): Promise<void> } | undefined;
-  const adminPath = path.join(__dirname, '..', 'admin', 'app.js');
-  if (fs.existsSync(adminPath)) {
-    const mod = require(adminPath) as AdminModule;
-    admin = await mod.startAdmin(settings);
-    console.log(`mailhost: admin on http://${settings.httpListen.host}:${settings.httpListen.port}/`);
-  }
+  // prints the generated password of the first admin account once, and its URL
+  const closeAdmin = await (require('../admin/app') as AdminModule).startAdmin(settings);
 
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     if (haraka.exitCode === null) haraka.kill('SIGTERM');
-    await admin?.close().catch(() => undefined);
+    await closeAdmin().catch(() => undefined);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
