@@ -16,7 +16,9 @@ export interface SeedReport {
   ms: number;
 }
 
-const BATCH = 1000;
+// rows per INSERT: knex writes a multi-row insert on SQLite as INSERT ... SELECT ... UNION ALL,
+// and SQLite allows at most 500 terms in a compound SELECT
+const batchSize = (db: Db) => ((db.client.config as { client?: string }).client === 'mysql2' ? 1000 : 400);
 
 export const domainName = (d: number) => `d${d}.bench.example`; // d = 0..domains-1, id = d + 1
 export const domainAliasName = (d: number) => `d${d}.alias-bench.example`;
@@ -52,10 +54,11 @@ function aliasTargets(size: SeedSize, n: number): string[] {
 }
 
 async function insertAll(db: Db, table: string, total: number, row: (i: number) => Record<string, unknown>): Promise<number> {
+  const batch = batchSize(db);
   await db.transaction(async (trx) => {
-    for (let start = 0; start < total; start += BATCH) {
+    for (let start = 0; start < total; start += batch) {
       const rows: Record<string, unknown>[] = [];
-      for (let i = start; i < Math.min(total, start + BATCH); i++) rows.push(row(i));
+      for (let i = start; i < Math.min(total, start + batch); i++) rows.push(row(i));
       await trx(table).insert(rows);
     }
   });

@@ -10,8 +10,10 @@
 //        [--domains 10000 --mailboxes 100000 --aliases 100000] [--breakdown] [--cold-maildirs]
 //        [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json]
 //
-// --breakdown adds setup (r): loopback_rdns + mailhost.rcpt + queue/discard, i.e. resolution
-// without delivery, to split the cost of (b) into lookup and delivery.
+// --breakdown adds two setups that split the cost of (b):
+//   (r) loopback_rdns + mailhost.rcpt + queue/discard: our recipient checks, no delivery;
+//   (f) loopback_rdns + rcpt_to.in_host_list + a bench-only queue plugin that writes each message
+//       durably with lib/maildir (no database at all): the floor any durable Maildir MTA pays.
 // The Maildirs of the recipients are created before the load (steady state: a mailbox has
 // received mail before); --cold-maildirs leaves that to the first delivery.
 // --b-plugins replaces config/plugins for (b) (default: the repository's list at run time).
@@ -264,7 +266,33 @@ async function waitForBanner(port: number, child: ChildProcess, output: () => st
   throw new Error(`Haraka did not answer on ${port}:\n${output().slice(-3000)}`);
 }
 
-async function startHaraka(o: Options, tmp: string, name: string, dbUrl: string, plugins: string[] | undefined, extra: { env?: NodeJS.ProcessEnv; configFiles?: Record<string, string> }): Promise<Server> {
+// The queue plugin of setup (f): durable Maildir write of the raw message per recipient, as
+// mailhost.deliver does (tmp/, fsync, rename, fsync dir), without resolution or database.
+const FLOOR_PLUGIN = `// written by bench/mta.ts for setup (f)
+const { deliverToMaildir, maildirPath } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'lib', 'maildir.js'))})
+exports.register = function () { this.register_hook('queue', 'store') }
+exports.store = function (next, connection) {
+  const txn = connection.transaction
+  txn.message_stream.get_data({ dot_stuffed: false }, (buf) => {
+    Promise.all(txn.rcpt_to.map((r) => {
+      const address = (r.user + '@' + r.host).toLowerCase()
+      return deliverToMaildir(maildirPath(process.env.MAILHOST_DATA, address), undefined, [Buffer.from('Delivered-To: ' + address + '\\r\\n'), buf])
+    })).then(() => next(OK), (err) => { connection.logerror(this, err.message); next(DENYSOFT) })
+  })
+}
+`;
+
+/** Replaces the Haraka dir's link to the repository's plugins/ by a directory of links plus `extra` plugin files. */
+function addPlugins(dir: string, extra: Record<string, string>): void {
+  const at = path.join(dir, 'plugins');
+  const repoPlugins = path.join(REPO_ROOT, 'plugins');
+  fs.unlinkSync(at);
+  fs.mkdirSync(at);
+  for (const f of fs.readdirSync(repoPlugins)) fs.symlinkSync(path.join(repoPlugins, f), path.join(at, f));
+  for (const [name, code] of Object.entries(extra)) fs.writeFileSync(path.join(at, `${name}.js`), code);
+}
+
+async function startHaraka(o: Options, tmp: string, name: string, dbUrl: string, plugins: string[] | undefined, extra: { env?: NodeJS.ProcessEnv; configFiles?: Record<string, string>; pluginFiles?: Record<string, string> }): Promise<Server> {
   const port = await freePort();
   const dir = path.join(tmp, `haraka-${name}`);
   const dataDir = path.join(tmp, `data-${name}`);
@@ -280,6 +308,7 @@ async function startHaraka(o: Options, tmp: string, name: string, dbUrl: string,
   };
   const settings = loadSettings(env);
   prepareHarakaDir({ dir, settings, plugins, configFiles: { 'log.ini': '[main]\nlevel=warn\ntimestamps=true\n', ...extra.configFiles } });
+  if (extra.pluginFiles) addPlugins(dir, extra.pluginFiles);
   const used = fs.readFileSync(path.join(dir, 'config', 'plugins'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const { command, args } = harakaCommand(dir);
   const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.join(o.cpuProf, name)] : [];
@@ -419,13 +448,20 @@ async function main(): Promise<void> {
   );
   if (o.breakdown) {
     servers.push(await startHaraka(o, tmp, 'r', bdb.url, ['mailhost.loopback_rdns', 'mailhost.rcpt', 'queue/discard'], { env: { YES_REALLY_DO_DISCARD: '1' } }));
+    servers.push(
+      await startHaraka(o, tmp, 'f', bdb.url, ['mailhost.loopback_rdns', 'rcpt_to.in_host_list', 'bench_maildir_floor'], {
+        configFiles: { host_list: `${hostList.join('\n')}\n` },
+        pluginFiles: { bench_maildir_floor: FLOOR_PLUGIN },
+      }),
+    );
   }
   servers.push(await startHaraka(o, tmp, 'b', bdb.url, o.bPlugins, {}));
   for (const s of servers) log(`(${s.name}) port ${s.port}: ${s.plugins.join(', ')}`);
   const distinct = [...new Set(recipients)];
   if (!o.coldMaildirs) {
-    const dataB = servers.find((s) => s.name === 'b')!.dataDir;
-    for (const addr of distinct) for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(maildirPath(dataB, addr), sub), { recursive: true, mode: 0o700 });
+    for (const s of servers.filter((x) => x.name === 'b' || x.name === 'f')) {
+      for (const addr of distinct) for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(maildirPath(s.dataDir, addr), sub), { recursive: true, mode: 0o700 });
+    }
   }
 
   // CPU of the database server, when it runs on this machine (MariaDB/MySQL on 127.0.0.1)
@@ -474,7 +510,7 @@ async function main(): Promise<void> {
   for (const s of servers) out.push(`  (${s.name}) ${s.plugins.join(', ')}`);
   out.push('');
   const names = servers.map((s) => s.name);
-  const head = ['conc', ...names.map((n) => `${n} msgs/s`), 'b/a', ...(o.breakdown ? ['r/a'] : []), ...names.map((n) => `${n} rcpt p50/p99 ms`), 'b msg p50/p99 ms', 'failed'];
+  const head = ['conc', ...names.map((n) => `${n} msgs/s`), 'b/a', ...(o.breakdown ? ['r/a', 'f/a'] : []), ...names.map((n) => `${n} rcpt p50/p99 ms`), 'b msg p50/p99 ms', 'failed'];
   const table: string[][] = [head];
   for (const r of rows) {
     const a = rate(r.results.a);
@@ -482,7 +518,7 @@ async function main(): Promise<void> {
       String(r.concurrency),
       ...names.map((n) => fmt(rate(r.results[n]), 1)),
       fmt(rate(r.results.b) / a, 3),
-      ...(o.breakdown ? [fmt(rate(r.results.r) / a, 3)] : []),
+      ...(o.breakdown ? [fmt(rate(r.results.r) / a, 3), fmt(rate(r.results.f) / a, 3)] : []),
       ...names.map((n) => `${fmt(r.results[n].rcptMs.p50, 2)}/${fmt(r.results[n].rcptMs.p99, 2)}`),
       `${fmt(r.results.b.messageMs.p50, 2)}/${fmt(r.results.b.messageMs.p99, 2)}`,
       names.map((n) => r.results[n].failed).join('/'),
@@ -523,7 +559,8 @@ async function main(): Promise<void> {
 
 main()
   .then(cleanup, async (err: Error) => {
-    console.error(err.stack ?? String(err));
+    const text = err.stack ?? String(err);
+    console.error(text.length > 3000 ? `${text.slice(0, 1500)}\n...\n${text.slice(-1500)}` : text);
     await cleanup();
     process.exitCode = 1;
   })
