@@ -5,8 +5,12 @@ import { domainCommand, domainAliasCommand } from './domain';
 import { mailboxCommand } from './mailbox';
 import { aliasCommand } from './alias';
 import { harakaCommand } from './haraka';
+import { listCommand } from './list';
+import { policyCommand } from './policy';
+import { quarantineCommand } from './quarantine';
+import { purgeCommand } from './purge';
 import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
 
-export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, autoreplyCommand, harakaCommand];
+export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, autoreplyCommand, policyCommand, listCommand, quarantineCommand, purgeCommand, harakaCommand];
 commandGroups.push(adminCommand);
