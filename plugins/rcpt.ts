@@ -8,7 +8,8 @@ import { srsSecret, type Settings } from '../lib/settings';
 import { REPLIES } from '../lib/replies';
 import { mailhostNotes } from '../lib/notes';
 import { migrateLatest, withTimeout } from '../lib/db';
-import { constants, pluginSettings, pluginDb, guarded, dsn } from './common';
+import { envelopeBlocks, SENDER_BLOCKED } from '../lib/senderLists';
+import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
 
 const LOOKUP_TIMEOUT_MS = 5000;
 
@@ -55,10 +56,18 @@ export function hook_rcpt(this: Haraka.Plugin, next: Haraka.Next, connection: Ha
     const res = await withTimeout(resolveRecipient(state.directory, input, state.options), LOOKUP_TIMEOUT_MS);
     const notes = mailhostNotes(txn.notes);
     switch (res.status) {
-      case 'local':
-        notes.recipients.push({ rcpt: res.recipient, recipient: res.recipient, targets: res.targets });
-        txn.results.add(this, { pass: res.recipient, targets: res.targets.length, skipped: res.skipped.map((s) => `${s.address}:${s.reason}`) });
+      case 'local': {
+        // a `block` entry on the envelope sender refuses this recipient's targets that have it
+        const { kept, blocked } = await withTimeout(envelopeBlocks(pluginDb(state.settings), envelopeAddress(txn.mail_from), res.targets), LOOKUP_TIMEOUT_MS);
+        if (!kept.length) {
+          txn.results.add(this, { fail: `sender_blocked:${res.recipient}` });
+          return answer(constants.deny, dsn(SENDER_BLOCKED));
+        }
+        const skipped = [...res.skipped.map((s) => `${s.address}:${s.reason}`), ...blocked.map((t) => `${t.kind === 'local' ? t.mailbox.address : t.address}:sender_blocked`)];
+        notes.recipients.push({ rcpt: res.recipient, recipient: res.recipient, targets: kept });
+        txn.results.add(this, { pass: res.recipient, targets: kept.length, skipped });
         return answer(constants.ok);
+      }
       case 'remote':
         if (connection.relaying) {
           (notes.remote ??= []).push(res.recipient);
