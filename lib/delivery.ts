@@ -86,17 +86,20 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
 
   // One outbound message per forwarding address, so each carries its own Delivered-To
   // (loop detection at the next hop) and SRS domain.
-  const byRcpt = new Map<string, string[]>();
+  // Forwards whose fates differ (e.g. a subject tag) travel as separate copies.
+  const byRcpt = new Map<string, { rcpt: string; fate: TargetFate; to: string[] }>();
   for (const t of external) {
     if (t.target.kind !== 'external') continue;
-    const list = byRcpt.get(t.rcpts[0]) ?? [];
-    list.push(t.target.address);
-    byRcpt.set(t.rcpts[0], list);
+    const fate = fateOf(t);
+    const key = `${t.rcpts[0]}\0${fate.subjectTag ?? ''}\0${fate.warning ?? ''}`;
+    const group = byRcpt.get(key) ?? { rcpt: t.rcpts[0], fate, to: [] };
+    group.to.push(t.target.address);
+    byRcpt.set(key, group);
   }
-  for (const [rcpt, to] of byRcpt) {
+  for (const { rcpt, fate, to } of byRcpt.values()) {
     const forwardDomain = rcpt.slice(rcpt.lastIndexOf('@') + 1);
     const from = srsForward(input.mailFrom, forwardDomain, ctx.srsSecret);
-    const message = Buffer.concat([Buffer.from(headerLine('Delivered-To', rcpt), 'utf8'), input.message]);
+    const message = Buffer.concat([Buffer.from(headerLine('Delivered-To', rcpt), 'utf8'), copyFor(ctx, input.message, fate)]);
     await ctx.sendExternal(from, to, message);
     report.forwarded.push(...to);
   }
