@@ -5,12 +5,13 @@
 //              autoreply of each final local target whose copy goes to the inbox, unless a
 //              suppression rule holds, within the shared per-day memory, through Haraka's
 //              outbound queue with the null sender (routed via MAILHOST_RELAY by mailhost.deliver).
-// The client's 250 does not wait for the replies: the inputs are read, the hook answers, and
-// the replies are planned and queued right after (a fault is logged, the mail is already safe).
+// The client's 250 waits for one indexed query (is anybody here away?) and, when somebody is,
+// for the message to be read; the replies are then planned and queued right after the answer
+// (a fault is logged: the mail itself is already safe).
 import type { Settings } from '../lib/settings';
 import type { MailhostNotes } from '../lib/notes';
 import { withTimeout } from '../lib/db';
-import { planReplies, addAwayForwards, type PlannedReply } from '../lib/autoreply';
+import { planReplies, addAwayForwards, anyActive, type PlannedReply } from '../lib/autoreply';
 import { constants, pluginSettings, pluginDb, guarded, envelopeAddress } from './common';
 
 export function register(this: Haraka.Plugin): void {
@@ -34,7 +35,8 @@ export function away_forwards(this: Haraka.Plugin, next: Haraka.Next, connection
     const notes = notesOf(txn);
     if (!txn || !notes) return answer();
     const db = pluginDb(this.settings as Settings);
-    const added = await withTimeout(addAwayForwards(db, notes, await messageBuffer(txn), new Date(), txn.header.get_all('Delivered-To')), 15000);
+    // the message is read only when an active autoreply forwards
+    const added = await withTimeout(addAwayForwards(db, notes, () => messageBuffer(txn), new Date(), txn.header.get_all('Delivered-To')), 15000);
     if (added.length) txn.results.add(this, { msg: `away forward: ${added.map((a) => `${a.mailbox} -> ${a.forwardTo}`).join(', ')}` });
     answer();
   });
@@ -79,7 +81,12 @@ export function send_autoreplies(this: Haraka.Plugin, next: Haraka.Next, connect
     const txn = connection.transaction;
     const notes = notesOf(txn);
     if (!txn || !notes) return answer();
+    // one indexed query: most messages reach nobody who is away, and are not read again
     const uuid = txn.uuid;
+    if (!(await withTimeout(anyActive(pluginDb(this.settings as Settings), notes), 10000))) {
+      this.loginfo(`${uuid} autoreplies done: 0 sent, 0 skipped (nobody away)`);
+      return answer();
+    }
     const input = { notes, mailFrom: envelopeAddress(txn.mail_from), message: await messageBuffer(txn) };
     answer(); // the message is safe: let the client have its 250 now
     answerMessage(this, uuid, input).catch((err: Error) => this.logerror(`${uuid} autoreplies failed: ${err?.stack || err}`));

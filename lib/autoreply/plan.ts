@@ -81,6 +81,14 @@ async function mailboxesOfSender(db: Db, mailFrom: string): Promise<Set<number>>
   return out;
 }
 
+/** True when some final local target has an enabled autoreply in its window now (one query). */
+export async function anyActive(db: Db, notes: MailhostNotes, now = new Date(), opts: { forwarding?: boolean } = {}): Promise<boolean> {
+  const ids = localTargets(notes).map((t) => (t.target.kind === 'local' ? t.target.mailbox.id : -1));
+  if (!ids.length) return false;
+  const active = await activeAutoreplies(db, ids, now);
+  return opts.forwarding ? active.some((a) => a.forward_to) : active.length > 0;
+}
+
 export async function planReplies(input: PlanInput): Promise<PlanResult> {
   const { db, notes } = input;
   const now = input.now ?? new Date();
@@ -147,13 +155,19 @@ export interface AwayForward {
  * delivery step forwards it durably (SRS, Delivered-To) with the rest. Addresses already in
  * the message's Delivered-To are skipped (loop). Mutates and returns the notes' additions.
  */
-export async function addAwayForwards(db: Db, notes: MailhostNotes, message: Buffer, now = new Date(), deliveredTo: string[] = []): Promise<AwayForward[]> {
+export async function addAwayForwards(
+  db: Db,
+  notes: MailhostNotes,
+  message: Buffer | (() => Promise<Buffer>),
+  now = new Date(),
+  deliveredTo: string[] = [],
+): Promise<AwayForward[]> {
   const targets = localTargets(notes);
   if (!targets.length) return [];
   const ids = targets.map((t) => (t.target.kind === 'local' ? t.target.mailbox.id : -1));
   const candidates = (await activeAutoreplies(db, ids, now)).filter((a) => a.forward_to);
   if (!candidates.length) return [];
-  const original = await readOriginal(message);
+  const original = await readOriginal(Buffer.isBuffer(message) ? message : await message());
   const active = await matching(candidates, { subject: original.subject, body: original.body });
   const seen = new Set(deliveredTo.map((d) => d.trim().replace(/^<|>$/g, '').toLowerCase()));
   const existing = new Set(finalTargets(notes).map((t) => t.key));

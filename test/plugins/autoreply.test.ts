@@ -137,13 +137,13 @@ for (const engine of engines()) {
       assert.match(ar.errors[ar.errors.length - 1], /failed: outbound refused/);
     });
 
-    it('queue_ok: database down - answered once, the fault is logged', async () => {
+    it('queue_ok: database down - answered once (Haraka ignores the code here: the 250 stands), the fault is logged', async () => {
       const down = loadPlugin('mailhost.autoreply', { ...env, MAILHOST_DB: DOWN });
       const conn = await transaction(['contact@example.com']);
       const res = await callHook(down, 'send_autoreplies', conn);
-      assert.equal(res.rc, undefined);
-      await waitFor(() => (down.errors.length ? true : undefined), 10000);
-      assert.match(down.errors[0], /autoreplies failed/);
+      assert.equal(res.rc, DENYSOFT);
+      assert.equal(down.errors.length, 1);
+      assert.match(down.errors[0], /ECONNREFUSED|connect/);
     });
 
     it('no mailhost notes: nothing to do', async () => {
