@@ -3,7 +3,7 @@
 // reached the mailbox) and which away-forwards to add before delivery.
 import type { Db } from '../db';
 import { finalTargets, type MailhostNotes, type FinalTarget } from '../notes';
-import { activeAutoreplies, matching, type ActiveAutoreply } from './active';
+import { activeAutoreplies, activeIds, matching, type ActiveAutoreply } from './active';
 import { shouldSuppress, replyRecipient, fateCategory, type SuppressReason } from './suppress';
 import { claimReplySlot } from './memory';
 import { buildReply, type BuiltReply } from './compose';
@@ -85,7 +85,7 @@ async function mailboxesOfSender(db: Db, mailFrom: string): Promise<Set<number>>
 export async function anyActive(db: Db, notes: MailhostNotes, now = new Date(), opts: { forwarding?: boolean } = {}): Promise<boolean> {
   const ids = localTargets(notes).map((t) => (t.target.kind === 'local' ? t.target.mailbox.id : -1));
   if (!ids.length) return false;
-  const active = await activeAutoreplies(db, ids, now);
+  const active = await activeIds(db, ids, now);
   return opts.forwarding ? active.some((a) => a.forward_to) : active.length > 0;
 }
 
@@ -165,6 +165,7 @@ export async function addAwayForwards(
   const targets = localTargets(notes);
   if (!targets.length) return [];
   const ids = targets.map((t) => (t.target.kind === 'local' ? t.target.mailbox.id : -1));
+  if (!(await activeIds(db, ids, now)).some((a) => a.forward_to)) return [];
   const candidates = (await activeAutoreplies(db, ids, now)).filter((a) => a.forward_to);
   if (!candidates.length) return [];
   const original = await readOriginal(Buffer.isBuffer(message) ? message : await message());
