@@ -2,13 +2,13 @@
 // --json output parses. Runs main() in-process against a real database.
 import assert from 'node:assert/strict';
 import { main } from '../../bin/cli';
-import { describeEachEngine } from '../helpers/db';
+import { describeEachEngineShared } from '../helpers/sharedEngineDb';
 import { getMailbox } from '../../lib/mailboxes';
 import { verifyPassword } from '../../lib/password';
 
 interface Run { code: number; out: string[]; err: string[] }
 
-describeEachEngine('mailhost CLI', ({ t }) => {
+describeEachEngineShared('mailhost CLI', ({ t }) => {
   async function run(...argv: string[]): Promise<Run> {
     const out: string[] = [];
     const err: string[] = [];

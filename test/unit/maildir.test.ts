@@ -13,7 +13,7 @@ import { createDomain } from '../../lib/domains';
 import { createMailbox, getMailbox, updateMailbox } from '../../lib/mailboxes';
 import { createAlias } from '../../lib/aliases';
 import { srsReverse } from '../../lib/srs';
-import { describeEachEngine } from '../helpers/db';
+import { describeEachEngineShared } from '../helpers/sharedEngineDb';
 
 const MESSAGE = Buffer.from('From: a@remote.test\r\nTo: jean@example.com\r\nSubject: hi\r\n\r\nline one\r\n.line with a dot\r\né\r\n', 'utf8');
 
@@ -78,7 +78,7 @@ describe('maildir', () => {
   });
 });
 
-describeEachEngine('delivery to Maildir', ({ t }) => {
+describeEachEngineShared('delivery to Maildir', ({ t }) => {
   let dataDir: string;
   let sent: { from: string; to: string[]; message: Buffer }[];
   const SECRET = 'delivery-secret';
@@ -109,8 +109,9 @@ describeEachEngine('delivery to Maildir', ({ t }) => {
     return ls(dir).map((f) => fs.readFileSync(path.join(dir, f)));
   };
 
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   beforeEach(async () => {
-    dataDir = t().dir;
+    dataDir = tmpdir();
     sent = [];
     const db = t().db;
     await createDomain(db, { name: 'example.com' });
@@ -173,10 +174,11 @@ describeEachEngine('delivery to Maildir', ({ t }) => {
   });
 
   it('throws (so the hook answers 4xx) when the data dir is unusable', async () => {
-    const blocker = path.join(t().dir, 'not-a-dir');
+    const blocker = path.join(dataDir, 'not-a-dir');
     fs.writeFileSync(blocker, '');
-    dataDir = blocker;
-    await assert.rejects(deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'a@remote.test', notes: await notesFor(['jean@example.com']) }));
+    const c = ctx();
+    c.dataDir = blocker;
+    await assert.rejects(deliverMessage(c, { message: MESSAGE, mailFrom: 'a@remote.test', notes: await notesFor(['jean@example.com']) }));
   });
 
   it('throws when the outbound queue refuses a forward', async () => {

@@ -1,7 +1,7 @@
-// Recipient resolution as a table of cases, each run on a real, freshly migrated database
+// Recipient resolution as a table of cases, each run on a real migrated database (emptied before each case)
 // (SQLite, and MariaDB when TEST_MYSQL_URL is set), provisioned through the lib functions.
 import assert from 'node:assert/strict';
-import { describeEachEngine } from '../helpers/db';
+import { describeEachEngineShared } from '../helpers/sharedEngineDb';
 import type { Db } from '../../lib/db';
 import { resolveRecipient, type Resolution, type ResolveOptions, type RejectReason } from '../../lib/resolve';
 import { sqlDirectory } from '../../lib/directory';
@@ -507,7 +507,7 @@ function check(res: Resolution, expected: Expect): void {
   }
 }
 
-describeEachEngine('recipient resolution', ({ t }) => {
+describeEachEngineShared('recipient resolution', ({ t }) => {
   for (const c of cases) {
     (c.knownBug && !process.env.TEST_KNOWN_BUGS ? it.skip : it)(c.knownBug ? `${c.name} [known bug: ${c.knownBug}]` : c.name, async () => {
       const { db } = t();
