@@ -7,6 +7,7 @@
 //
 //   node dist/bench/mta.js [--db mysql://root@127.0.0.1:3306/ | --db sqlite] [--messages 5000]
 //        [--concurrency 1,20,100] [--nodes 0] [--size 3000] [--lookups 10000] [--per-connection 100]
+//        [--repeat 1]
 //        [--domains 10000 --mailboxes 100000 --aliases 100000] [--breakdown] [--cold-maildirs]
 //        [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json]
 //
@@ -16,6 +17,9 @@
 //       durably with lib/maildir (no database at all): the floor any durable Maildir MTA pays.
 // The Maildirs of the recipients are created before the load (steady state: a mailbox has
 // received mail before); --cold-maildirs leaves that to the first delivery.
+// --repeat N runs every level N times per setup, alternating, and reports the median run.
+// Per run it also prints the CPU each process used per message (from /proc), to show where the
+// time goes and whether other work on a shared machine skewed the figures.
 // --b-plugins replaces config/plugins for (b) (default: the repository's list at run time).
 // Environment is passed on to Haraka (e.g. UV_THREADPOOL_SIZE=16 to try a bigger fs pool).
 //
@@ -46,6 +50,7 @@ interface Options {
   size: number;
   lookups: number;
   perConnection: number;
+  repeat: number;
   seed: SeedSize;
   breakdown: boolean;
   coldMaildirs: boolean;
@@ -55,7 +60,7 @@ interface Options {
 }
 
 const USAGE = `usage: node dist/bench/mta.js [--db URL|sqlite] [--messages N] [--concurrency 1,20,100] [--nodes 0|1]
-  [--size BYTES] [--lookups N] [--per-connection N] [--domains N] [--mailboxes N] [--aliases N]
+  [--size BYTES] [--lookups N] [--per-connection N] [--repeat N] [--domains N] [--mailboxes N] [--aliases N]
   [--breakdown] [--cold-maildirs] [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json]`;
 
 function parseArgs(argv: string[]): Options {
@@ -67,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     size: 3000,
     lookups: 10000,
     perConnection: 100,
+    repeat: 1,
     seed: { domains: 10000, mailboxes: 100000, aliases: 100000 },
     breakdown: false,
     coldMaildirs: false,
@@ -88,6 +94,7 @@ function parseArgs(argv: string[]): Options {
       case '--size': o.size = int(a, v(), 200); break;
       case '--lookups': o.lookups = int(a, v(), 0); break;
       case '--per-connection': o.perConnection = int(a, v()); break;
+      case '--repeat': o.repeat = int(a, v()); break;
       case '--domains': o.seed.domains = int(a, v()); break;
       case '--mailboxes': o.seed.mailboxes = int(a, v()); break;
       case '--aliases': o.seed.aliases = int(a, v(), 0); break;
@@ -178,6 +185,8 @@ interface LatencyReport {
   p999: number;
   max: number;
   byKind: Record<string, { n: number; p50: number; p99: number }>;
+  /** p99 of each consecutive tenth of the lookups: a burst of someone else's CPU use shows up in a few only */
+  roundP99: number[];
   unexpected: string[];
   /** machine CPU use during the lookups (2 CPUs = 200%) and the biggest other users, to judge noise */
   busyPct: number;
@@ -215,9 +224,12 @@ async function measureResolution(db: Db, size: SeedSize, lookups: number): Promi
   }
   const busyPct = (100 * (machineBusyMs() - busy0)) / (Date.now() - wall0);
   const others = topUsers(snap, snapshotAll(), new Set([process.pid, ...findPids(['mariadbd', 'mysqld'])]));
+  const rounds = 10;
+  const per = Math.ceil(times.length / rounds);
+  const roundP99 = Array.from({ length: rounds }, (_, i) => percentile(times.subarray(i * per, (i + 1) * per), 0.99)).filter((x) => !Number.isNaN(x));
   const kinds: LatencyReport['byKind'] = {};
   for (const [k, v] of byKind) kinds[k] = { n: v.length, p50: percentile(v, 0.5), p99: percentile(v, 0.99) };
-  return { n: times.length, p50: percentile(times, 0.5), p99: percentile(times, 0.99), p999: percentile(times, 0.999), max: percentile(times, 1), byKind: kinds, unexpected, busyPct, others };
+  return { n: times.length, p50: percentile(times, 0.5), p99: percentile(times, 0.99), p999: percentile(times, 0.999), max: percentile(times, 1), byKind: kinds, roundP99, unexpected, busyPct, others };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,7 +414,8 @@ function countMaildirFiles(dataDir: string): number {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Row { concurrency: number; results: Record<string, Run> }
+/** results: the run with the median rate of each setup; all: every repeat, in order */
+interface Row { concurrency: number; results: Record<string, Run>; all: Record<string, Run[]> }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
@@ -467,19 +480,24 @@ async function main(): Promise<void> {
   // CPU of the database server, when it runs on this machine (MariaDB/MySQL on 127.0.0.1)
   const dbPids = o.db === 'sqlite' ? [] : findPids(['mariadbd', 'mysqld']);
   const rows: Row[] = [];
+  const rateOf = (r: Run) => r.ok / (r.elapsedMs / 1000);
   for (const c of o.concurrency) {
-    const row: Row = { concurrency: c, results: {} };
-    for (const s of servers) {
-      await sleep(1000); // let the previous run's writes settle
-      const r = await runLoad(tmp, s, o, c, recipients, dbPids);
-      row.results[s.name] = r;
-      log(`  c=${c} (${s.name}): ${fmt(r.ok / (r.elapsedMs / 1000), 1)} msgs/s, ${r.ok} ok, ${r.failed} failed${r.failed ? ` ${JSON.stringify(r.failures).slice(0, 300)}` : ''}`);
+    const row: Row = { concurrency: c, results: {}, all: {} };
+    // setups alternate within each repeat, so a burst of someone else's load hits both alike
+    for (let rep = 0; rep < o.repeat; rep++) {
+      for (const s of servers) {
+        await sleep(1000); // let the previous run's writes settle
+        const r = await runLoad(tmp, s, o, c, recipients, dbPids);
+        (row.all[s.name] ??= []).push(r);
+        log(`  c=${c} (${s.name}): ${fmt(rateOf(r), 1)} msgs/s, ${r.ok} ok, ${r.failed} failed${r.failed ? ` ${JSON.stringify(r.failures).slice(0, 300)}` : ''}`);
+      }
     }
+    for (const [name, runs] of Object.entries(row.all)) row.results[name] = [...runs].sort((x, y) => rateOf(x) - rateOf(y))[Math.floor((runs.length - 1) / 2)];
     rows.push(row);
   }
   const b = servers.find((s) => s.name === 'b')!;
   const delivered = countMaildirFiles(b.dataDir);
-  const sentToB = rows.reduce((n, r) => n + r.results.b.ok, 0);
+  const sentToB = rows.reduce((n, r) => n + r.all.b.reduce((m, x) => m + x.ok, 0), 0);
   for (const s of servers) await s.stop();
   const warnings = servers
     .map((s) => {
@@ -501,6 +519,8 @@ async function main(): Promise<void> {
     out.push(`recipient resolution (resolveRecipient + sqlDirectory, in-process, sequential, ${resolution.n} addresses):`);
     out.push(`  all          p50 ${fmt(resolution.p50, 3)} ms   p99 ${fmt(resolution.p99, 3)} ms   p99.9 ${fmt(resolution.p999, 3)} ms   max ${fmt(resolution.max, 3)} ms`);
     for (const [k, v] of Object.entries(resolution.byKind)) out.push(`  ${k.padEnd(12)} p50 ${fmt(v.p50, 3)} ms   p99 ${fmt(v.p99, 3)} ms   (n=${v.n})`);
+    const sortedRounds = [...resolution.roundP99].sort((x, y) => x - y);
+    out.push(`  p99 of each tenth, in order: ${resolution.roundP99.map((x) => fmt(x, 2)).join(' ')} ms (median ${fmt(sortedRounds[Math.floor((sortedRounds.length - 1) / 2)], 2)}, best ${fmt(sortedRounds[0], 2)})`);
     out.push(`  machine CPU use meanwhile ${fmt(resolution.busyPct, 0)}% of one CPU (${os.cpus().length} CPUs); biggest other users: ${resolution.others.map((u) => `${u.label} ${fmt(u.ms / 1000, 1)} s`).join(', ') || '-'}`);
     if (resolution.unexpected.length) out.push(`  UNEXPECTED outcomes: ${resolution.unexpected.join('; ')}`);
   }
@@ -544,6 +564,10 @@ async function main(): Promise<void> {
   out.push('');
   out.push(`(b) Maildir files written: ${delivered} for ${sentToB} messages accepted${delivered === sentToB ? '' : '  <-- MISMATCH'}`);
   for (const [n, count, lines] of warnings) out.push(`(${n}) ${count} error lines in the Haraka log, e.g.: ${lines.join(' | ')}`);
+  if (o.repeat > 1) {
+    out.push(`each level ran ${o.repeat} times per setup (alternating); figures above are the median run; all rates (msgs/s):`);
+    for (const r of rows) out.push(`  c=${r.concurrency}  ${names.map((n) => `${n}: ${r.all[n].map((x) => fmt(rate(x), 0)).join(' ')}`).join('   ')}`);
+  }
   for (const r of rows) {
     for (const n of names) if (r.results[n].failed) out.push(`(${n}) c=${r.concurrency} failures: ${Object.entries(r.results[n].failures).map(([k, v]) => `${v} x ${k.slice(0, 160)}`).join('; ')}`);
   }
@@ -553,7 +577,7 @@ async function main(): Promise<void> {
   out.push(`total bench time ${fmt((Date.now() - started) / 1000, 0)} s${o.cpuProf ? `; CPU profiles in ${o.cpuProf}/<setup>/` : ''}`);
   console.log(out.join('\n'));
   if (o.json) {
-    console.log(JSON.stringify({ db: bdb.label, nodes: o.nodes, seed: seeded, resolution, rows: rows.map((r) => ({ concurrency: r.concurrency, rates: Object.fromEntries(names.map((n) => [n, rate(r.results[n])])), results: r.results })) }));
+    console.log(JSON.stringify({ db: bdb.label, nodes: o.nodes, seed: seeded, resolution, rows: rows.map((r) => ({ concurrency: r.concurrency, rates: Object.fromEntries(names.map((n) => [n, rate(r.results[n])])), runs: r.all })) }));
   }
 }
 
