@@ -2,7 +2,7 @@
 // claims from separate database handles, as two Haraka workers would be), the 24 h window,
 // a clean memory for a new activation period, and the cap on remembered correspondents.
 import assert from 'node:assert/strict';
-import { describeEachEngine } from '../helpers/db';
+import { describeEachEngineShared as describeEachEngine } from '../helpers/sharedEngineDb';
 import { openDb, type Db } from '../../lib/db';
 import { createDomain } from '../../lib/domains';
 import { createMailbox } from '../../lib/mailboxes';

@@ -2,7 +2,7 @@
 // resolution (direct, alias, catch-all), the spam step's fates, replies and away-forwards.
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
-import { describeEachEngine } from '../helpers/db';
+import { describeEachEngineShared as describeEachEngine } from '../helpers/sharedEngineDb';
 import type { Db } from '../../lib/db';
 import { createDomain } from '../../lib/domains';
 import { createMailbox } from '../../lib/mailboxes';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeEachEngine } from '../helpers/db';
+import { describeEachEngineShared as describeEachEngine } from '../helpers/sharedEngineDb';
 import { createDomain } from '../../lib/domains';
 import { createMailbox } from '../../lib/mailboxes';
 import { MailhostError } from '../../lib/errors';
