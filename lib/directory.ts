@@ -25,6 +25,8 @@ export interface Directory {
   findEntries(addresses: string[]): Promise<{ mailboxes: DirMailbox[]; aliases: DirAlias[] }>;
   /** The domain's first mailbox (postmaster fallback). */
   firstMailbox(domainId: number): Promise<DirMailbox | null>;
+  /** The first hosted domain (where a bare `postmaster` goes without MAILHOST_POSTMASTER). */
+  firstDomain?(): Promise<DirDomain | null>;
 }
 
 const MAILBOX_COLUMNS = ['id', 'domain_id', 'address', 'local_part', 'name', 'active', 'quota_mb', 'used_bytes', 'keep_copy', 'redirect_to', 'spam_policy_id'];
@@ -81,6 +83,10 @@ export function sqlDirectory(db: Db): Directory {
         if (r.target) a.targets.push(String(r.target));
       }
       return { mailboxes: mb.map(toDirMailbox), aliases: [...aliases.values()] };
+    },
+    async firstDomain() {
+      const r = await db('domains').select('id', 'name', 'active').where({ active: true }).orderBy('id').first();
+      return r ? { id: Number(r.id), name: String(r.name), active: !!r.active } : null;
     },
     async firstMailbox(domainId) {
       const r = await db('mailboxes').select(MAILBOX_COLUMNS).where({ domain_id: domainId, active: true }).orderBy('id').first();

@@ -14,7 +14,8 @@ export type Target =
 export interface Skip { address: string; reason: RejectReason }
 
 export type Resolution =
-  | { status: 'local'; recipient: string; targets: Target[]; skipped: Skip[] }
+  // address: as the client gave it, normalised; recipient: after the domain alias
+  | { status: 'local'; address: string; recipient: string; targets: Target[]; skipped: Skip[] }
   | { status: 'remote'; recipient: string }
   | { status: 'reject'; reason: RejectReason; message: string };
 
@@ -154,7 +155,22 @@ function reject(reason: RejectReason, detail?: string): Resolution {
   return { status: 'reject', reason, message: detail ? `${MESSAGES[reason]}: ${detail}` : MESSAGES[reason] };
 }
 
+/** `RCPT TO:<postmaster>` without a domain must be accepted (RFC 5321 4.5.1). */
+async function resolveBarePostmaster(dir: Directory, opts: ResolveOptions): Promise<Resolution> {
+  if (opts.postmaster) {
+    const r = new Resolver(dir, opts);
+    await r.expandAddress(opts.postmaster, 1, ['postmaster']);
+    const targets = [...r.targets.values()];
+    if (targets.length) return { status: 'local', address: 'postmaster', recipient: 'postmaster', targets, skipped: r.skipped };
+  }
+  const first = dir.firstDomain ? await dir.firstDomain() : null;
+  if (!first) return reject('unknown');
+  const res = await resolveRecipient(dir, `postmaster@${first.name}`, opts);
+  return res.status === 'local' ? { ...res, address: 'postmaster' } : res;
+}
+
 export async function resolveRecipient(dir: Directory, input: string, opts: ResolveOptions = {}): Promise<Resolution> {
+  if (/^\s*<?postmaster>?\s*$/i.test(input)) return resolveBarePostmaster(dir, opts);
   let addr: Address;
   try {
     // SRS addresses we issued may exceed the usual 64-character local part
@@ -181,5 +197,5 @@ export async function resolveRecipient(dir: Directory, input: string, opts: Reso
     const reason = SKIP_PRIORITY.find((p) => r.skipped.some((s) => s.reason === p)) ?? 'unknown';
     return reject(reason);
   }
-  return { status: 'local', recipient: found.canonical, targets, skipped: r.skipped };
+  return { status: 'local', address: addr.address, recipient: found.canonical, targets, skipped: r.skipped };
 }

@@ -19,6 +19,8 @@ export interface Settings {
   postmaster?: string;
   /** Haraka smtp.ini nodes= (0 = single process) */
   smtpNodes: number;
+  /** SRS secret when given (env or mailhost.ini); otherwise generated into the data dir */
+  srsSecret?: string;
 }
 
 export class SettingsError extends Error {}
@@ -45,6 +47,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     relay: env.MAILHOST_RELAY ? parseHostPort(env.MAILHOST_RELAY, 'MAILHOST_RELAY') : undefined,
     postmaster: env.MAILHOST_POSTMASTER || undefined,
     smtpNodes: nodes,
+    srsSecret: env.MAILHOST_SRS_SECRET || undefined,
   };
 }
 
@@ -72,6 +75,6 @@ export function dataSecret(dataDir: string, name: string, fromEnv?: string): str
   }
 }
 
-export function srsSecret(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
-  return dataSecret(settings.dataDir, 'srs', env.MAILHOST_SRS_SECRET);
+export function srsSecret(settings: Settings): string {
+  return dataSecret(settings.dataDir, 'srs', settings.srsSecret);
 }

@@ -26,7 +26,7 @@ function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefined {
 }
 
 function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
-  return withTimeout(new Promise<Buffer>((resolve) => txn.message_stream.get_data({ dot_stuffed: false }, resolve)), 30000, 'message read');
+  return withTimeout(new Promise<Buffer>((resolve) => txn.message_stream.get_data({ dot_stuffed: true }, resolve)), 30000, 'message read');
 }
 
 export function away_forwards(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {

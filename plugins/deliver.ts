@@ -41,8 +41,15 @@ export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connec
   });
 }
 
+/** The message as received, SMTP dot-stuffing removed (haraka-message-stream: dot_stuffed=true unstuffs). */
 function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
-  return new Promise((resolve) => txn.message_stream.get_data({ dot_stuffed: false }, resolve));
+  return new Promise((resolve) => txn.message_stream.get_data({ dot_stuffed: true }, resolve));
+}
+
+/** outbound.send_email takes a stream as already dot-stuffed: stuff lines starting with ".". */
+export function dotStuff(message: Buffer): Buffer {
+  const text = message.toString('latin1'); // byte-preserving
+  return text.includes('\n.') || text.startsWith('.') ? Buffer.from(text.replace(/(^|\n)\./g, '$1..'), 'latin1') : message;
 }
 
 /** Built once per process, on first use (the SRS secret may be generated then). */
@@ -73,7 +80,7 @@ export function sendViaOutbound(plugin: Haraka.Plugin, from: string, to: string[
     outbound.send_email(
       sender,
       to,
-      Readable.from([message]),
+      Readable.from([dotStuff(message)]),
       (code: number, msg: string) => (code === constants.ok ? resolve() : reject(new Error(`outbound refused: ${msg}`))),
       { origin: plugin },
     );

@@ -64,7 +64,7 @@ export function hook_rcpt(this: Haraka.Plugin, next: Haraka.Next, connection: Ha
           return answer(constants.deny, dsn(SENDER_BLOCKED));
         }
         const skipped = [...res.skipped.map((s) => `${s.address}:${s.reason}`), ...blocked.map((t) => `${t.kind === 'local' ? t.mailbox.address : t.address}:sender_blocked`)];
-        notes.recipients.push({ rcpt: res.recipient, recipient: res.recipient, targets: kept });
+        notes.recipients.push({ rcpt: res.address, recipient: res.recipient, targets: kept });
         txn.results.add(this, { pass: res.recipient, targets: kept.length, skipped });
         return answer(constants.ok);
       }

@@ -235,8 +235,8 @@ for (const engine of engines()) {
       }
     });
 
-    (process.env.TEST_KNOWN_BUGS ? it : it.skip)(
-      'srs_secret from config/mailhost.ini (existing installs) signs forwards when MAILHOST_SRS_SECRET is unset [known bug: lib/settings.ts srsSecret() reads process.env only; the ini value mapped by plugins/common.ts pluginSettings is dropped]',
+    it(
+      'srs_secret from config/mailhost.ini (existing installs) signs forwards when MAILHOST_SRS_SECRET is unset',
       async () => {
         const harakaDir = fs.mkdtempSync(path.join(t.dir, 'haraka-'));
         fs.mkdirSync(path.join(harakaDir, 'config'));
