@@ -1,0 +1,316 @@
+// Our own Bayes classifier: token counts in SQL per scope, Robinson's token probabilities
+// combined with Fisher's chi-square (the SpamBayes method).
+//
+// Scopes: 'global' and 'domain:<id>'. A message scored for a domain reads both scopes and
+// adds the counts, so what a domain's users teach sharpens the global knowledge for them.
+// Reading is ONE query per message: the message's token ids plus the '*' row that holds the
+// learned-message totals. Writing goes through learn()/forget(): each message is remembered
+// by a content hash (bayes_learned), so learning the same message twice is a no-op,
+// relearning it as the other class moves its counts, and forget() undoes exactly.
+import type { Db } from '../db';
+import { isMysql } from '../db';
+import { invalid } from '../errors';
+import { parseForScoring, messageHash, type ParseLimits, type ParsedMessage } from './parse';
+import { tokenize, hashToken, type TokenizeOptions } from './tokens';
+
+export type BayesClass = 'spam' | 'ham';
+/** 'global', or a domain id */
+export type BayesScope = 'global' | number;
+
+export const TOTAL_TOKEN = '*';
+
+export interface BayesOptions {
+  /** where to learn: 'global' (default) or a domain id */
+  scope?: BayesScope | null;
+  limits?: Partial<ParseLimits>;
+  tokenize?: TokenizeOptions;
+}
+
+export interface BayesParams {
+  /** messages of each class a scope must have learned before its verdict counts */
+  minSpam: number;
+  minHam: number;
+  /** Robinson's s and x: how much an unknown or rare token is pulled towards x */
+  unknownStrength: number;
+  unknownProb: number;
+  /** tokens whose probability is within this of 0.5 are ignored */
+  minStrength: number;
+  /** the most extreme tokens used */
+  maxClues: number;
+}
+
+export const DEFAULT_BAYES: BayesParams = { minSpam: 50, minHam: 50, unknownStrength: 0.45, unknownProb: 0.5, minStrength: 0.1, maxClues: 150 };
+
+export interface BayesResult {
+  /** 0 = ham .. 1 = spam; 0.5 when nothing is known */
+  probability: number;
+  /** enough messages learned for the probability to count */
+  trained: boolean;
+  spamMsgs: number;
+  hamMsgs: number;
+  /** tokens used, with their probability (ids, not text) */
+  clues: number;
+}
+
+export function scopeKey(scope: BayesScope | null | undefined): string {
+  if (scope === undefined || scope === null || scope === 'global') return 'global';
+  if (typeof scope === 'number' && Number.isInteger(scope) && scope > 0) return `domain:${scope}`;
+  throw invalid('scope', `bad Bayes scope ${String(scope)}`);
+}
+
+/** The scopes read when scoring for a domain (or globally). */
+export function scopesFor(domainId?: number | null): string[] {
+  return domainId ? ['global', scopeKey(domainId)] : ['global'];
+}
+
+/** Token ids of a parsed message (unique, sorted). */
+export function tokenIds(msg: ParsedMessage, opts?: TokenizeOptions): string[] {
+  return [...new Set(tokenize(msg, opts).map(hashToken))].sort();
+}
+
+// ---------------------------------------------------------------- classify
+
+/** chi-square survival function for an even number of degrees of freedom */
+function chi2Q(x2: number, v: number): number {
+  const m = x2 / 2;
+  let term = Math.exp(-m);
+  let sum = term;
+  for (let i = 1; i < v / 2; i++) {
+    term *= m / i;
+    sum += term;
+  }
+  return Math.min(sum, 1);
+}
+
+/** Combines token counts into a spam probability (pure; exported for the benchmark and tests). */
+export function combine(counts: Map<string, { spam: number; ham: number }>, nspam: number, nham: number, p: BayesParams = DEFAULT_BAYES): { probability: number; clues: number } {
+  if (nspam <= 0 || nham <= 0) return { probability: 0.5, clues: 0 };
+  const probs: number[] = [];
+  for (const [token, c] of counts) {
+    if (token === TOTAL_TOKEN) continue;
+    const s = Math.min(c.spam, nspam);
+    const h = Math.min(c.ham, nham);
+    if (s + h === 0) continue;
+    const sr = s / nspam;
+    const hr = h / nham;
+    const prob = sr / (sr + hr);
+    const n = s + h;
+    const f = (p.unknownStrength * p.unknownProb + n * prob) / (p.unknownStrength + n);
+    if (Math.abs(f - 0.5) >= p.minStrength) probs.push(f);
+  }
+  if (!probs.length) return { probability: 0.5, clues: 0 };
+  probs.sort((a, b) => Math.abs(b - 0.5) - Math.abs(a - 0.5));
+  const clues = probs.length > p.maxClues ? probs.slice(0, p.maxClues) : probs;
+  let lnH = 0;
+  let lnS = 0;
+  for (const f of clues) {
+    const g = Math.min(Math.max(f, 1e-6), 1 - 1e-6);
+    lnH += Math.log(g);
+    lnS += Math.log(1 - g);
+  }
+  const n = clues.length;
+  const H = 1 - chi2Q(-2 * lnH, 2 * n); // near 1 when the clues say ham
+  const S = 1 - chi2Q(-2 * lnS, 2 * n); // near 1 when the clues say spam
+  return { probability: (S - H + 1) / 2, clues: n };
+}
+
+/** Reads the counts of a message's tokens in the given scopes (one query) and combines them. */
+export async function classifyTokens(db: Db, ids: string[], scopes: string[], p: BayesParams = DEFAULT_BAYES): Promise<BayesResult> {
+  const rows = (await db('bayes_tokens')
+    .select('token')
+    .sum({ spam: 'spam', ham: 'ham' })
+    .whereIn('scope', scopes)
+    .whereIn('token', [TOTAL_TOKEN, ...ids])
+    .groupBy('token')) as { token: string; spam: number | string; ham: number | string }[];
+  const counts = new Map<string, { spam: number; ham: number }>();
+  let nspam = 0;
+  let nham = 0;
+  for (const r of rows) {
+    const c = { spam: Number(r.spam) || 0, ham: Number(r.ham) || 0 };
+    if (r.token === TOTAL_TOKEN) {
+      nspam = c.spam;
+      nham = c.ham;
+    } else counts.set(r.token, c);
+  }
+  const { probability, clues } = combine(counts, nspam, nham, p);
+  return { probability, clues, spamMsgs: nspam, hamMsgs: nham, trained: nspam >= p.minSpam && nham >= p.minHam };
+}
+
+export async function classify(db: Db, msg: ParsedMessage, opts: { domainId?: number | null; params?: BayesParams; tokenize?: TokenizeOptions } = {}): Promise<BayesResult> {
+  return classifyTokens(db, tokenIds(msg, opts.tokenize), scopesFor(opts.domainId), opts.params);
+}
+
+// ---------------------------------------------------------------- learn / forget
+
+export interface LearnItem {
+  raw: Buffer;
+  /** null = forget */
+  cls: BayesClass | null;
+}
+
+export interface LearnOutcome {
+  /** what the message was learned as before (null: not learned) */
+  previous: BayesClass | null;
+  /** counts changed */
+  changed: boolean;
+}
+
+interface Prepared {
+  hash: string;
+  ids: string[];
+  cls: BayesClass | null;
+}
+
+function isDeadlock(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'ER_LOCK_DEADLOCK' || e?.code === 'ER_LOCK_WAIT_TIMEOUT' || e?.code === 'SQLITE_BUSY' || /deadlock|database is locked/i.test(e?.message ?? '');
+}
+
+/**
+ * Learns or forgets a batch of messages in one transaction (bulk training uses batches of a
+ * few hundred). Each item's outcome is returned in order. Items with the same content in
+ * one batch: the last one wins.
+ */
+export async function learnMany(db: Db, items: LearnItem[], opts: BayesOptions = {}): Promise<LearnOutcome[]> {
+  const scope = scopeKey(opts.scope);
+  const prepared: Prepared[] = items.map((it) => {
+    if (it.cls !== null && it.cls !== 'spam' && it.cls !== 'ham') throw invalid('class', `learn as spam or ham, not ${String(it.cls)}`);
+    const msg = parseForScoring(it.raw, opts.limits);
+    return { hash: messageHash(msg), ids: tokenIds(msg, opts.tokenize), cls: it.cls };
+  });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.transaction((trx) => applyBatch(trx, scope, prepared));
+    } catch (err) {
+      if (attempt < 3 && isDeadlock(err)) {
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+async function applyBatch(trx: Db, scope: string, prepared: Prepared[]): Promise<LearnOutcome[]> {
+  const mysql = isMysql(trx);
+  const hashes = [...new Set(prepared.map((p) => p.hash))];
+  const known = new Map<string, BayesClass>();
+  for (let i = 0; i < hashes.length; i += 500) {
+    let q = trx('bayes_learned').select('msg_hash', 'class').where('scope', scope).whereIn('msg_hash', hashes.slice(i, i + 500));
+    if (mysql) q = q.forUpdate();
+    for (const r of (await q) as { msg_hash: string; class: BayesClass }[]) known.set(r.msg_hash, r.class);
+  }
+  // deltas per token: [spam, ham]
+  const delta = new Map<string, [number, number]>();
+  const bump = (ids: string[], cls: BayesClass, by: number) => {
+    const k = cls === 'spam' ? 0 : 1;
+    for (const id of [TOTAL_TOKEN, ...ids]) {
+      let d = delta.get(id);
+      if (!d) delta.set(id, (d = [0, 0]));
+      d[k] += by;
+    }
+  };
+  const outcomes: LearnOutcome[] = [];
+  const state = new Map(known);
+  const inserts = new Map<string, BayesClass>();
+  const deletes = new Set<string>();
+  for (const p of prepared) {
+    const previous = state.get(p.hash) ?? null;
+    if (previous === p.cls) {
+      outcomes.push({ previous, changed: false });
+      continue;
+    }
+    if (previous) bump(p.ids, previous, -1);
+    if (p.cls) bump(p.ids, p.cls, +1);
+    if (p.cls) {
+      state.set(p.hash, p.cls);
+      inserts.set(p.hash, p.cls);
+      deletes.delete(p.hash);
+    } else {
+      state.delete(p.hash);
+      inserts.delete(p.hash);
+      deletes.add(p.hash);
+    }
+    outcomes.push({ previous, changed: true });
+  }
+  // remember what each message is learned as
+  const delHashes = [...deletes].filter((h) => known.has(h));
+  for (let i = 0; i < delHashes.length; i += 500) await trx('bayes_learned').where('scope', scope).whereIn('msg_hash', delHashes.slice(i, i + 500)).del();
+  const updates = [...inserts].filter(([h]) => known.has(h));
+  for (const [h, cls] of updates) await trx('bayes_learned').where({ scope, msg_hash: h }).update({ class: cls, learned_at: trx.fn.now() });
+  const fresh = [...inserts].filter(([h]) => !known.has(h)).map(([h, cls]) => ({ scope, msg_hash: h, class: cls }));
+  for (let i = 0; i < fresh.length; i += 300) await trx('bayes_learned').insert(fresh.slice(i, i + 300));
+
+  // token counts: increments as upserts, decrements as clamped updates, then drop empty rows
+  const ups: { scope: string; token: string; spam: number; ham: number }[] = [];
+  const downs = new Map<string, string[]>(); // "spam:1" -> tokens
+  for (const token of [...delta.keys()].sort()) {
+    const [ds, dh] = delta.get(token)!;
+    if (ds > 0 || dh > 0) ups.push({ scope, token, spam: Math.max(ds, 0), ham: Math.max(dh, 0) });
+    if (ds < 0) push(downs, `spam:${-ds}`, token);
+    if (dh < 0) push(downs, `ham:${-dh}`, token);
+  }
+  const merge = mysql
+    ? { spam: trx.raw('spam + VALUES(spam)'), ham: trx.raw('ham + VALUES(ham)') }
+    : { spam: trx.raw('bayes_tokens.spam + excluded.spam'), ham: trx.raw('bayes_tokens.ham + excluded.ham') };
+  for (let i = 0; i < ups.length; i += 400) {
+    await trx('bayes_tokens').insert(ups.slice(i, i + 400)).onConflict(['scope', 'token']).merge(merge);
+  }
+  const touchedDown: string[] = [];
+  for (const [key, tokens] of downs) {
+    const [col, n] = key.split(':');
+    const by = Number(n);
+    for (let i = 0; i < tokens.length; i += 500) {
+      await trx('bayes_tokens')
+        .where('scope', scope)
+        .whereIn('token', tokens.slice(i, i + 500))
+        .update({ [col]: trx.raw(`CASE WHEN ?? >= ? THEN ?? - ? ELSE 0 END`, [col, by, col, by]) });
+    }
+    touchedDown.push(...tokens);
+  }
+  const uniqDown = [...new Set(touchedDown)].filter((t) => t !== TOTAL_TOKEN);
+  for (let i = 0; i < uniqDown.length; i += 500) {
+    await trx('bayes_tokens').where('scope', scope).whereIn('token', uniqDown.slice(i, i + 500)).andWhere('spam', 0).andWhere('ham', 0).del();
+  }
+  return outcomes;
+}
+
+function push(m: Map<string, string[]>, k: string, v: string): void {
+  const a = m.get(k);
+  if (a) a.push(v);
+  else m.set(k, [v]);
+}
+
+/** Learns one message as spam or ham (a no-op when already learned as that class). */
+export async function learn(db: Db, raw: Buffer, cls: BayesClass, opts: BayesOptions = {}): Promise<LearnOutcome> {
+  if (cls !== 'spam' && cls !== 'ham') throw invalid('class', `learn as spam or ham, not ${String(cls)}`);
+  return (await learnMany(db, [{ raw, cls }], opts))[0];
+}
+
+/** Undoes what learn() did for this message in this scope; `changed` false when it was not learned. */
+export async function forget(db: Db, raw: Buffer, opts: BayesOptions = {}): Promise<LearnOutcome> {
+  return (await learnMany(db, [{ raw, cls: null }], opts))[0];
+}
+
+/** What a message is learned as in a scope (null: not learned). */
+export async function learnedAs(db: Db, raw: Buffer, opts: BayesOptions = {}): Promise<BayesClass | null> {
+  const row = await db('bayes_learned').where({ scope: scopeKey(opts.scope), msg_hash: messageHash(parseForScoring(raw, opts.limits)) }).first('class');
+  return (row?.class as BayesClass | undefined) ?? null;
+}
+
+/** Learned message counts of a scope. */
+export async function bayesTotals(db: Db, scope: BayesScope = 'global'): Promise<{ spam: number; ham: number; tokens: number }> {
+  const key = scopeKey(scope);
+  const total = await db('bayes_tokens').where({ scope: key, token: TOTAL_TOKEN }).first('spam', 'ham');
+  const [{ n }] = (await db('bayes_tokens').where('scope', key).whereNot('token', TOTAL_TOKEN).count({ n: '*' })) as { n: number | string }[];
+  return { spam: Number(total?.spam ?? 0), ham: Number(total?.ham ?? 0), tokens: Number(n) };
+}
+
+/** Drops everything a domain scope learned (e.g. when the domain is deleted). */
+export async function dropScope(db: Db, scope: BayesScope): Promise<void> {
+  const key = scopeKey(scope);
+  await db.transaction(async (trx) => {
+    await trx('bayes_tokens').where('scope', key).del();
+    await trx('bayes_learned').where('scope', key).del();
+  });
+}

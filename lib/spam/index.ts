@@ -1,0 +1,13 @@
+// The spam scoring engine: parse with limits, data-file rules, our own Bayes in SQL,
+// newsletter detection, and the results of other Haraka plugins merged in.
+export { parseForScoring, headerValue, headerValues, messageHash, parseAddress, DEFAULT_LIMITS } from './parse';
+export type { ParseLimits, ParsedMessage, MimePart, HeaderField, Address } from './parse';
+export { scoreMessage, scoreParsed, categorize, bayesPoints, externalReasons, DEFAULT_THRESHOLD } from './score';
+export type { Verdict, Category, Reason, ScoreOptions } from './score';
+export { externalFromTransaction, aligned } from './external';
+export type { ExternalResults } from './external';
+export { learn, forget, learnMany, learnedAs, bayesTotals, dropScope, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
+export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult, LearnItem, LearnOutcome } from './bayes';
+export { tokenize, tokenSequence, hashToken } from './tokens';
+export { loadRules, compileRules, runRules, TESTS, DEFAULT_RULES_FILE } from './rules';
+export type { RuleSet, RuleDef, RuleHit } from './rules';

@@ -1,0 +1,135 @@
+// scoreMessage: parse (bounded) -> data-file rules -> Bayes (one query) -> other plugins'
+// results -> a score, the reasons and a default category. The category uses a default
+// threshold; the policy layer re-categorizes per recipient with categorize().
+import type { Db } from '../db';
+import { parseForScoring, type ParseLimits, type ParsedMessage } from './parse';
+import { loadRules, runRules, type RuleSet, type RuleHit } from './rules';
+import { classifyTokens, scopesFor, tokenIds, type BayesResult } from './bayes';
+import { aligned, type ExternalResults } from './external';
+
+export type Category = 'ham' | 'newsletter' | 'spam' | 'virus';
+
+export interface Reason {
+  rule: string;
+  points: number;
+  detail?: string;
+}
+
+export interface Verdict {
+  score: number;
+  category: Category;
+  reasons: Reason[];
+  newsletter: boolean;
+  /** Bayes spam probability (absent when Bayes was not consulted) */
+  bayes?: number;
+  /** external virus names when a scanner reported one */
+  viruses?: string[];
+  /** parse limits reached (the message was only partly read) */
+  limits?: string[];
+}
+
+export const DEFAULT_THRESHOLD = 5;
+
+/** virus > spam (score >= threshold) > newsletter > ham. */
+export function categorize(score: number, newsletter: boolean, virus: boolean, threshold = DEFAULT_THRESHOLD): Category {
+  if (virus) return 'virus';
+  if (score >= threshold) return 'spam';
+  if (newsletter) return 'newsletter';
+  return 'ham';
+}
+
+export interface ScoreOptions {
+  domainId?: number | null;
+  external?: ExternalResults;
+  /** threshold of the default category (default 5) */
+  threshold?: number;
+  /** skip the Bayes lookup (rules and external results only) */
+  bayes?: boolean;
+  rules?: RuleSet;
+  limits?: Partial<ParseLimits>;
+}
+
+function bandName(min: number): string {
+  const pct = Math.round(min * 1000) / 10; // 0.999 -> 99.9
+  return `BAYES_${Number.isInteger(pct) ? String(pct).padStart(2, '0') : String(pct).replace('.', '')}`;
+}
+
+/** Points for a Bayes probability from the rules file's bands (none when untrained). */
+export function bayesPoints(b: BayesResult, set: RuleSet): Reason | undefined {
+  if (!b.trained || b.clues === 0) return undefined;
+  const p = b.probability;
+  for (const band of set.bayes.bands) {
+    if (p >= band.min && p < band.max) return band.points ? { rule: bandName(band.min), points: band.points, detail: p.toFixed(4) } : undefined;
+  }
+  return undefined;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/** Reasons contributed by other plugins' results (the merge rule is documented in external.ts). */
+export function externalReasons(ext: ExternalResults | undefined, msg: ParsedMessage, set: RuleSet): Reason[] {
+  if (!ext) return [];
+  const out: Reason[] = [];
+  const w = set.external;
+  if (ext.virus?.infected) out.push({ rule: 'CLAMD_VIRUS', points: 0, detail: ext.virus.names.join(', ') });
+  if (ext.spamassassin && w.spamassassin) {
+    const pts = clamp(ext.spamassassin.score * w.spamassassin.weight, w.spamassassin.min, w.spamassassin.max);
+    if (pts) out.push({ rule: 'EXT_SPAMASSASSIN', points: round(pts), detail: `score=${ext.spamassassin.score}${ext.spamassassin.tests?.length ? ` tests=${ext.spamassassin.tests.slice(0, 20).join(',')}` : ''}` });
+  }
+  if (ext.rspamd && w.rspamd) {
+    const pts = clamp(ext.rspamd.score * w.rspamd.weight, w.rspamd.min, w.rspamd.max);
+    if (pts) out.push({ rule: 'EXT_RSPAMD', points: round(pts), detail: `score=${ext.rspamd.score}${ext.rspamd.action ? ` action=${ext.rspamd.action}` : ''}` });
+  }
+  if (ext.spf && w.spf) {
+    const pts = w.spf[ext.spf.result];
+    if (pts) out.push({ rule: `SPF_${ext.spf.result.toUpperCase()}`, points: pts, detail: ext.spf.domain });
+  }
+  if (w.dkim && msg.from.domain) {
+    const signer = ext.dkimPass?.find((d) => aligned(msg.from.domain, d));
+    if (signer && w.dkim.fromPass) out.push({ rule: 'DKIM_VALID_FROM', points: w.dkim.fromPass, detail: signer });
+    else if (ext.dkimFail?.length && w.dkim.fail) out.push({ rule: 'DKIM_INVALID', points: w.dkim.fail, detail: ext.dkimFail.join(', ') });
+  }
+  return out;
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+/** Scores an already parsed message (lets callers parse once for several uses). */
+export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: ScoreOptions = {}): Promise<Verdict> {
+  const set = opts.rules ?? loadRules();
+  const { hits, newsletter, newsletterHits } = runRules(msg, set);
+  const reasons: RuleHit[] = [...hits];
+  let bayes: BayesResult | undefined;
+  if (db && opts.bayes !== false) {
+    bayes = await classifyTokens(db, tokenIds(msg), scopesFor(opts.domainId), set.bayes);
+    const r = bayesPoints(bayes, set);
+    if (r) reasons.push(r);
+  }
+  reasons.push(...externalReasons(opts.external, msg, set));
+  if (newsletter) reasons.push({ rule: 'NEWSLETTER', points: 0, detail: newsletterHits.join(',') });
+  const score = round(reasons.reduce((s, r) => s + r.points, 0));
+  const virus = !!opts.external?.virus?.infected;
+  const verdict: Verdict = {
+    score,
+    category: categorize(score, newsletter, virus, opts.threshold ?? DEFAULT_THRESHOLD),
+    reasons,
+    newsletter,
+  };
+  if (bayes?.trained) verdict.bayes = round4(bayes.probability);
+  if (virus) verdict.viruses = opts.external!.virus!.names;
+  if (msg.limits.length) verdict.limits = msg.limits;
+  return verdict;
+}
+
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000;
+}
+
+/** Scores a raw RFC 822 message for a domain (or globally). */
+export async function scoreMessage(db: Db | null, raw: Buffer, opts: ScoreOptions = {}): Promise<Verdict> {
+  return scoreParsed(db, parseForScoring(raw, opts.limits), opts);
+}
