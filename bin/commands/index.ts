@@ -11,6 +11,7 @@ import { quarantineCommand } from './quarantine';
 import { purgeCommand } from './purge';
 import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
+import { learnCommand } from './learn';
 
-export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, autoreplyCommand, policyCommand, listCommand, quarantineCommand, purgeCommand, harakaCommand];
+export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, autoreplyCommand, policyCommand, listCommand, quarantineCommand, learnCommand, purgeCommand, harakaCommand];
 commandGroups.push(adminCommand);
