@@ -268,7 +268,7 @@ async function applyBatch(trx: Db, scope: string, prepared: Prepared[]): Promise
     }
     touchedDown.push(...tokens);
   }
-  const uniqDown = [...new Set(touchedDown)].filter((t) => t !== TOTAL_TOKEN);
+  const uniqDown = [...new Set(touchedDown)];
   for (let i = 0; i < uniqDown.length; i += 500) {
     await trx('bayes_tokens').where('scope', scope).whereIn('token', uniqDown.slice(i, i + 500)).andWhere('spam', 0).andWhere('ham', 0).del();
   }

@@ -333,8 +333,8 @@ function parseEntity(ctx: Ctx, start: number, end: number, depth: number, top: b
   const room = lim.maxTextBytes - ctx.textLen;
   if (room <= 0) return hit(ctx, 'text');
   const html = type === 'text/html';
-  // enough encoded input to fill the room left (base64 4/3, QP up to 3x, markup a lot more)
-  const cap = room * (html ? 8 : 3) + 4096;
+  // enough encoded input to fill the room left (base64 4/3, QP up to 3x, markup more)
+  const cap = room * (html ? 4 : 3) + 4096;
   let encodedEnd = end;
   if (end - bodyStart > cap) {
     encodedEnd = bodyStart + cap;
