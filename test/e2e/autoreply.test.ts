@@ -66,7 +66,7 @@ for (const engine of engines()) {
       await c('migrate');
       await c('domain', 'add', DOMAIN);
       await c('mailbox', 'add', `zoe@${DOMAIN}`, '--password', PASSWORD, '--name', 'Zoé Élan');
-      for (const local of ['paul', 'html', 'cond', 'later', 'ended', 'away', 'dots', 'race', 'quiet']) await c('mailbox', 'add', `${local}@${DOMAIN}`, '--password', PASSWORD);
+      for (const local of ['paul', 'html', 'cond', 'dotcond', 'later', 'ended', 'away', 'dots', 'race', 'quiet']) await c('mailbox', 'add', `${local}@${DOMAIN}`, '--password', PASSWORD);
       await c('alias', 'add', `contact@${DOMAIN}`, `zoe@${DOMAIN}`);
       await c('alias', 'add', `equipe@${DOMAIN}`, `zoe@${DOMAIN}`, `paul@${DOMAIN}`);
       await c('alias', 'add', `*@${DOMAIN}`, `zoe@${DOMAIN}`);
@@ -82,6 +82,7 @@ for (const engine of engines()) {
       fs.writeFileSync(pdf, Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1'));
       await c('autoreply', 'set', `html@${DOMAIN}`, '--text', 'Je suis absent (texte).', '--html-file', html, '--attach', pdf, '--subject', 'Absent : réponse différée', '--reply-to', `accueil@${DOMAIN}`);
       await c('autoreply', 'set', `cond@${DOMAIN}`, '--text', 'Votre commande est bien reçue.', '--condition', 'subject:commande');
+      await c('autoreply', 'set', `dotcond@${DOMAIN}`, '--text', 'Référence reçue.', '--condition', 'body:réf .42');
       await c('autoreply', 'set', `later@${DOMAIN}`, '--text', 'Pas encore.', '--start', '2999-01-01');
       await c('autoreply', 'set', `ended@${DOMAIN}`, '--text', 'Fini.', '--start', '2020-01-01', '--end', '2021-01-01');
       await c('autoreply', 'set', `away@${DOMAIN}`, '--text', 'Absent, votre message est transmis.', '--forward-to', 'remplacant@remote.test');
@@ -224,6 +225,15 @@ for (const engine of engines()) {
       assert.equal((await decision(await send(who, [`cond@${DOMAIN}`], { subject: 'Ma COMMANDE n°12' }))).sent, 1);
       const [out] = await replyTo(who);
       assert.equal((await simpleParser(out.raw)).subject, 'Re: Ma COMMANDE n°12');
+    });
+
+    it('condition: body contains, on the decoded body (quoted-printable, SMTP dot-stuffing undone)', async () => {
+      const who = fresh();
+      const qp = { 'Content-Transfer-Encoding': 'quoted-printable' };
+      // "réf" in quoted-printable, then a line that starts with a dot (sent as "..42" on the wire)
+      assert.equal((await decision(await send(who, [`dotcond@${DOMAIN}`], { headers: qp, body: 'Bonjour,\r\nr=C3=A9f ..42\r\n' }))).sent, 0);
+      assert.equal((await decision(await send(who, [`dotcond@${DOMAIN}`], { headers: qp, body: 'Bonjour,\r\nr=C3=A9f\r\n.42\r\n' }))).sent, 1);
+      await replyTo(who);
     });
 
     it('outside the activation window, or disabled: no reply', async () => {
