@@ -12,6 +12,7 @@ import {
   type QuarantineRow,
 } from '../../lib/quarantine';
 import { getDomain } from '../../lib/domains';
+import { learn } from '../../lib/spam';
 import { displayAddress } from '../../lib/address';
 
 function idArg(positionals: string[], usage: string): number {
@@ -48,7 +49,7 @@ export const quarantineCommand: CommandGroup = {
     'quarantine show <id> [--raw] [--json]',
     'quarantine release <id> [--allow-sender]',
     'quarantine delete <id>',
-    'quarantine report <id>   (flag a false positive)',
+    'quarantine report <id> [--learn]   (flag a false positive; --learn teaches the filter it is ham)',
     'quarantine config [--retention-days N] [--max-size-kb N]',
   ],
   async run(action, argv, ctx) {
@@ -124,10 +125,10 @@ export const quarantineCommand: CommandGroup = {
         return;
       }
       case 'report': {
-        const { positionals } = parseFlags(argv, {});
-        const id = idArg(positionals, 'quarantine report <id>');
-        await flagFalsePositive(await ctx.db(), id);
-        ctx.print(`message ${id} flagged as a false positive`);
+        const { values, positionals } = parseFlags(argv, { learn: { type: 'boolean' } });
+        const id = idArg(positionals, 'quarantine report <id> [--learn]');
+        await flagFalsePositive(await ctx.db(), id, values.learn ? { learn: (db, raw, as, o) => learn(db, raw, as, { scope: o.domainId }) } : {});
+        ctx.print(`message ${id} flagged as a false positive${values.learn ? ', learned as ham' : ''}`);
         return;
       }
       case 'config': {

@@ -10,6 +10,7 @@ import { storeQuarantined, listQuarantine } from '../../lib/quarantine';
 import { getMailbox } from '../../lib/mailboxes';
 import { getDomain } from '../../lib/domains';
 import { maildirPath } from '../../lib/maildir';
+import { learnedAs } from '../../lib/spam';
 
 interface Run {
   code: number;
@@ -150,8 +151,9 @@ describeEachEngine('spam CLI', ({ t }) => {
     assert.equal(JSON.parse(await ok('list', 'list', '--mailbox', 'jean@example.com', '--json'))[0].pattern, 'bounce@shop.example');
     assert.equal(JSON.parse(await ok('quarantine', 'list', '--status', 'released', '--json')).total, 1);
 
-    await ok('quarantine', 'report', String(virusId));
+    assert.match(await ok('quarantine', 'report', String(virusId), '--learn'), /false positive, learned as ham/);
     assert.equal((await listQuarantine(db, { category: 'virus' })).rows[0].reported, true);
+    assert.equal(await learnedAs(db, raw('infected'), { scope: marie.domain_id }), 'ham', 'learned in the domain scope');
     await ok('quarantine', 'delete', String(virusId));
     await bad(/quarantined message \d+ does not exist/, 'quarantine', 'show', String(virusId));
     await bad(/usage: mailhost quarantine release/, 'quarantine', 'release', 'abc');
