@@ -571,8 +571,9 @@ async function main(): Promise<void> {
   for (const t of table) out.push(`  ${t.map((c, i) => c.padStart(widths[i])).join('  ')}`);
   out.push('');
   out.push(`where the time goes, per message accepted: wall ms (elapsed / messages) and CPU ms of Haraka, the database server${o.db === 'sqlite' ? ' (in Haraka with SQLite)' : ''},`);
-  out.push(`  the load generator and everything else on the machine (other users, kernel); busy = machine CPU use during the run (${os.cpus().length} CPUs = 100%)`);
-  const cpuHead = ['conc', 'setup', 'wall', 'haraka', 'db', 'loadgen', 'other', 'busy', 'top other processes (CPU ms/msg)'];
+  out.push(`  the load generator, and everything else on the machine (other people's processes, also those that ended during the run, and the kernel);`);
+  out.push(`  busy = machine CPU use during the run (${os.cpus().length} CPUs = 100%); the last column names the biggest other processes alive at the end of the run`);
+  const cpuHead = ['conc', 'setup', 'wall', 'haraka', 'db', 'loadgen', 'other', 'busy', 'biggest others (CPU ms/msg)'];
   const cpuTable: string[][] = [cpuHead];
   for (const r of rows) {
     for (const n of names) {
