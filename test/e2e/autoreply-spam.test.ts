@@ -1,10 +1,12 @@
 // Autoresponders and the spam step end to end: no reply when the message is spam for that
 // recipient (tagged in the inbox, moved to Junk, quarantined), also when it arrived through an
-// alias; the recipient's own verdict wins over the message-wide X-Spam-Flag (an allowed sender
-// is answered); a message released from quarantine is never answered. Real Haraka, real SMTP,
-// replies read from the loopback smarthost.
+// alias; a virus (Haraka's clamd plugin against a loopback stand-in for clamd), even from an
+// allowed sender; the recipient's own verdict wins over the message-wide X-Spam-Flag (an allowed
+// sender is answered); a message released from quarantine is never answered. Real Haraka, real
+// SMTP, replies read from the loopback smarthost.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
@@ -13,9 +15,43 @@ import { sendMessage, buildMessage, startSink, type Sink, type Transcript } from
 import { main } from '../../bin/cli';
 import { maildirPath, JUNK_FOLDER } from '../../lib/maildir';
 
-const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver', 'mailhost.autoreply'];
+const PLUGINS = ['mailhost.loopback_rdns', 'clamd', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver', 'mailhost.autoreply'];
 const PASSWORD = 'secret-pass-1';
 const D = 'exemple.fr';
+// the EICAR anti-virus test string, assembled here so this file itself is not "infected"
+const EICAR = ['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'].join('');
+
+/** clamd's INSTREAM protocol on loopback (as in spam.test.ts): FOUND for the EICAR string, OK otherwise. */
+async function startFakeClamd(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = net.createServer((sock) => {
+    let buf = Buffer.alloc(0);
+    let data = Buffer.alloc(0);
+    let started = false;
+    sock.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (!started) {
+        const z = buf.indexOf(0);
+        if (z < 0) return;
+        started = true; // "zINSTREAM\0"
+        buf = buf.subarray(z + 1);
+      }
+      while (buf.length >= 4) {
+        const len = buf.readUInt32BE(0);
+        if (len === 0) {
+          sock.end(data.includes(EICAR) ? 'stream: Eicar-Test-Signature FOUND\n' : 'stream: OK\n');
+          buf = Buffer.alloc(0);
+          return;
+        }
+        if (buf.length < 4 + len) return;
+        data = Buffer.concat([data, buf.subarray(4, 4 + len)]);
+        buf = buf.subarray(4 + len);
+      }
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 async function cli(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<string> {
   const out: string[] = [];
@@ -50,6 +86,7 @@ for (const engine of engines()) {
     let t: TestDb;
     let haraka: RunningHaraka;
     let sink: Sink;
+    let clamd: Awaited<ReturnType<typeof startFakeClamd>>;
     let dataDir: string;
     let env: NodeJS.ProcessEnv;
 
@@ -72,13 +109,21 @@ for (const engine of engines()) {
       }
       await c('alias', 'add', `equipe@${D}`, `tagged@${D}`, `ham@${D}`);
       await c('list', 'add', 'allow', '*@friends.test', '--mailbox', `allowed@${D}`);
+      clamd = await startFakeClamd();
       sink = await startSink();
-      haraka = await startHaraka({ db: t.url, dataDir, relay: `127.0.0.1:${sink.port}`, plugins: PLUGINS });
+      haraka = await startHaraka({
+        db: t.url,
+        dataDir,
+        relay: `127.0.0.1:${sink.port}`,
+        plugins: PLUGINS,
+        configFiles: { 'clamd.ini': `[main]\nclamd_socket=127.0.0.1:${clamd.port}\ntimeout=10\n[reject]\nvirus=false\nerror=false\n` },
+      });
     });
 
     after(async () => {
       await haraka?.stop();
       await sink?.close();
+      await clamd?.close();
       await t?.cleanup();
       if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     });
@@ -130,6 +175,14 @@ for (const engine of engines()) {
       assert.deepEqual(d, { sent: 1, reasons: [`tagged@${D}:spam`] });
       const [out] = await waitUntil(() => (repliesTo(who).length ? repliesTo(who) : undefined), 20000, 'the reply');
       assert.match(out.raw.toString('latin1'), /Absent \(allowed\)\./);
+    });
+
+    it('a virus is never answered, not even from an allowed sender, nor for a recipient with the default policy', async () => {
+      const who = `ami.${++n}@friends.test`;
+      const msg = buildMessage({ from: who, to: `allowed@${D}`, subject: 'pièce jointe', body: `Voici le fichier.\r\n${EICAR}\r\n` });
+      const d = await decision(await sendMessage(haraka.port, who, [`allowed@${D}`, `ham@${D}`], msg));
+      assert.deepEqual(d, { sent: 0, reasons: [`allowed@${D}:virus`, `ham@${D}:virus`] });
+      assert.equal(repliesTo(who).length, 0);
     });
 
     it('a message released from quarantine is never answered', async () => {
