@@ -27,6 +27,11 @@ export interface Directory {
   firstMailbox(domainId: number): Promise<DirMailbox | null>;
   /** The first hosted domain (where a bare `postmaster` goes without MAILHOST_POSTMASTER). */
   firstDomain?(): Promise<DirDomain | null>;
+  /**
+   * findDomain + findEntries in one round trip: the domain (or domain alias) `name` and the
+   * entries at `addresses` (only meaningful when the domain is found under its own name).
+   */
+  lookupLocal?(name: string, addresses: string[]): Promise<{ domain: DirDomain | null; mailboxes: DirMailbox[]; aliases: DirAlias[] }>;
 }
 
 const MAILBOX_COLUMNS = ['id', 'domain_id', 'address', 'local_part', 'name', 'active', 'quota_mb', 'used_bytes', 'keep_copy', 'redirect_to', 'spam_policy_id'];
@@ -38,10 +43,10 @@ function toDirMailbox(r: Record<string, unknown>): DirMailbox {
     address: String(r.address),
     local_part: String(r.local_part),
     name: String(r.name ?? ''),
-    active: !!r.active,
+    active: !!Number(r.active),
     quota_mb: Number(r.quota_mb ?? 0),
     used_bytes: Number(r.used_bytes ?? 0),
-    keep_copy: !!r.keep_copy,
+    keep_copy: !!Number(r.keep_copy),
     redirect_to: String(r.redirect_to ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -50,8 +55,53 @@ function toDirMailbox(r: Record<string, unknown>): DirMailbox {
   };
 }
 
+// The hot path of every RCPT: one fixed statement (no query building), one round trip.
+const LOOKUP_SQL = (n: number) => {
+  const marks = Array(n).fill('?').join(', ');
+  return `
+SELECT 'd' AS k, d.id, d.id AS domain_id, d.name AS address, NULL AS local_part, NULL AS name, d.active,
+       NULL AS quota_mb, NULL AS used_bytes, NULL AS keep_copy, NULL AS redirect_to, NULL AS spam_policy_id, NULL AS kind, NULL AS target, 0 AS pos
+  FROM domains d WHERE d.name = ?
+UNION ALL
+SELECT 'd', d.id, d.id, d.name, NULL, NULL, CASE WHEN d.active = 1 AND da.active = 1 THEN 1 ELSE 0 END,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0
+  FROM domain_aliases da JOIN domains d ON d.id = da.domain_id WHERE da.name = ?
+UNION ALL
+SELECT 'm', m.id, m.domain_id, m.address, m.local_part, m.name, m.active,
+       m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0
+  FROM mailboxes m WHERE m.address IN (${marks})
+UNION ALL
+SELECT 'a', a.id, a.domain_id, a.address, a.local_part, NULL, a.active,
+       NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position
+  FROM aliases a LEFT JOIN alias_targets t ON t.alias_id = a.id WHERE a.address IN (${marks})
+ORDER BY 1, 2, 15`;
+};
+
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  // knex raw: mysql2 gives [rows, fields], better-sqlite3 gives rows
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
+}
+
 export function sqlDirectory(db: Db): Directory {
   return {
+    async lookupLocal(name, addresses) {
+      const rows = rowsOf(await db.raw(LOOKUP_SQL(addresses.length), [name, name, ...addresses, ...addresses]));
+      let domain: DirDomain | null = null;
+      const mailboxes: DirMailbox[] = [];
+      const aliases = new Map<number, DirAlias>();
+      for (const r of rows) {
+        if (r.k === 'd') {
+          domain ??= { id: Number(r.id), name: String(r.address), active: !!Number(r.active) };
+        } else if (r.k === 'm') {
+          mailboxes.push(toDirMailbox(r));
+        } else {
+          let a = aliases.get(Number(r.id));
+          if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!Number(r.active), targets: [] }));
+          if (r.target) a.targets.push(String(r.target));
+        }
+      }
+      return { domain, mailboxes, aliases: [...aliases.values()] };
+    },
     async findDomain(name) {
       const rows = await db
         .select('id', 'name', 'active')

@@ -191,7 +191,42 @@ export async function listMailboxes(db: Db, opts: { domain?: string; search?: st
   return (await q).map(toMailbox);
 }
 
+// Group commit of usage counters: deliveries that finish while a flush is running are
+// written together by the next one, in one transaction (one commit instead of one per message).
+// Each caller still waits until its own bytes are committed.
+interface UsageBatch {
+  pending: Map<number, number>;
+  waiters: { resolve(): void; reject(err: unknown): void }[];
+  flushing: boolean;
+}
+const usageBatches = new WeakMap<Db, UsageBatch>();
+
+function flushUsage(db: Db, batch: UsageBatch): void {
+  if (batch.flushing || !batch.pending.size) return;
+  batch.flushing = true;
+  const pending = batch.pending;
+  const waiters = batch.waiters;
+  batch.pending = new Map();
+  batch.waiters = [];
+  // ascending ids: concurrent flushes from other processes lock rows in the same order
+  const ids = [...pending.keys()].sort((a, b) => a - b);
+  db.transaction(async (trx) => {
+    for (const id of ids) await trx('mailboxes').where({ id }).increment('used_bytes', pending.get(id)!);
+  }).then(
+    () => waiters.forEach((w) => w.resolve()),
+    (err) => waiters.forEach((w) => w.reject(err)),
+  ).finally(() => {
+    batch.flushing = false;
+    flushUsage(db, batch);
+  });
+}
+
 /** Adds delivered bytes to the mailbox's usage (quota is checked at RCPT against this). */
-export async function addUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
-  await db('mailboxes').where({ id: mailboxId }).increment('used_bytes', bytes);
+export function addUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
+  let batch = usageBatches.get(db);
+  if (!batch) usageBatches.set(db, (batch = { pending: new Map(), waiters: [], flushing: false }));
+  batch.pending.set(mailboxId, (batch.pending.get(mailboxId) ?? 0) + bytes);
+  const done = new Promise<void>((resolve, reject) => batch!.waiters.push({ resolve, reject }));
+  flushUsage(db, batch);
+  return done;
 }

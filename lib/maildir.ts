@@ -44,20 +44,39 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+// Maildirs this process has already created: skips three mkdir calls per delivery.
+const knownDirs = new Set<string>();
+
+async function openInTmp(root: string, folder: string | undefined, name: string): Promise<{ dir: string; fh: fsp.FileHandle }> {
+  const dir = folder ? path.join(root, folder) : root;
+  for (let attempt = 0; ; attempt++) {
+    if (!knownDirs.has(dir)) {
+      await ensureDirs(root, false);
+      if (folder) await ensureDirs(dir, true);
+      knownDirs.add(dir);
+    }
+    try {
+      return { dir, fh: await fsp.open(path.join(dir, 'tmp', name), 'wx', 0o600) };
+    } catch (err) {
+      // removed behind our back (mailbox deleted and recreated): create it again, once
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
+      knownDirs.delete(dir);
+    }
+  }
+}
+
 /**
  * Writes one message made of `parts` into `root` (or its `folder`, e.g. ".Junk").
  * Returns the final path and the size written.
  */
 export async function deliverToMaildir(root: string, folder: string | undefined, parts: Buffer[]): Promise<{ file: string; size: number }> {
-  const dir = folder ? path.join(root, folder) : root;
-  await ensureDirs(root, false);
-  if (folder) await ensureDirs(dir, true);
   const size = parts.reduce((n, b) => n + b.length, 0);
   const name = `${uniqueName()},S=${size}`;
+  const { dir, fh } = await openInTmp(root, folder, name);
   const tmp = path.join(dir, 'tmp', name);
-  const fh = await fsp.open(tmp, 'wx', 0o600);
   try {
-    for (const p of parts) await fh.write(p);
+    const { bytesWritten } = await fh.writev(parts);
+    if (bytesWritten !== size) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${size} bytes`);
     await fh.sync();
   } catch (err) {
     await fh.close().catch(() => undefined);

@@ -55,8 +55,26 @@ class Resolver {
     return this.domains.get(name)!;
   }
 
+  /** The addresses that can answer for `local` at `domain`: exact, catch-all, then base of user+tag. */
+  private static candidates(local: string, domain: string): string[] {
+    const sub = splitSubaddress(local);
+    const wanted = [`${local}@${domain}`, `*@${domain}`];
+    if (sub) wanted.push(`${sub.base}@${domain}`);
+    return wanted;
+  }
+
   async lookup(addr: Address): Promise<Lookup> {
-    const domain = await this.domain(addr.domain);
+    let domain: DirDomain | null;
+    let prefetched: { mailboxes: DirMailbox[]; aliases: DirAlias[] } | undefined;
+    if (!this.domains.has(addr.domain) && this.dir.lookupLocal) {
+      // usual case in one round trip: the domain and the entries, guessing it is no domain alias
+      const found = await this.dir.lookupLocal(addr.domain, Resolver.candidates(addr.local, addr.domain));
+      domain = found.domain;
+      this.domains.set(addr.domain, domain);
+      if (domain?.name === addr.domain) prefetched = found;
+    } else {
+      domain = await this.domain(addr.domain);
+    }
     if (!domain) return { hosted: false };
     const canonical = `${addr.local}@${domain.name}`;
     if (/^srs[01]=/.test(addr.local) && this.opts.srsReverse) {
@@ -66,9 +84,7 @@ class Resolver {
     const sub = splitSubaddress(addr.local);
     const base = sub ? `${sub.base}@${domain.name}` : null;
     const catchAll = `*@${domain.name}`;
-    const wanted = [canonical, catchAll];
-    if (base) wanted.push(base);
-    const { mailboxes, aliases } = await this.dir.findEntries(wanted);
+    const { mailboxes, aliases } = prefetched ?? (await this.dir.findEntries(Resolver.candidates(addr.local, domain.name)));
     const mb = (a: string) => mailboxes.find((m) => m.address === a);
     const al = (a: string) => aliases.find((x) => x.address === a);
     let entry: Entry | null = null;
