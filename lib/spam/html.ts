@@ -13,6 +13,8 @@ export interface HtmlInfo {
   images: string[]; // img src values
   tags: Set<string>; // tag names seen (lower case)
   tagCount: number;
+  /** tags that hide their text: font size 0, CSS font-size 0-1, display:none, visibility:hidden */
+  hidden: number;
 }
 
 const BLOCK = new Set(['br', 'p', 'div', 'tr', 'li', 'ul', 'ol', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'blockquote', 'pre', 'title', 'center', 'dd', 'dt', 'form', 'section', 'article', 'header', 'footer']);
@@ -57,6 +59,7 @@ export function htmlToText(html: string, maxOut = 256 * 1024): HtmlInfo {
   const images: string[] = [];
   const tags = new Set<string>();
   let tagCount = 0;
+  let hidden = 0;
   let anchor: { href: string; start: number } | null = null;
   const n = html.length;
   let i = 0;
@@ -113,6 +116,9 @@ export function htmlToText(html: string, maxOut = 256 * 1024): HtmlInfo {
       i = end < 0 ? n : end;
       continue;
     }
+    if (!closing && (name === 'font' || name === 'span' || name === 'div' || name === 'p' || name === 'td')) {
+      if (/\bsize\s*=\s*["']?0\b|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](px|pt)?\b/i.test(body)) hidden++;
+    }
     if (BLOCK.has(name)) push('\n');
     else if (CELL.has(name)) push(' ');
     if (name === 'a') {
@@ -142,7 +148,7 @@ export function htmlToText(html: string, maxOut = 256 * 1024): HtmlInfo {
   if (anchor) links.push({ href: anchor.href, text: out.slice(anchor.start).join('').trim().slice(0, 300) });
   let text = out.join('');
   if (text.length > maxOut) text = text.slice(0, maxOut);
-  return { text, links: links.slice(0, 500), images: images.slice(0, 200), tags, tagCount };
+  return { text, links: links.slice(0, 500), images: images.slice(0, 200), tags, tagCount, hidden };
 }
 
 /** Case-insensitive indexOf for an ASCII needle (no lower-casing of the whole haystack). */

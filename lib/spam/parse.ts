@@ -77,7 +77,7 @@ export interface ParsedMessage {
   /** characters of text that came from text/plain parts / from HTML parts */
   plainChars: number;
   htmlChars: number;
-  html: { parts: number; tagCount: number; tags: Set<string>; links: HtmlLink[]; images: string[] };
+  html: { parts: number; tagCount: number; hidden: number; tags: Set<string>; links: HtmlLink[]; images: string[] };
   urls: string[];
   hosts: UrlHost[]; // unique
   /** which limits were reached: 'scan', 'header', 'headers', 'parts', 'depth', 'text', 'time' */
@@ -348,6 +348,7 @@ function parseEntity(ctx: Ctx, start: number, end: number, depth: number, top: b
     const info = htmlToText(text, room);
     msg.html.parts++;
     msg.html.tagCount += info.tagCount;
+    msg.html.hidden += info.hidden;
     for (const t of info.tags) msg.html.tags.add(t);
     for (const l of info.links) if (msg.html.links.length < lim.maxUrls) msg.html.links.push(l);
     for (const i of info.images) if (msg.html.images.length < lim.maxUrls) msg.html.images.push(i);
@@ -378,7 +379,7 @@ export function parseForScoring(raw: Buffer, limits: Partial<ParseLimits> = {}):
     text: '',
     plainChars: 0,
     htmlChars: 0,
-    html: { parts: 0, tagCount: 0, tags: new Set(), links: [], images: [] },
+    html: { parts: 0, tagCount: 0, hidden: 0, tags: new Set(), links: [], images: [] },
     urls: [],
     hosts: [],
     limits: [],

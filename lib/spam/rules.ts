@@ -142,6 +142,31 @@ export const TESTS: Record<string, Test> = {
   executable_attachment: (m) => m.parts.find((p) => p.filename && /\.(exe|scr|pif|com|bat|cmd|vbs|js|jse|wsf|hta|msi|lnk|jar|ps1|cpl)$/i.test(p.filename.trim()))?.filename ?? false,
   /** more than args[0] distinct URL hosts */
   many_hosts: (m, [n = 10]) => m.hosts.length > n && String(m.hosts.length),
+  /** Date header missing a valid RFC 5322 shape, unparseable, or with an impossible zone */
+  date_invalid: (m) => {
+    const d = headerValue(m, 'date');
+    if (d === undefined) return false;
+    const zone = /([+-])(\d{2})(\d{2})\s*(\([^)]*\))?\s*$/.exec(d);
+    if (zone && (Number(zone[2]) > 14 || Number(zone[3]) > 59)) return d.slice(0, 60);
+    return Number.isNaN(Date.parse(d.replace(/\([^)]*\)/g, '').trim())) ? d.slice(0, 60) : false;
+  },
+  /** Date header more than args[0] hours after (args[0] > 0) or before (args[0] < 0) the newest Received time */
+  date_vs_received: (m, [hours = 24]) => {
+    const d = Date.parse((headerValue(m, 'date') ?? '').replace(/\([^)]*\)/g, '').trim());
+    const rcvd = headerValue(m, 'received');
+    const semi = rcvd?.lastIndexOf(';') ?? -1;
+    const r = semi >= 0 ? Date.parse(rcvd!.slice(semi + 1).replace(/\([^)]*\)/g, '').trim()) : NaN;
+    if (Number.isNaN(d) || Number.isNaN(r)) return false;
+    const diff = (d - r) / 3600000;
+    return (hours > 0 ? diff > hours : diff < hours) && `${Math.round(diff)} h`;
+  },
+  /** From local part that looks machine-made: args[0] or more digits, or a long hex string */
+  from_local_digits: (m, [digits = 4]) => {
+    const local = m.from.address.slice(0, m.from.address.lastIndexOf('@'));
+    return (local.replace(/\D/g, '').length >= digits && /[a-z]/i.test(local) && /\d[a-z]+\d|[a-z]\d{3,}/i.test(local)) || /^[0-9a-f]{12,}$/i.test(local) ? local : false;
+  },
+  /** HTML text made invisible or tiny (font size 0, display:none, visibility:hidden) */
+  html_hidden_text: (m) => m.html.hidden > 0 && String(m.html.hidden),
   /** the message was too large or too complex to be read entirely */
   parse_limits: (m) => (m.limits.some((l) => l !== 'scan' && l !== 'text') ? m.limits.join(',') : false),
 };

@@ -21,8 +21,12 @@ export interface TokenizeOptions {
   bigrams?: boolean;
   /** add words of URL paths (default true) */
   urlPaths?: boolean;
-  /** add relay tokens from Received headers (default true) */
+  /** add relay tokens from Received headers (default false: on public corpora they mostly say who collected the mail) */
   received?: boolean;
+  /** Received headers looked at, newest first (default 6) */
+  receivedMax?: number;
+  /** experimental switches */
+  x?: Record<string, boolean>;
   /** add words of the values of other headers (default false) */
   headerWords?: boolean;
   /** add word triples (default false) */
@@ -62,6 +66,7 @@ export function tokenize(msg: ParsedMessage, opts: TokenizeOptions = {}): string
       out.add(w);
       if (opts.bigrams !== false && prev) out.add(`bi:${prev} ${w}`);
       if (opts.trigrams && prev && prev2) out.add(`tri:${prev2} ${prev} ${w}`);
+      if (opts.x?.osb && prev2) out.add(`s1:${prev2} ${w}`);
     }
     prev2 = prev;
     prev = w;
@@ -79,7 +84,9 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
   const maxWords = max * 4;
 
   // --- header tokens first (they are few and strong)
-  for (const w of words(msg.subject, 64)) add(`subject:${w}`);
+  const sw = words(msg.subject, 64);
+  for (const w of sw) add(`subject:${w}`);
+  if (opts.x?.subjbi) for (let i = 1; i < sw.length; i++) add(`subject:${sw[i - 1]} ${sw[i]}`);
   if (/[A-Z]{4,}/.test(msg.subject) && msg.subject === msg.subject.toUpperCase()) add('subject:ALLCAPS');
   const punct = msg.subject.match(/[!$%?]{1,}/g);
   if (punct) for (const p of punct.slice(0, 5)) add(`subject:punct:${p.slice(0, 3)}`);
@@ -146,7 +153,7 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
       if (++n >= 30) break;
     }
   }
-  if (opts.received !== false) {
+  if (opts.received) {
     let n = 0;
     for (const h of msg.headers) {
       if (h.name !== 'received') continue;
@@ -154,10 +161,14 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
       for (const m of v.matchAll(/\[(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}\]/g)) {
         add(`rcvd:ip:${m[1]}.${m[2]}`);
         add(`rcvd:ip:${m[1]}.${m[2]}.${m[3]}`);
+        if (opts.x?.ip32) add(`rcvd:ip32:${m[0]}`);
       }
+      if (opts.x?.fullhost) for (const m of v.matchAll(/\b(?:from|by)\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)/g)) add(`rcvd:fhost:${m[1]}`);
+      if (opts.x?.helo) for (const m of v.matchAll(/\bhelo[= ]+([a-z0-9.-]+)/g)) add(`rcvd:helo:${m[1]}`);
+      if (opts.x?.with) for (const m of v.matchAll(/\bwith\s+([a-z0-9-]+)/g)) add(`rcvd:with:${m[1]}`);
       for (const m of v.matchAll(/\b(?:from|by)\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)/g)) add(`rcvd:host:${baseDomain(m[1])}`);
       for (const m of v.matchAll(/\(([a-z0-9.-]+\.[a-z]{2,})\s+\[/g)) add(`rcvd:rdns:${baseDomain(m[1])}`);
-      if (++n >= 6) break;
+      if (++n >= (opts.receivedMax ?? 6)) break;
     }
   }
 
@@ -178,7 +189,10 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
       brk();
       continue; // hosts already counted
     }
-    w = w.replace(WORD_TRIM, '').toLowerCase();
+    const orig = w.replace(WORD_TRIM, '');
+    w = orig.toLowerCase();
+    if (opts.x?.caps && orig.length >= 3 && /^[A-Z]+$/.test(orig)) add(`caps:${w}`);
+    if (opts.x?.numshape && /\d/.test(w)) w = w.replace(/\d/g, '9');
     if (w.length < 3) {
       if (w.length && /[$€£!]/.test(w)) add(w);
       continue;
@@ -193,7 +207,7 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
       brk();
       continue;
     }
-    if (w.length > 12) {
+    if (w.length > (opts.x?.len20 ? 20 : 12)) {
       add(`skip:${w[0]} ${Math.floor(w.length / 10) * 10}`);
       brk();
       continue;
