@@ -7,9 +7,10 @@
 //            recipients, X-Mailer/User-Agent words, Message-ID domain, header names present,
 //            a few header values (priority, precedence, MIME shape), content types, charsets,
 //            transfer encodings and attachment extensions of every part
-//   URLs:    host, base domain, numeric host flag; HTML tag names
+//   URLs:    host, base domain, words of the path, numeric host flag, number of hosts
 // Headers added in transit or by other filters (Received, X-Spam-*, Authentication-Results,
-// ...) are left out: they describe our own pipeline, not the sender.
+// ...) are left out by default: they describe the delivery path and our own pipeline more
+// than the sender (options turn Received relays, other header values and HTML tag names on).
 import type { ParsedMessage } from './parse';
 import { headerValue } from './parse';
 import { baseDomain } from './urls';
@@ -25,12 +26,8 @@ export interface TokenizeOptions {
   received?: boolean;
   /** Received headers looked at, newest first (default 6) */
   receivedMax?: number;
-  /** experimental switches */
-  x?: Record<string, boolean>;
   /** add words of the values of other headers (default false) */
   headerWords?: boolean;
-  /** add word triples (default false) */
-  trigrams?: boolean;
   /** add HTML tag names (default false: they are many and move together, which overweights any HTML) */
   tags?: boolean;
 }
@@ -59,16 +56,12 @@ export function tokenize(msg: ParsedMessage, opts: TokenizeOptions = {}): string
   const seq = tokenSequence(msg, opts);
   const out = new Set<string>(seq.fixed);
   let prev = '';
-  let prev2 = '';
   for (const w of seq.words) {
     if (out.size >= max) break;
     if (w) {
       out.add(w);
       if (opts.bigrams !== false && prev) out.add(`bi:${prev} ${w}`);
-      if (opts.trigrams && prev && prev2) out.add(`tri:${prev2} ${prev} ${w}`);
-      if (opts.x?.osb && prev2) out.add(`s1:${prev2} ${w}`);
     }
-    prev2 = prev;
     prev = w;
   }
   return [...out].slice(0, max);
@@ -84,9 +77,7 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
   const maxWords = max * 4;
 
   // --- header tokens first (they are few and strong)
-  const sw = words(msg.subject, 64);
-  for (const w of sw) add(`subject:${w}`);
-  if (opts.x?.subjbi) for (let i = 1; i < sw.length; i++) add(`subject:${sw[i - 1]} ${sw[i]}`);
+  for (const w of words(msg.subject, 64)) add(`subject:${w}`);
   if (/[A-Z]{4,}/.test(msg.subject) && msg.subject === msg.subject.toUpperCase()) add('subject:ALLCAPS');
   const punct = msg.subject.match(/[!$%?]{1,}/g);
   if (punct) for (const p of punct.slice(0, 5)) add(`subject:punct:${p.slice(0, 3)}`);
@@ -161,11 +152,7 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
       for (const m of v.matchAll(/\[(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}\]/g)) {
         add(`rcvd:ip:${m[1]}.${m[2]}`);
         add(`rcvd:ip:${m[1]}.${m[2]}.${m[3]}`);
-        if (opts.x?.ip32) add(`rcvd:ip32:${m[0]}`);
       }
-      if (opts.x?.fullhost) for (const m of v.matchAll(/\b(?:from|by)\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)/g)) add(`rcvd:fhost:${m[1]}`);
-      if (opts.x?.helo) for (const m of v.matchAll(/\bhelo[= ]+([a-z0-9.-]+)/g)) add(`rcvd:helo:${m[1]}`);
-      if (opts.x?.with) for (const m of v.matchAll(/\bwith\s+([a-z0-9-]+)/g)) add(`rcvd:with:${m[1]}`);
       for (const m of v.matchAll(/\b(?:from|by)\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)/g)) add(`rcvd:host:${baseDomain(m[1])}`);
       for (const m of v.matchAll(/\(([a-z0-9.-]+\.[a-z]{2,})\s+\[/g)) add(`rcvd:rdns:${baseDomain(m[1])}`);
       if (++n >= (opts.receivedMax ?? 6)) break;
@@ -189,10 +176,7 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
       brk();
       continue; // hosts already counted
     }
-    const orig = w.replace(WORD_TRIM, '');
-    w = orig.toLowerCase();
-    if (opts.x?.caps && orig.length >= 3 && /^[A-Z]+$/.test(orig)) add(`caps:${w}`);
-    if (opts.x?.numshape && /\d/.test(w)) w = w.replace(/\d/g, '9');
+    w = w.replace(WORD_TRIM, '').toLowerCase();
     if (w.length < 3) {
       if (w.length && /[$€£!]/.test(w)) add(w);
       continue;
@@ -207,7 +191,7 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
       brk();
       continue;
     }
-    if (w.length > (opts.x?.len20 ? 20 : 12)) {
+    if (w.length > 12) {
       add(`skip:${w[0]} ${Math.floor(w.length / 10) * 10}`);
       brk();
       continue;
