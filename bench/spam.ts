@@ -143,6 +143,22 @@ async function main(): Promise<number> {
         console.log(`  ${th}: recall ${pct(r.caught, spam.length)}, false positives ${pct(r.fp, ham.length)} (${r.fp})`);
       }
     }
+    // hostile inputs: bounded time whatever the message
+    const hostile: [string, Buffer][] = [
+      ['50 MB plain body', Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.alloc(50 * 1024 * 1024, 'cheap pills casino bonus winner\r\n')])],
+      ['8 MB header', Buffer.from(`Subject: x\r\nX-Junk: ${'a'.repeat(8 * 1024 * 1024)}\r\n\r\nbody`)],
+      ['1000-deep multipart', Buffer.from(`Subject: nest\r\n${Array.from({ length: 1000 }, (_, i) => `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n`).join('')}deep`)],
+      ['50 MB base64 HTML', Buffer.concat([Buffer.from('Content-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n'), Buffer.alloc(50 * 1024 * 1024, 'PGI+')])],
+      ['2 MB of HTML entities', Buffer.concat([Buffer.from('Content-Type: text/html\r\n\r\n'), Buffer.alloc(2 * 1024 * 1024, '&amp;')])],
+    ];
+    const hostileTimes: Record<string, number> = {};
+    for (const [name, raw] of hostile) {
+      const start = process.hrtime.bigint();
+      await scoreMessage(db, raw);
+      hostileTimes[name] = Number(process.hrtime.bigint() - start) / 1e6;
+    }
+    if (values.json) console.log(JSON.stringify({ hostileMs: hostileTimes }));
+    else console.log(`hostile messages: ${Object.entries(hostileTimes).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
     if (values.verbose) {
       const show = (label: string, rs: { mail: Mail; v: Verdict }[]) => {
         console.log(label);

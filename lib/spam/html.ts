@@ -71,7 +71,7 @@ export function htmlToText(html: string, maxOut = 256 * 1024): HtmlInfo {
   while (i < n && outLen < maxOut) {
     const lt = html.indexOf('<', i);
     const textEnd = lt < 0 ? n : lt;
-    if (textEnd > i) push(decodeEntities(html.slice(i, Math.min(textEnd, i + (maxOut - outLen) * 4 + 16))));
+    if (textEnd > i) push(decodeEntities(html.slice(i, Math.min(textEnd, i + (maxOut - outLen) * 2 + 16))));
     if (lt < 0) break;
     i = lt;
     if (html.startsWith('<!--', i)) {

@@ -4,7 +4,8 @@
 //            from:name, from:domain, reply-to:domain
 //   missing  the top-level header `header` is absent;  exists: it is present
 //   headername  pattern against the names of the top-level headers
-//   body     pattern against the decoded text (HTML as text); `min` = matches needed (default 1)
+//   body     pattern against the decoded text (HTML as text); `min` = matches needed (default 1),
+//            `distinct` = only different matched texts count
 //   uri      pattern against every URL host
 //   eval     a named test computed from the parsed message (see TESTS below), with `args`
 // Any rule may be negated (`negate: true`). A rule with `newsletter` adds that weight to the
@@ -26,6 +27,7 @@ const RuleSchema = z.object({
   pattern: z.string().optional(),
   flags: z.string().regex(/^[imsu]*$/).optional(),
   min: z.number().int().positive().optional(),
+  distinct: z.boolean().optional(),
   test: z.string().optional(),
   args: z.array(z.number()).optional(),
   negate: z.boolean().optional(),
@@ -246,10 +248,16 @@ function fire(c: Compiled, m: ParsedMessage): boolean | string {
     case 'body': {
       const need = d.min ?? 1;
       re!.lastIndex = 0;
+      const seen = new Set<string>();
       let count = 0;
       let first = '';
       for (let x = re!.exec(m.text); x; x = re!.exec(m.text)) {
         if (x[0] === '') re!.lastIndex++;
+        if (d.distinct) {
+          const k = x[0].toLowerCase().replace(/\s+/g, ' ');
+          if (seen.has(k)) continue;
+          seen.add(k);
+        }
         if (!count) first = x[0];
         if (++count >= need) return need > 1 ? `${count}x ${first.slice(0, 40)}` : first.slice(0, 60);
       }
