@@ -9,7 +9,7 @@
 // relearning it as the other class moves its counts, and forget() undoes exactly.
 import type { Db } from '../db';
 import { isMysql } from '../db';
-import { invalid } from '../errors';
+import { invalid, isUniqueViolation } from '../errors';
 import { parseForScoring, messageHash, type ParseLimits, type ParsedMessage } from './parse';
 import { tokenize, hashToken, type TokenizeOptions } from './tokens';
 
@@ -182,7 +182,8 @@ export async function learnMany(db: Db, items: LearnItem[], opts: BayesOptions =
     try {
       return await db.transaction((trx) => applyBatch(trx, scope, prepared));
     } catch (err) {
-      if (attempt < 3 && isDeadlock(err)) {
+      // concurrent learners (several nodes): a deadlock, or the same new message inserted twice
+      if (attempt < 3 && (isDeadlock(err) || isUniqueViolation(err))) {
         await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
         continue;
       }

@@ -242,7 +242,7 @@ function parseEntity(ctx: Ctx, start: number, end: number, depth: number, top: b
   ctx.entities++;
   // header block
   let bodyStart = headerEnd(s, start, Math.min(end, start + lim.maxHeaderBytes));
-  let headerStop = bodyStart < 0 ? Math.min(end, start + lim.maxHeaderBytes) : bodyStart;
+  const headerStop = bodyStart < 0 ? Math.min(end, start + lim.maxHeaderBytes) : bodyStart;
   if (bodyStart < 0) {
     if (end - start > lim.maxHeaderBytes) {
       hit(ctx, 'header');
@@ -251,12 +251,11 @@ function parseEntity(ctx: Ctx, start: number, end: number, depth: number, top: b
     } else bodyStart = end;
   }
   const headers = parseHeaderBlock(ctx, s.slice(start, headerStop));
-  headerStop = 0;
   if (top) {
     msg.headers = headers;
     msg.src.bodyOffset = bodyStart;
   }
-  let ctValue = get(headers, 'content-type');
+  const ctValue = get(headers, 'content-type');
   let type = 'text/plain';
   let params: Record<string, string> = {};
   if (ctValue) {
@@ -269,7 +268,6 @@ function parseEntity(ctx: Ctx, start: number, end: number, depth: number, top: b
     }
     if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type)) type = 'text/plain';
   }
-  ctValue = undefined;
   const encoding = (get(headers, 'content-transfer-encoding') || '7bit').toLowerCase().trim().split(/[\s;]/)[0];
   let disposition: string | undefined;
   let filename: string | undefined = params.name;
