@@ -210,9 +210,13 @@ function flushUsage(db: Db, batch: UsageBatch): void {
   batch.waiters = [];
   // ascending ids: concurrent flushes from other processes lock rows in the same order
   const ids = [...pending.keys()].sort((a, b) => a - b);
-  db.transaction(async (trx) => {
-    for (const id of ids) await trx('mailboxes').where({ id }).increment('used_bytes', pending.get(id)!);
-  }).then(
+  const write =
+    ids.length === 1
+      ? db('mailboxes').where({ id: ids[0] }).increment('used_bytes', pending.get(ids[0])!) // one round trip, autocommit
+      : db.transaction(async (trx) => {
+          for (const id of ids) await trx('mailboxes').where({ id }).increment('used_bytes', pending.get(id)!);
+        });
+  Promise.resolve(write).then(
     () => waiters.forEach((w) => w.resolve()),
     (err) => waiters.forEach((w) => w.reject(err)),
   ).finally(() => {

@@ -116,12 +116,16 @@ export function combine(counts: Map<string, { spam: number; ham: number }>, nspa
 
 /** Reads the counts of a message's tokens in the given scopes (one query) and combines them. */
 export async function classifyTokens(db: Db, ids: string[], scopes: string[], p: BayesParams = DEFAULT_BAYES): Promise<BayesResult> {
-  const rows = (await db('bayes_tokens')
-    .select('token')
-    .sum({ spam: 'spam', ham: 'ham' })
-    .whereIn('scope', scopes)
-    .whereIn('token', [TOTAL_TOKEN, ...ids])
-    .groupBy('token')) as { token: string; spam: number | string; ham: number | string }[];
+  // Hot path of every message: one fixed statement with the token ids inlined as literals (they
+  // are our own hex hashes, checked below), which spares building and escaping hundreds of bindings.
+  const safe = ids.filter((id) => /^[0-9a-f]{1,32}$/.test(id));
+  const tokenList = [`'${TOTAL_TOKEN}'`, ...safe.map((id) => `'${id}'`)].join(',');
+  const scopeMarks = scopes.map(() => '?').join(',');
+  const result = await db.raw(
+    `SELECT token, SUM(spam) AS spam, SUM(ham) AS ham FROM bayes_tokens WHERE scope IN (${scopeMarks}) AND token IN (${tokenList}) GROUP BY token`,
+    scopes,
+  );
+  const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as { token: string; spam: number | string; ham: number | string }[];
   const counts = new Map<string, { spam: number; ham: number }>();
   let nspam = 0;
   let nham = 0;
