@@ -12,7 +12,7 @@ import type { Settings } from '../lib/settings';
 import type { MailhostNotes } from '../lib/notes';
 import { withTimeout } from '../lib/db';
 import { planReplies, addAwayForwards, anyActive, type PlannedReply } from '../lib/autoreply';
-import { constants, pluginSettings, pluginDb, guarded, envelopeAddress } from './common';
+import { constants, pluginSettings, pluginDb, guarded, envelopeAddress, notesOf, messageBuffer } from './common';
 
 export function register(this: Haraka.Plugin): void {
   this.settings = pluginSettings(this);
@@ -20,14 +20,7 @@ export function register(this: Haraka.Plugin): void {
   this.register_hook('queue_ok', 'send_autoreplies');
 }
 
-function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefined {
-  const n = txn?.notes?.mailhost as MailhostNotes | undefined;
-  return n && n.recipients.length ? n : undefined;
-}
 
-function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
-  return withTimeout(new Promise<Buffer>((resolve) => txn.message_stream.get_data({ dot_stuffed: true }, resolve)), 30000, 'message read');
-}
 
 export function away_forwards(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
   guarded(this, next, async (answer) => {

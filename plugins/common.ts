@@ -5,6 +5,8 @@ import DSN from 'haraka-dsn';
 import { loadSettings, type Settings } from '../lib/settings';
 import { sharedDb, type Db } from '../lib/db';
 import type { Reply } from '../lib/replies';
+import type { MailhostNotes } from '../lib/notes';
+import { withTimeout } from '../lib/db';
 import { REPLIES } from '../lib/replies';
 
 export { constants };
@@ -58,4 +60,18 @@ export function guarded(
 export function envelopeAddress(a: Haraka.Address | null | undefined): string {
   if (!a || a.isNull()) return '';
   return a.host ? `${a.user}@${a.host}` : String(a.user ?? '');
+}
+
+/** Our notes on this transaction when at least one recipient is ours, else undefined. */
+export function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefined {
+  const n = txn?.notes?.mailhost as MailhostNotes | undefined;
+  return n && n.recipients.length ? n : undefined;
+}
+
+/**
+ * The message as the sender wrote it: SMTP dot-stuffing removed (haraka-message-stream:
+ * dot_stuffed=true un-stuffs). Bounded in time so a stuck spool cannot hold a hook forever.
+ */
+export function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
+  return withTimeout(new Promise<Buffer>((resolve) => txn.message_stream.get_data({ dot_stuffed: true }, resolve)), 30000, 'message read');
 }

@@ -8,7 +8,7 @@ import { srsSecret, type Settings } from '../lib/settings';
 import { REPLIES } from '../lib/replies';
 import { quarantineStore } from '../lib/quarantine';
 import { addWarning } from '../lib/verdict';
-import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
+import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
 
 export function register(this: Haraka.Plugin): void {
   this.settings = pluginSettings(this);
@@ -17,10 +17,6 @@ export function register(this: Haraka.Plugin): void {
   this.register_hook('queue_outbound', 'deliver_authenticated');
 }
 
-function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefined {
-  const n = txn?.notes?.mailhost as MailhostNotes | undefined;
-  return n && n.recipients.length ? n : undefined;
-}
 
 /** A target whose mailbox (or forwarding address) is already in Delivered-To would loop. */
 export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
@@ -41,10 +37,6 @@ export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connec
   });
 }
 
-/** The message as received, SMTP dot-stuffing removed (haraka-message-stream: dot_stuffed=true unstuffs). */
-function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
-  return new Promise((resolve) => txn.message_stream.get_data({ dot_stuffed: true }, resolve));
-}
 
 /** outbound.send_email takes a stream as already dot-stuffed: stuff lines starting with ".". */
 export function dotStuff(message: Buffer): Buffer {

@@ -3,7 +3,7 @@
 // sender wrote with ours, and refuses the message (550 5.7.1) only when every recipient's
 // policy would reject it. mailhost.deliver carries the fates out at queue time.
 // In the master process: the quarantine retention purge, once a day.
-import { finalTargets, type MailhostNotes } from '../lib/notes';
+import { finalTargets } from '../lib/notes';
 import { loadListsFor, evaluateLists, scopeRefFor, headerFromAddress, senderKey, fromAuthenticated } from '../lib/senderLists';
 import { effectivePolicies } from '../lib/policies';
 import { decideFate, everyoneRejects, spamHeaders, isSpamHeader, REJECT_REPLIES, type FateDecision } from '../lib/verdict';
@@ -11,7 +11,7 @@ import { scoreMessage, categorize, externalFromTransaction } from '../lib/spam';
 import { getQuarantineSettings, schedulePurge } from '../lib/quarantine';
 import { withTimeout } from '../lib/db';
 import type { Settings } from '../lib/settings';
-import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
+import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
 
 const VERDICT_TIMEOUT_MS = 20000;
 
@@ -20,15 +20,7 @@ export function register(this: Haraka.Plugin): void {
   this.register_hook('data_post', 'spam_verdict');
 }
 
-function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefined {
-  const n = txn?.notes?.mailhost as MailhostNotes | undefined;
-  return n && n.recipients.length ? n : undefined;
-}
 
-/** The message as the sender wrote it (haraka-message-stream: dot_stuffed true = un-stuff). */
-function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
-  return new Promise((resolve) => txn.message_stream.get_data({ dot_stuffed: true }, resolve));
-}
 
 /** Removes every X-Spam-* header the sender wrote, so only ours can be trusted downstream. */
 function removeForgedHeaders(txn: Haraka.Transaction): void {
