@@ -6,52 +6,19 @@
 // SMTP, replies read from the loopback smarthost.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
 import { startHaraka, type RunningHaraka } from '../helpers/haraka';
 import { sendMessage, buildMessage, startSink, type Sink, type Transcript } from '../helpers/smtp';
 import { main } from '../../bin/cli';
+import { startFakeClamd, clamdIni, EICAR } from '../helpers/clamd';
 import { maildirPath, JUNK_FOLDER } from '../../lib/maildir';
 
 const PLUGINS = ['mailhost.loopback_rdns', 'clamd', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver', 'mailhost.autoreply'];
 const PASSWORD = 'secret-pass-1';
 const D = 'exemple.fr';
-// the EICAR anti-virus test string, assembled here so this file itself is not "infected"
-const EICAR = ['X5O!P%@AP[4\\PZX54(P^)7CC)7}$', 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'].join('');
 
-/** clamd's INSTREAM protocol on loopback (as in spam.test.ts): FOUND for the EICAR string, OK otherwise. */
-async function startFakeClamd(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = net.createServer((sock) => {
-    let buf = Buffer.alloc(0);
-    let data = Buffer.alloc(0);
-    let started = false;
-    sock.on('data', (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (!started) {
-        const z = buf.indexOf(0);
-        if (z < 0) return;
-        started = true; // "zINSTREAM\0"
-        buf = buf.subarray(z + 1);
-      }
-      while (buf.length >= 4) {
-        const len = buf.readUInt32BE(0);
-        if (len === 0) {
-          sock.end(data.includes(EICAR) ? 'stream: Eicar-Test-Signature FOUND\n' : 'stream: OK\n');
-          buf = Buffer.alloc(0);
-          return;
-        }
-        if (buf.length < 4 + len) return;
-        data = Buffer.concat([data, buf.subarray(4, 4 + len)]);
-        buf = buf.subarray(4 + len);
-      }
-    });
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 async function cli(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<string> {
   const out: string[] = [];
@@ -116,7 +83,7 @@ for (const engine of engines()) {
         dataDir,
         relay: `127.0.0.1:${sink.port}`,
         plugins: PLUGINS,
-        configFiles: { 'clamd.ini': `[main]\nclamd_socket=127.0.0.1:${clamd.port}\ntimeout=10\n[reject]\nvirus=false\nerror=false\n` },
+        configFiles: { 'clamd.ini': clamdIni(clamd.port) },
       });
     });
 
