@@ -237,3 +237,65 @@ export async function effectivePolicies(db: Db, refs: ScopeRef[]): Promise<Effec
     return pick(policies, fallback, num(mb?.spam_policy_id), num(d?.spam_policy_id));
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// A mailbox's "own settings": a private policy that only that mailbox uses. Its name starts
+// with "~", which requirePolicyName refuses, so no shared policy can ever collide with it.
+
+export const MAILBOX_POLICY_PREFIX = '~mailbox-';
+
+export function mailboxPolicyName(mailboxId: number): string {
+  return `${MAILBOX_POLICY_PREFIX}${mailboxId}`;
+}
+
+/** True for the private policy of a mailbox (not offered as a shared policy). */
+export function isMailboxPolicy(name: string): boolean {
+  return String(name).startsWith(MAILBOX_POLICY_PREFIX);
+}
+
+/**
+ * Gives a mailbox its own threshold and actions: creates (from the policy that applied so far,
+ * for the subject tag, warning and antivirus settings) or updates its private policy, and
+ * assigns it to the mailbox.
+ */
+export async function setMailboxOwnPolicy(db: Db, mailbox: string | number, input: Pick<PolicyInput, 'threshold' | 'action' | 'newsletterAction'>): Promise<Policy> {
+  const mb = await getMailbox(db, mailbox);
+  const name = mailboxPolicyName(mb.id);
+  const set = columns({ threshold: input.threshold, action: input.action, newsletterAction: input.newsletterAction });
+  const existing = await db('spam_policies').where({ name }).first('id');
+  let id: number;
+  if (existing) {
+    id = Number(existing.id);
+    await db('spam_policies')
+      .where({ id })
+      .update({ ...set, updated_at: db.fn.now() });
+  } else {
+    const [base] = await effectivePolicies(db, [{ mailboxId: mb.id, domainId: mb.domain_id }]);
+    const from = base.policy;
+    const [newId] = await db('spam_policies').insert({
+      name,
+      threshold: from.threshold,
+      action: from.action,
+      subject_tag: from.subject_tag,
+      warning: from.warning,
+      newsletter_action: from.newsletter_action,
+      antivirus: from.antivirus,
+      virus_action: from.virus_action,
+      ...set,
+    });
+    id = Number(newId);
+  }
+  await db('mailboxes').where({ id: mb.id }).update({ spam_policy_id: id, updated_at: db.fn.now() });
+  return getPolicy(db, id);
+}
+
+/** Assigns a shared policy (or none: the domain's applies) to a mailbox and drops its private policy. */
+export async function setMailboxSharedPolicy(db: Db, mailbox: string | number, policy: string | number | null): Promise<Policy | null> {
+  const mb = await getMailbox(db, mailbox);
+  if (policy != null && String(policy).toLowerCase() !== 'none' && isMailboxPolicy((await getPolicy(db, policy)).name)) {
+    throw invalid('spam_policy_id', 'a private mailbox policy cannot be shared');
+  }
+  const p = await assignPolicy(db, { mailbox: mb.id }, policy);
+  await db('spam_policies').where({ name: mailboxPolicyName(mb.id) }).delete();
+  return p;
+}
