@@ -18,6 +18,8 @@ import { VIEWS_DIR, STATIC_DIR, packageDir } from './paths';
 import { translator, formatters, fromAcceptLanguage, isSupported, DEFAULT_LANGUAGE, type T } from './i18n';
 import { createPassport, authRoutes, sessionRoutes, requireLogin } from './auth';
 import { resourceRouter, can, HttpError, ctxOf } from './engine/router';
+import { isTimeZone, serverTimeZone } from './engine/time';
+import { multipartBody } from './multipart';
 import { allResources } from './resources';
 import type { ColumnDef, Ctx, ResourceDef } from './engine/types';
 import { displayAddress, displayDomain } from '../lib/address';
@@ -54,12 +56,12 @@ function menuFor(resources: ResourceDef[], p: Principal, t: T, current: string):
     active: current === href || current.startsWith(`${href}/`) || (href !== '/' && current.startsWith(`${href}?`)),
   });
   if (p.role === 'user') {
-    const own = resources.filter((r) => can(r, 'user', 'list')).map((r) => item(t(`res.${r.name}.title`), `/${r.name}`, r.icon));
+    const own = resources.filter((r) => !r.parent && can(r, 'user', 'list')).map((r) => item(t(`res.${r.name}.title`), `/${r.name}`, r.icon));
     return [{ title: t('menu.my_space'), items: [item(t('menu.my_mailbox'), `/mailboxes/${p.id}`, 'mailbox'), ...own] }];
   }
   const sections: { title: string; items: MenuItem[] }[] = [];
   for (const section of ['mail', 'system'] as const) {
-    const items = resources.filter((r) => r.section === section && can(r, p.role, 'list')).map((r) => item(t(`res.${r.name}.title`), `/${r.name}`, r.icon));
+    const items = resources.filter((r) => !r.parent && r.section === section && can(r, p.role, 'list')).map((r) => item(t(`res.${r.name}.title`), `/${r.name}`, r.icon));
     if (items.length) sections.push({ title: t(`menu.${section}`), items });
   }
   if (p.role === 'client') sections.push({ title: t('menu.my_space'), items: [item(t('menu.my_account'), `/accounts/${p.id}`, 'person-circle')] });
@@ -133,6 +135,7 @@ export function createApp(opts: AdminOptions): express.Express {
   app.use('/static/admin', express.static(STATIC_DIR, staticOpts));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  const registry = new Map(resources.map((r) => [r.name, r]));
 
   const store = new ConnectSessionKnexStore({ knex: db, tableName: 'sessions', createTable: false, cleanupInterval: opts.sessionCleanupMs ?? 15 * 60 * 1000 });
   app.locals.sessionStore = store;
@@ -151,6 +154,8 @@ export function createApp(opts: AdminOptions): express.Express {
   const passport = createPassport(db);
   app.use(passport.initialize());
   app.use(passport.session());
+  // file uploads (autoreply attachments): multipart forms of logged-in users only, size-limited
+  app.use(multipartBody({ limitBytes: 6 * 1024 * 1024 }));
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
@@ -161,15 +166,17 @@ export function createApp(opts: AdminOptions): express.Express {
     const principal = req.user as Principal | undefined;
     const present: ResourceDef[] = [];
     if (principal) for (const r of resources) if (!r.available || (await r.available(db))) present.push(r);
+    const sessionTz = (req.session as unknown as { tz?: string }).tz;
+    const timeZone = isTimeZone(sessionTz) ? sessionTz : serverTimeZone();
     const setLang = (lang: string) => {
       const t = translator(lang);
-      const fmt = formatters(lang);
+      const fmt = formatters(lang, timeZone);
       res.locals.lang = lang;
       res.locals.t = t;
       res.locals.fmt = fmt;
       res.locals.cell = (col: ColumnDef, row: Record<string, unknown>) => cellText(col, row, t, fmt);
       res.locals.menu = principal ? menuFor(present, principal, t, req.path) : [];
-      if (principal) res.locals.ctx = { db, principal, t, lang } satisfies Ctx;
+      if (principal) res.locals.ctx = { db, principal, t, lang, timeZone } satisfies Ctx;
     };
     const chosen = principal?.language || req.session.lang;
     setLang(isSupported(chosen) ? chosen : fromAcceptLanguage(req.get('accept-language')) || DEFAULT_LANGUAGE);
@@ -199,14 +206,17 @@ export function createApp(opts: AdminOptions): express.Express {
     if (ctx.principal.role === 'user') return res.redirect(303, `/mailboxes/${ctx.principal.id}`);
     const cards = [];
     for (const r of resources) {
-      if (!can(r, ctx.principal.role, 'list') || (r.available && !(await r.available(db)))) continue;
+      if (r.parent || !can(r, ctx.principal.role, 'list') || (r.available && !(await r.available(db)))) continue;
       const [{ n }] = await r.scope(db, ctx.principal).count({ n: '*' });
       cards.push({ label: ctx.t(`res.${r.name}.title`), href: `/${r.name}`, icon: r.icon, count: ctx.t('common.count', { count: Number(n), formatted: res.locals.fmt.number(n) }) });
     }
     res.render('home', { title: ctx.t('home.title'), cards });
   });
 
-  for (const r of resources) app.use(`/${r.name}`, resourceRouter(r));
+  for (const r of resources) {
+    // a child resource lives under its parent's rows: /mailboxes/7/autoreplies
+    app.use(r.parent ? `/${r.parent.resource}/:pid/${r.name}` : `/${r.name}`, resourceRouter(r, registry));
+  }
 
   app.use((req, res) => {
     res.status(404).render('error', { title: res.locals.t('error.404'), status: 404, message: res.locals.t('error.404_text') });

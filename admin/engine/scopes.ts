@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../lib/db';
 import type { Principal } from '../../lib/accounts';
+import { MAILBOX_POLICY_PREFIX } from '../../lib/policies';
 
 const NOTHING = '1 = 0';
 
@@ -73,9 +74,12 @@ export const scopes = {
     return q.where('sender_lists.mailbox_id', p.id);
   },
 
-  /** spam policies are shared settings: only admins manage them (everyone picks from them) */
+  /**
+   * spam policies are shared settings: only admins manage them (everyone picks from them);
+   * a mailbox's private policy ("own settings", lib/policies) is managed on its mailbox only
+   */
   spamPolicies(db: Db, p: Principal): Knex.QueryBuilder {
-    const q = db('spam_policies');
+    const q = db('spam_policies').where('spam_policies.name', 'not like', `${MAILBOX_POLICY_PREFIX}%`);
     return p.role === 'admin' ? q : q.whereRaw(NOTHING);
   },
 

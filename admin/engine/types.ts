@@ -14,6 +14,10 @@ export interface Ctx {
   /** translate with the current language */
   t: (key: string, vars?: Record<string, unknown>) => string;
   lang: string;
+  /** IANA time zone in which dates are shown and typed (the user's choice, else the server's) */
+  timeZone: string;
+  /** for a child resource (see ResourceDef.parent): the parent row, already checked in scope */
+  parent?: Record<string, unknown>;
 }
 
 export interface Option {
@@ -32,7 +36,9 @@ export type FieldType =
   | 'targets' // many addresses: one per line or separated by ; or ,
   | 'textarea' // free text on several lines
   | 'datetime' // date and time (server's time zone), stored as an ISO UTC string
-  | 'address'; // local part @ domain (select among the domains in scope)
+  | 'address' // local part @ domain (select among the domains in scope)
+  | 'checkboxes' // several values among options (e.g. files of a pool); value: string[]
+  | 'file'; // an uploaded file (the form becomes multipart); value: UploadedFile
 
 export interface FieldDef {
   /** form name; also the `field` of lib errors it shows next to */
@@ -65,6 +71,20 @@ export interface FieldDef {
   min?: number;
   max?: number;
   maxLength?: number;
+  /** `field`s of lib errors shown next to this field too (e.g. 'filename' next to an upload) */
+  errorFor?: string[];
+  /** i18n key of a placeholder (text inputs) */
+  placeholder?: string;
+  /** password fields: no "generate" checkbox, and the browser's autocomplete hint */
+  noGenerate?: boolean;
+  autocomplete?: string;
+}
+
+/** A file posted with a multipart form (parsed in app.ts, size-limited). */
+export interface UploadedFile {
+  filename: string;
+  contentType: string;
+  content: Buffer;
 }
 
 export interface TabDef {
@@ -80,6 +100,21 @@ export interface TabDef {
    */
   load?: (ctx: Ctx, row: Record<string, unknown>) => Promise<Record<string, unknown>>;
   save?: (ctx: Ctx, row: Record<string, unknown>, values: Values) => Promise<void>;
+  /**
+   * A tab that is a whole child resource (its `parent` names this resource): the tab links to
+   * /<resource>/<id>/<child>, where the child's list, add, edit and delete are served.
+   */
+  child?: string;
+}
+
+/** A button at the end of a list row (e.g. enable/disable): POST /<base>/<id>/do/<name>. */
+export interface RowAction {
+  name: string;
+  label: string; // i18n key
+  icon: string;
+  /** shown (and allowed) only for rows where this is true */
+  when?: (row: Record<string, unknown>) => boolean;
+  run: (ctx: Ctx, row: Record<string, unknown>) => Promise<void>;
 }
 
 export interface ColumnDef {
@@ -114,6 +149,15 @@ export interface ResourceDef {
   available?: (db: Db) => Promise<boolean>;
   /** which role may do what; anything missing answers 404 */
   permissions: Partial<Record<Role, Action[]>>;
+  /**
+   * A child resource lives inside one row of another resource (autoreplies of a mailbox):
+   * served at /<parent>/<parent id>/<name>, shown as a tab of the parent's form, its rows
+   * restricted to `key` = the parent id, and the parent row itself loaded through the parent's
+   * scope (404 outside it) with the parent's `edit` permission required.
+   */
+  parent?: { resource: string; key: string };
+  /** buttons at the end of list rows; they need the `edit` permission */
+  actions?: RowAction[];
   /** THE authorization rule: rows this principal may reach (see engine/scopes.ts) */
   scope: (db: Db, p: Principal) => Knex.QueryBuilder;
   /** add joins/columns for the list and the edit form, on top of the scoped query */

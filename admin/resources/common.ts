@@ -2,6 +2,7 @@
 // scopes, so a select never offers someone else's object) and feature detection.
 import type { Db } from '../../lib/db';
 import { displayDomain } from '../../lib/address';
+import { isMailboxPolicy } from '../../lib/policies';
 import { scopes } from '../engine/scopes';
 import type { Ctx, Option, Values } from '../engine/types';
 
@@ -45,9 +46,9 @@ export function tableExists(table: string) {
   };
 }
 
-/** Spam policies to choose from (table spam_policies: id, name). */
+/** Shared spam policies to choose from (not the private "own settings" of mailboxes). */
 export async function spamPolicyOptions(ctx: Ctx): Promise<Option[]> {
-  const rows = await ctx.db('spam_policies').select('id', 'name').orderBy('name');
+  const rows = (await ctx.db('spam_policies').select('id', 'name').orderBy('name')).filter((r: { name: string }) => !isMailboxPolicy(r.name));
   return rows.map((r: { id: number; name: string }) => ({ value: String(r.id), label: String(r.name) }));
 }
 

@@ -5,7 +5,8 @@ import { mailboxesResource } from './mailboxes';
 import { aliases, forwards, catchall } from './aliases';
 import { accounts } from './accounts';
 import { spamPolicies, senderLists } from './spam';
+import { mailboxChildren } from './mailboxChildren';
 
 export function allResources(): ResourceDef[] {
-  return [domains, domainAliases, mailboxesResource(), aliases, forwards, catchall, senderLists, spamPolicies, accounts];
+  return [domains, domainAliases, mailboxesResource(), aliases, forwards, catchall, senderLists, spamPolicies, accounts, ...mailboxChildren];
 }

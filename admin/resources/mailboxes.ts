@@ -2,58 +2,52 @@
 // only their own mailbox, through the same declaration: the scope gives them one row and the
 // field roles hide what only the ISP or the client may change (quota, active...).
 //
-// Tabs stored in other tables (autoresponder, sender lists) are declared in `extraTabs` with
-// their own load/save calling lib; each appears once its table exists. See TabDef in types.ts.
+// Tabs stored elsewhere are declarations too: the spam filter tab loads and saves through
+// lib/policies (a shared policy, the domain's, or the mailbox's own private one); the
+// autoresponder, attachments and sender lists tabs are whole child resources
+// (admin/resources/mailboxChildren.ts) served under /mailboxes/<id>/...
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/mailboxes';
 import { displayAddress } from '../../lib/address';
-import { generatePassword } from '../../lib/password';
-import { findAutoreply, saveAutoreply } from '../../lib/autoreply/store';
+import { generatePassword, verifyPassword } from '../../lib/password';
+import { invalid } from '../../lib/errors';
+import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, mailboxPolicyName, setMailboxOwnPolicy, setMailboxSharedPolicy, deletePolicy } from '../../lib/policies';
 import { scopes } from '../engine/scopes';
-import type { Ctx, FieldDef, ResourceDef, TabDef, Values } from '../engine/types';
-import { addressOf, defined, domainOptions, idOrNull, languageOptions, spamPolicyOptions, tableExists } from './common';
+import type { Ctx, Option, ResourceDef, TabDef, Values } from '../engine/types';
+import { addressOf, defined, domainOptions, languageOptions, spamPolicyOptions, tableExists } from './common';
 
 const hasSpamPolicies = tableExists('spam_policies');
 
-/**
- * Tabs stored outside the mailbox row. Adding one is a declaration here:
- * `{ tab: { name, label, fields, available: tableExists('x'), load, save }, fields: [...] }`.
- */
-export const extraMailboxTabs: { tab: TabDef; fields: FieldDef[] }[] = [
-  {
-    // the mailbox's default autoreply (lib/autoreply): out-of-office text with an optional period
-    tab: {
-      name: 'autoresponder',
-      label: 'tab.autoresponder',
-      fields: ['enabled', 'subject', 'body_text', 'starts_at', 'ends_at'],
-      available: tableExists('autoreplies'),
-      async load({ db }, row) {
-        const a = await findAutoreply(db, Number(row.id)).catch((err) => {
-          if ((err as { code?: string }).code === 'not_found') return null;
-          throw err;
-        });
-        return a ? { enabled: a.enabled, subject: a.subject ?? '', body_text: a.body_text, starts_at: a.starts_at, ends_at: a.ends_at } : { enabled: false };
-      },
-      async save({ db }, row, v) {
-        const existing = await db('autoreplies').where({ mailbox_id: Number(row.id) }).first('id');
-        if (!existing && !v.enabled && !String(v.body_text ?? '').trim()) return; // nothing to keep
-        await saveAutoreply(db, Number(row.id), {
-          enabled: !!v.enabled,
-          subject: (v.subject as string) || null,
-          bodyText: String(v.body_text ?? ''),
-          startsAt: (v.starts_at as string | null) ?? null,
-          endsAt: (v.ends_at as string | null) ?? null,
-        });
-      },
-    },
-    fields: [
-      { name: 'enabled', type: 'checkbox', label: 'field.autoreply_enabled', help: 'help.autoreply_enabled' },
-      { name: 'subject', type: 'text', label: 'field.subject', help: 'help.autoreply_subject', maxLength: 255 },
-      { name: 'body_text', type: 'textarea', label: 'field.body_text', help: 'help.autoreply_body' },
-      { name: 'starts_at', type: 'datetime', label: 'field.starts_at', help: 'help.starts_at' },
-      { name: 'ends_at', type: 'datetime', label: 'field.ends_at', help: 'help.ends_at' },
-    ],
+const SPAM_MODES = ['inherit', 'policy', 'own'] as const;
+const options = (values: readonly string[], prefix: string) => async (): Promise<Option[]> => values.map((v) => ({ value: v, labelKey: `${prefix}${v}` }));
+
+/** Spam filter of a mailbox: the domain's policy, a shared policy, or its own settings. */
+const spamTab: TabDef = {
+  name: 'spam',
+  label: 'tab.spam',
+  fields: ['spam_mode', 'spam_policy_id', 'own_threshold', 'own_action', 'own_newsletter_action'],
+  available: hasSpamPolicies,
+  async load({ db }, row) {
+    const assigned = row.spam_policy_id == null ? null : await getPolicy(db, Number(row.spam_policy_id)).catch(() => null);
+    const [effective] = await effectivePolicies(db, [{ mailboxId: Number(row.id), domainId: Number(row.domain_id) }]);
+    const own = !!assigned && isMailboxPolicy(assigned.name);
+    return {
+      spam_mode: !assigned ? 'inherit' : own ? 'own' : 'policy',
+      spam_policy_id: assigned && !own ? String(assigned.id) : '',
+      own_threshold: String(effective.policy.threshold),
+      own_action: effective.policy.action,
+      own_newsletter_action: effective.policy.newsletter_action,
+    };
   },
-];
+  async save({ db }, row, v) {
+    const id = Number(row.id);
+    if (v.spam_mode === 'own') {
+      await setMailboxOwnPolicy(db, id, { threshold: String(v.own_threshold ?? ''), action: String(v.own_action), newsletterAction: String(v.own_newsletter_action) });
+    } else if (v.spam_mode === 'policy') {
+      if (v.spam_policy_id == null) throw invalid('spam_policy_id', 'choose a policy');
+      await setMailboxSharedPolicy(db, id, Number(v.spam_policy_id));
+    } else await setMailboxSharedPolicy(db, id, null);
+  },
+};
 
 function passwordChange(ctx: Ctx, v: Values): { password?: string; notice?: string } {
   if (v.password_generate) {
@@ -81,14 +75,20 @@ export function mailboxesResource(): ResourceDef {
       { name: 'language', type: 'select', label: 'field.language', options: languageOptions },
       { name: 'redirect_to', type: 'targets', label: 'field.redirect_to', help: 'help.redirect_to' },
       { name: 'keep_copy', type: 'checkbox', label: 'field.keep_copy', help: 'help.keep_copy' },
+      { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['user'], noGenerate: true, autocomplete: 'current-password' },
+      { name: 'spam_mode', type: 'select', label: 'field.spam_mode', help: 'help.spam_mode', required: true, options: options(SPAM_MODES, 'spam_mode.'), available: hasSpamPolicies },
       { name: 'spam_policy_id', type: 'select', label: 'field.spam_policy', help: 'help.mailbox_spam_policy', available: hasSpamPolicies, options: spamPolicyOptions, ref: 'spam_policies' },
-      ...extraMailboxTabs.flatMap((x) => x.fields),
+      { name: 'own_threshold', type: 'text', label: 'field.own_threshold', help: 'help.own_threshold', maxLength: 8, available: hasSpamPolicies, errorFor: ['threshold'] },
+      { name: 'own_action', type: 'select', label: 'field.spam_action', help: 'help.spam_action', required: true, options: options(SPAM_ACTIONS, 'spam_action.'), available: hasSpamPolicies, errorFor: ['action'] },
+      { name: 'own_newsletter_action', type: 'select', label: 'field.newsletter_action', required: true, options: options(NEWSLETTER_ACTIONS, 'newsletter_action.'), available: hasSpamPolicies, errorFor: ['newsletter_action'] },
     ],
     tabs: [
-      { name: 'mailbox', label: 'tab.mailbox', fields: ['address', 'name', 'password', 'quota_mb', 'active', 'language'] },
+      { name: 'mailbox', label: 'tab.mailbox', fields: ['address', 'name', 'password', 'current_password', 'quota_mb', 'active', 'language'] },
       { name: 'forwarding', label: 'tab.forwarding', fields: ['redirect_to', 'keep_copy'] },
-      { name: 'spam', label: 'tab.spam', fields: ['spam_policy_id'], available: hasSpamPolicies },
-      ...extraMailboxTabs.map((x) => x.tab),
+      spamTab,
+      { name: 'autoresponder', label: 'tab.autoresponder', fields: [], child: 'autoreplies' },
+      { name: 'attachments', label: 'tab.attachments', fields: [], child: 'files' },
+      { name: 'sender_lists', label: 'tab.sender_lists', fields: [], child: 'senders' },
     ],
     list: {
       columns: [
@@ -107,6 +107,14 @@ export function mailboxesResource(): ResourceDef {
     },
     label: (r) => displayAddress(String(r.address)),
     canDelete: (r) => r.local_part !== 'postmaster',
+    // a mailbox owner changes the password only with the current one
+    async onBeforeSave(ctx, v, row) {
+      if (ctx.principal.role === 'user' && row && (v.password !== undefined || v.password_generate)) {
+        const current = typeof v.current_password === 'string' ? v.current_password : '';
+        if (!current || !(await verifyPassword(current, String(row.password_hash ?? '')))) throw invalid('current_password', ctx.t('err.current_password'));
+      }
+      return v;
+    },
     async onInsert(ctx, v) {
       const { mailbox, password } = await createMailbox(ctx.db, {
         address: addressOf(v),
@@ -132,13 +140,18 @@ export function mailboxesResource(): ResourceDef {
           language: v.language as string | null | undefined,
           redirectTo: v.redirect_to as string | undefined,
           keepCopy: v.keep_copy as boolean | undefined,
-          spamPolicyId: v.spam_policy_id === undefined ? undefined : idOrNull(v.spam_policy_id),
         }),
       );
       return { notice };
     },
     async onDelete({ db }, row) {
       await deleteMailbox(db, String(row.address));
+      // its own spam settings (a private policy) go with it
+      if (await hasSpamPolicies(db)) {
+        await deletePolicy(db, mailboxPolicyName(Number(row.id))).catch((err) => {
+          if ((err as { code?: string }).code !== 'not_found') throw err;
+        });
+      }
     },
   };
 }

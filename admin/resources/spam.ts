@@ -97,7 +97,8 @@ export const senderLists: ResourceDef = {
   section: 'mail',
   available: hasSpamTables,
   // entries are added and removed, never edited (lib has no update): rows are not clickable
-  permissions: { admin: ['list', 'create', 'delete'], client: ['list', 'create', 'delete'], user: ['list', 'create', 'delete'] },
+  // a mailbox owner manages their entries in the Sender lists tab of their mailbox
+  permissions: { admin: ['list', 'create', 'delete'], client: ['list', 'create', 'delete'] },
   scope: scopes.senderLists,
   select: (q) =>
     q

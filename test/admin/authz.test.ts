@@ -3,7 +3,7 @@
 // outside one's scope answers 404 and stays untouched.
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
-import { makeApp, seedWorld, login, rowIds, type World, type Session } from './helpers';
+import { makeApp, seedWorld, login, rowIds, PASSWORD, type World, type Session } from './helpers';
 
 type Who = 'admin' | 'clientA' | 'clientB' | 'userA' | 'userB';
 const LOGINS: Record<Who, string> = { admin: 'admin', clientA: 'clienta', clientB: 'clientb', userA: 'alice@a.test', userB: 'bob@b.test' };
@@ -179,7 +179,12 @@ describeEachEngine('admin authorization matrix', ({ t }) => {
     assert.equal(fwd.status, 303);
     assert.equal(fwd.headers.location, `/mailboxes/${w.mailboxA}?tab=forwarding`);
     assert.equal((await t().db('mailboxes').where({ id: w.mailboxA }).first()).redirect_to, 'alice@elsewhere.example');
-    const pw = await s.userA.post(`/mailboxes/${w.mailboxA}?tab=mailbox`, { name: '', password: 'New-password-99' });
+    // the current password is required, and checked
+    const none = await s.userA.post(`/mailboxes/${w.mailboxA}?tab=mailbox`, { name: '', password: 'New-password-99' });
+    assert.equal(none.status, 422);
+    assert.match(none.text, /data-field="current_password"[\s\S]*?The current password is wrong/);
+    assert.equal((await s.userA.post(`/mailboxes/${w.mailboxA}?tab=mailbox`, { name: '', password: 'New-password-99', current_password: 'wrong-one-1' })).status, 422);
+    const pw = await s.userA.post(`/mailboxes/${w.mailboxA}?tab=mailbox`, { name: '', password: 'New-password-99', current_password: PASSWORD });
     assert.equal(pw.status, 303);
     await login(app, 'alice@a.test', 'New-password-99');
     await assert.rejects(login(app, 'alice@a.test'));

@@ -1,9 +1,9 @@
-// Pages whose tables come from other features: spam policies, sender lists, autoresponder tab.
+// Pages whose tables come from other features: spam policies, sender lists (the mailbox tabs
+// are tested in mailboxTabs.test.ts).
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, rowIds, textOf } from './helpers';
 import { addListEntry } from '../../lib/senderLists';
-import { findAutoreply } from '../../lib/autoreply/store';
 
 describeEachEngine('admin spam policies, sender lists, autoresponder', ({ t }) => {
   it('spam policies: admin adds, edits, assigns to a domain, deletes; "default" stays; others get 404', async () => {
@@ -55,45 +55,17 @@ describeEachEngine('admin spam policies, sender lists, autoresponder', ({ t }) =
 
     const ua = await login(app, 'alice@a.test');
     assert.match((await ua.get('/')).headers.location, /\/mailboxes\//);
-    assert.match((await ua.get(`/mailboxes/${w.mailboxA}`)).text, /href="\/sender-lists"/);
-    assert.equal((await ua.post('/sender-lists/new', { owner: `d:${w.domainA}`, kind: 'block', pattern: 'x@y.example' })).status, 404);
-    assert.equal((await ua.post('/sender-lists/new', { owner: `m:${w.mailboxA}`, kind: 'block', pattern: 'pest@annoying.example' })).status, 303);
+    // the mailbox owner has no sender-lists page of their own: the Sender lists tab of the mailbox
+    assert.match((await ua.get(`/mailboxes/${w.mailboxA}`)).text, new RegExp(`href="/mailboxes/${w.mailboxA}/senders"`));
+    assert.equal((await ua.get('/sender-lists')).status, 404);
+    assert.equal((await ua.post('/sender-lists/new', { owner: `m:${w.mailboxA}`, kind: 'block', pattern: 'x@y.example' })).status, 404);
+    assert.equal((await ua.post(`/mailboxes/${w.mailboxA}/senders/new`, { kind: 'block', pattern: 'pest@annoying.example' })).status, 303);
     const own = await t().db('sender_lists').where({ mailbox_id: w.mailboxA }).first();
-    assert.deepEqual(rowIds((await ua.get('/sender-lists')).text), [own.id]);
-    assert.equal((await ua.post(`/sender-lists/${mine.id}/delete`)).status, 404);
-    assert.equal((await ua.post(`/sender-lists/${own.id}/delete`)).status, 303);
+    assert.deepEqual(rowIds((await ua.get(`/mailboxes/${w.mailboxA}/senders`)).text), [own.id]);
+    assert.equal((await ua.post(`/mailboxes/${w.mailboxA}/senders/${mine.id}/delete`)).status, 404);
+    assert.equal((await ua.post(`/mailboxes/${w.mailboxA}/senders/${own.id}/delete`)).status, 303);
     assert.equal(await t().db('sender_lists').where({ id: own.id }).first(), undefined);
     const list = await admin.get('/sender-lists?q_kind=block');
     assert.match(textOf(list.text), /Everyone \(global\) blocked \*@spammer\.example/);
-  });
-
-  it('autoresponder tab: the mailbox owner writes, dates it and turns it on', async () => {
-    const w = await seedWorld(t().db);
-    const app = makeApp(t());
-    const u = await login(app, 'alice@a.test');
-    const tab = await u.get(`/mailboxes/${w.mailboxA}?tab=autoresponder`);
-    assert.equal(tab.status, 200);
-    assert.match(tab.text, /name="body_text"/);
-    // saving the empty, disabled tab stores nothing
-    assert.equal((await u.post(`/mailboxes/${w.mailboxA}?tab=autoresponder`, { subject: '', body_text: '' })).status, 303);
-    assert.equal(await t().db('autoreplies').where({ mailbox_id: w.mailboxA }).first(), undefined);
-    const bad = await u.post(`/mailboxes/${w.mailboxA}?tab=autoresponder`, { enabled: '1', body_text: 'Away', starts_at: 'tomorrow' });
-    assert.equal(bad.status, 422);
-    assert.match(bad.text, /data-field="starts_at"[\s\S]*?Enter a date and a time/);
-    assert.match(bad.text, />Away<\/textarea>/);
-    const r = await u.post(`/mailboxes/${w.mailboxA}?tab=autoresponder`, { enabled: '1', subject: 'Out of office', body_text: 'Back on Monday.\nRegards', starts_at: '2026-12-20T08:00', ends_at: '2027-01-04T08:00' });
-    assert.equal(r.status, 303);
-    const a = await findAutoreply(t().db, w.mailboxA);
-    assert.equal(a.enabled, true);
-    assert.equal(a.subject, 'Out of office');
-    assert.equal(a.body_text, 'Back on Monday.\nRegards');
-    assert.equal(a.starts_at, new Date('2026-12-20T08:00').toISOString());
-    const again = await u.get(`/mailboxes/${w.mailboxA}?tab=autoresponder`);
-    assert.match(again.text, /value="2026-12-20T08:00"/);
-    assert.match(again.text, /name="enabled" id="f_enabled" value="1" checked/);
-    // client B cannot reach Alice's autoresponder
-    const cb = await login(app, 'clientb');
-    assert.equal((await cb.post(`/mailboxes/${w.mailboxA}?tab=autoresponder`, { enabled: '', body_text: 'x' })).status, 404);
-    assert.equal((await findAutoreply(t().db, w.mailboxA)).enabled, true);
   });
 });
