@@ -97,7 +97,7 @@ export const autoreplies: ResourceDef = {
   list: {
     columns: [
       { name: 'name', label: 'field.autoreply_name' },
-      { name: 'enabled', label: 'field.autoreply_enabled', format: 'bool' },
+      { name: 'enabled', label: 'field.active', format: 'bool' },
       { name: 'condition', label: 'field.condition', format: 'i18n', i18nPrefix: 'condition.' },
       { name: 'subject_label', label: 'field.subject' },
       { name: 'starts_at', label: 'field.starts_at', format: 'date' },

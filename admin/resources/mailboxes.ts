@@ -77,9 +77,9 @@ export function mailboxesResource(): ResourceDef {
       { name: 'keep_copy', type: 'checkbox', label: 'field.keep_copy', help: 'help.keep_copy' },
       { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['user'], noGenerate: true, autocomplete: 'current-password' },
       { name: 'spam_mode', type: 'select', label: 'field.spam_mode', help: 'help.spam_mode', required: true, options: options(SPAM_MODES, 'spam_mode.'), available: hasSpamPolicies },
-      { name: 'spam_policy_id', type: 'select', label: 'field.spam_policy', help: 'help.mailbox_spam_policy', available: hasSpamPolicies, options: spamPolicyOptions, ref: 'spam_policies' },
+      { name: 'spam_policy_id', type: 'select', label: 'field.shared_policy', help: 'help.mailbox_spam_policy', available: hasSpamPolicies, options: spamPolicyOptions, ref: 'spam_policies' },
       { name: 'own_threshold', type: 'text', label: 'field.own_threshold', help: 'help.own_threshold', maxLength: 8, available: hasSpamPolicies, errorFor: ['threshold'] },
-      { name: 'own_action', type: 'select', label: 'field.spam_action', help: 'help.spam_action', required: true, options: options(SPAM_ACTIONS, 'spam_action.'), available: hasSpamPolicies, errorFor: ['action'] },
+      { name: 'own_action', type: 'select', label: 'field.spam_action', help: 'help.own_action', required: true, options: options(SPAM_ACTIONS, 'spam_action.'), available: hasSpamPolicies, errorFor: ['action'] },
       { name: 'own_newsletter_action', type: 'select', label: 'field.newsletter_action', required: true, options: options(NEWSLETTER_ACTIONS, 'newsletter_action.'), available: hasSpamPolicies, errorFor: ['newsletter_action'] },
     ],
     tabs: [

@@ -167,6 +167,75 @@ describe('admin in Chromium (playwright-core)', function () {
     await page.waitForURL(/\/login$/);
   });
 
+  it('a mailbox user sets an autoresponder and blocks a sender, in French then English', async () => {
+    await createMailbox(t.db, { address: 'marie@many.test', password: PASSWORD, name: 'Marie', language: 'fr' });
+    await page.goto(`${base}/login`);
+    await page.fill('#username', 'marie@many.test');
+    await page.fill('#password', PASSWORD);
+    await page.click('#login-button');
+    await page.waitForURL(/\/mailboxes\/\d+$/);
+    const mailboxUrl = page.url();
+    assert.deepEqual(await page.locator('.sidebar a.nav-link').allInnerTexts(), ['Ma boîte aux lettres']);
+    assert.match(await page.locator('[data-field="current_password"]').innerText(), /Mot de passe actuel/);
+    await shot('10-user-mailbox-fr');
+
+    await page.click('.form-tabs a[data-tab="autoresponder"]');
+    await page.waitForURL(/\/autoreplies$/);
+    await page.click('#add-button');
+    await page.fill('#f_name', 'Vacances');
+    await page.selectOption('#f_condition', 'always');
+    // a CR/LF cannot be typed into a one-line input; an empty subject means "Re: <subject>"
+    assert.equal(await page.getAttribute('#f_subject', 'placeholder'), 'Re: <objet du message reçu>');
+    await page.fill('#f_body_text', "Je suis en congés jusqu'au 4 janvier.\nCordialement, Marie");
+    await page.selectOption('#f__tz', 'Europe/Paris');
+    await page.check('#f_start_now');
+    await page.fill('#f_max_per_day', '2');
+    await shot('11-autoresponder-form-fr');
+    await page.click('#save-button');
+    await page.waitForURL(/\/autoreplies$/);
+    assert.match(await page.locator('.alert-success').innerText(), /Vacances/);
+    const row = await page.locator('tr.data-row').innerText();
+    assert.match(row, /Vacances/);
+    assert.match(row, /Re: <objet du message reçu>/);
+    const [saved] = await t.db('autoreplies').select('enabled', 'starts_at', 'ends_at', 'max_per_day');
+    assert.ok(saved.enabled);
+    assert.equal(Date.parse(saved.ends_at) - Date.parse(saved.starts_at), 48 * 3600_000);
+    assert.equal(Number(saved.max_per_day), 2);
+    await shot('12-autoresponders-fr');
+
+    await page.click('.form-tabs a[data-tab="sender_lists"]');
+    await page.waitForURL(/\/senders$/);
+    await page.click('#add-button');
+    await page.selectOption('#f_kind', 'block');
+    await page.fill('#f_pattern', 'promo@pub.example');
+    await page.fill('#f_comment', 'publicité');
+    await page.click('#save-button');
+    await page.waitForURL(/\/senders$/);
+    assert.match(await page.locator('tr.data-row').innerText(), /bloqué\s+promo@pub\.example/);
+    await shot('13-senders-fr');
+
+    await page.click('.topbar button.flag-btn[data-lang="en"]');
+    await page.waitForURL(/\/senders$/);
+    assert.match(await page.locator('tr.data-row').innerText(), /blocked\s+promo@pub\.example/);
+    await shot('14-senders-en');
+    await page.click('.form-tabs a[data-tab="autoresponder"]');
+    await page.waitForURL(/\/autoreplies$/);
+    assert.match(await page.locator('tr.data-row').innerText(), /Re: <subject of the received message>/);
+    await page.click('tr.data-row button[data-action="disable"]');
+    await page.waitForURL(/\/autoreplies$/);
+    assert.equal(await page.locator('tr.data-row button[data-action="enable"]').count(), 1);
+    await shot('15-autoresponders-en');
+    await page.click('tr.data-row a.row-link >> nth=0');
+    await shot('16-autoresponder-edit-en');
+    await page.goto(`${mailboxUrl}?tab=spam`);
+    await page.selectOption('#f_spam_mode', 'own');
+    await page.fill('#f_own_threshold', '4');
+    await page.click('#save-button');
+    await page.waitForURL(/tab=spam$/);
+    assert.equal(await page.inputValue('#f_own_threshold'), '4');
+    await shot('17-spam-filter-en');
+  });
+
   it('met no Content-Security-Policy violation (no inline script or style anywhere)', () => {
     assert.deepEqual(cspErrors, []);
   });
