@@ -177,7 +177,18 @@ export async function updateMailbox(db: Db, addressOrId: string | number, patch:
 export async function deleteMailbox(db: Db, address: string): Promise<void> {
   const mb = await getMailbox(db, address);
   if (mb.local_part === 'postmaster') throw forbidden('postmaster@ cannot be deleted');
-  await db('mailboxes').where({ id: mb.id }).delete();
+  await db.transaction(async (trx) => {
+    await trx('mailboxes').where({ id: mb.id }).delete();
+    // its own spam settings (a private policy, see lib/policies) go with it
+    await trx('spam_policies').where({ name: mailboxPolicyName(mb.id) }).delete();
+  });
+}
+
+/** Name of a mailbox's private spam policy ("own settings"); "~" keeps it apart from shared names. */
+export const MAILBOX_POLICY_PREFIX = '~mailbox-';
+
+export function mailboxPolicyName(mailboxId: number): string {
+  return `${MAILBOX_POLICY_PREFIX}${mailboxId}`;
 }
 
 export async function listMailboxes(db: Db, opts: { domain?: string; search?: string; limit?: number; offset?: number } = {}): Promise<MailboxRow[]> {

@@ -6,7 +6,7 @@
 import type { Db } from './db';
 import { invalid, notFound, conflict, forbidden, isUniqueViolation } from './errors';
 import { getDomain } from './domains';
-import { getMailbox } from './mailboxes';
+import { getMailbox, MAILBOX_POLICY_PREFIX, mailboxPolicyName } from './mailboxes';
 import type { ScopeRef } from './senderLists';
 
 export const SPAM_ACTIONS = ['tag', 'junk', 'quarantine', 'delete', 'reject'] as const;
@@ -242,11 +242,7 @@ export async function effectivePolicies(db: Db, refs: ScopeRef[]): Promise<Effec
 // A mailbox's "own settings": a private policy that only that mailbox uses. Its name starts
 // with "~", which requirePolicyName refuses, so no shared policy can ever collide with it.
 
-export const MAILBOX_POLICY_PREFIX = '~mailbox-';
-
-export function mailboxPolicyName(mailboxId: number): string {
-  return `${MAILBOX_POLICY_PREFIX}${mailboxId}`;
-}
+export { MAILBOX_POLICY_PREFIX, mailboxPolicyName };
 
 /** True for the private policy of a mailbox (not offered as a shared policy). */
 export function isMailboxPolicy(name: string): boolean {

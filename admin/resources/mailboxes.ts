@@ -10,7 +10,7 @@ import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/mailboxes
 import { displayAddress } from '../../lib/address';
 import { generatePassword, verifyPassword } from '../../lib/password';
 import { invalid } from '../../lib/errors';
-import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, mailboxPolicyName, setMailboxOwnPolicy, setMailboxSharedPolicy, deletePolicy } from '../../lib/policies';
+import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policies';
 import { scopes } from '../engine/scopes';
 import type { Ctx, Option, ResourceDef, TabDef, Values } from '../engine/types';
 import { addressOf, defined, domainOptions, languageOptions, spamPolicyOptions, tableExists } from './common';
@@ -145,13 +145,7 @@ export function mailboxesResource(): ResourceDef {
       return { notice };
     },
     async onDelete({ db }, row) {
-      await deleteMailbox(db, String(row.address));
-      // its own spam settings (a private policy) go with it
-      if (await hasSpamPolicies(db)) {
-        await deletePolicy(db, mailboxPolicyName(Number(row.id))).catch((err) => {
-          if ((err as { code?: string }).code !== 'not_found') throw err;
-        });
-      }
+      await deleteMailbox(db, String(row.address)); // its private spam policy goes with it
     },
   };
 }

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import type { Db } from '../../lib/db';
-import { createPolicy, updatePolicy, getPolicy, listPolicies, deletePolicy, assignPolicy, effectivePolicies, DEFAULT_SUBJECT_TAG } from '../../lib/policies';
+import { createPolicy, updatePolicy, getPolicy, listPolicies, deletePolicy, assignPolicy, effectivePolicies, DEFAULT_SUBJECT_TAG, setMailboxOwnPolicy, isMailboxPolicy } from '../../lib/policies';
 import { createDomain, getDomain } from '../../lib/domains';
-import { createMailbox, getMailbox } from '../../lib/mailboxes';
+import { createMailbox, getMailbox, deleteMailbox } from '../../lib/mailboxes';
 import { MailhostError } from '../../lib/errors';
 
 const isErr = (code: string, field?: string) => (e: unknown) => e instanceof MailhostError && e.code === code && (field === undefined || e.field === field);
@@ -101,5 +101,15 @@ describeEachEngine('spam policies', ({ t }) => {
     await assert.rejects(assignPolicy(db, {}, 'box'), isErr('invalid'));
     const counts = await listPolicies(db);
     assert.equal(counts.find((p) => p.name === 'fwd')!.domains, 1);
+  });
+
+  it('deletes a mailbox\'s own settings with the mailbox (lib, so the CLI and the admin alike)', async () => {
+    const { db } = t();
+    await setup(db);
+    const own = await setMailboxOwnPolicy(db, 'jean@example.com', { threshold: '3', action: 'junk' });
+    assert.ok(isMailboxPolicy(own.name));
+    await deleteMailbox(db, 'jean@example.com');
+    assert.equal(await db('spam_policies').where({ name: own.name }).first(), undefined);
+    assert.ok(await getPolicy(db, 'default')); // shared policies untouched
   });
 });
