@@ -44,25 +44,25 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-// Maildirs this process has already created: skips three mkdir calls per delivery.
-const knownDirs = new Set<string>();
+async function createMaildir(root: string, folder: string | undefined): Promise<void> {
+  await ensureDirs(root, false);
+  if (folder) await ensureDirs(path.join(root, folder), true);
+}
 
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+// The common case first: the Maildir exists (it has received mail before), so no mkdir at
+// all; a missing one (first delivery, or removed behind our back) is created and tried again.
 async function openInTmp(root: string, folder: string | undefined, name: string): Promise<{ dir: string; fh: fsp.FileHandle }> {
   const dir = folder ? path.join(root, folder) : root;
-  for (let attempt = 0; ; attempt++) {
-    if (!knownDirs.has(dir)) {
-      await ensureDirs(root, false);
-      if (folder) await ensureDirs(dir, true);
-      knownDirs.add(dir);
-    }
-    try {
-      return { dir, fh: await fsp.open(path.join(dir, 'tmp', name), 'wx', 0o600) };
-    } catch (err) {
-      // removed behind our back (mailbox deleted and recreated): create it again, once
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
-      knownDirs.delete(dir);
-    }
+  const file = path.join(dir, 'tmp', name);
+  try {
+    return { dir, fh: await fsp.open(file, 'wx', 0o600) };
+  } catch (err) {
+    if (!isMissing(err)) throw err;
   }
+  await createMaildir(root, folder);
+  return { dir, fh: await fsp.open(file, 'wx', 0o600) };
 }
 
 /**
@@ -85,7 +85,17 @@ export async function deliverToMaildir(root: string, folder: string | undefined,
   }
   await fh.close();
   const final = path.join(dir, 'new', name);
-  await fsp.rename(tmp, final);
+  try {
+    await fsp.rename(tmp, final);
+  } catch (err) {
+    // a Maildir with tmp/ but no new/ (half-created by hand): complete it, once
+    if (!isMissing(err)) throw err;
+    await createMaildir(root, folder);
+    await fsp.rename(tmp, final).catch(async (e) => {
+      await fsp.unlink(tmp).catch(() => undefined);
+      throw e;
+    });
+  }
   await fsyncDir(path.join(dir, 'new'));
   return { file: final, size };
 }

@@ -70,6 +70,24 @@ describe('maildir', () => {
     assert.deepEqual(ls(path.join(md, JUNK_FOLDER, 'tmp')), []);
   });
 
+  it('creates the Maildir again when it was removed after a delivery', async () => {
+    const md = path.join(root, 'Maildir');
+    await deliverToMaildir(md, undefined, [MESSAGE]);
+    fs.rmSync(md, { recursive: true });
+    const { file } = await deliverToMaildir(md, undefined, [MESSAGE]);
+    assert.deepEqual(ls(path.join(md, 'new')), [path.basename(file)]);
+    for (const d of ['tmp', 'cur']) assert.ok(fs.statSync(path.join(md, d)).isDirectory());
+  });
+
+  it('completes a half-created Maildir (tmp/ without new/ and cur/)', async () => {
+    const md = path.join(root, 'Maildir');
+    fs.mkdirSync(path.join(md, 'tmp'), { recursive: true });
+    const { file } = await deliverToMaildir(md, undefined, [MESSAGE]);
+    assert.ok(fs.readFileSync(file).equals(MESSAGE));
+    assert.deepEqual(ls(path.join(md, 'tmp')), []);
+    assert.ok(fs.statSync(path.join(md, 'cur')).isDirectory());
+  });
+
   it('fails (throws) when the Maildir cannot be created, leaving nothing behind', async () => {
     const blocker = path.join(root, 'file');
     fs.writeFileSync(blocker, 'x');
