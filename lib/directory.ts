@@ -1,6 +1,6 @@
 // The few queries recipient resolution needs, each one round trip, behind an interface
 // so resolution itself stays a plain function that unit tests can drive.
-import type { Db } from './db';
+import { rawRows, type Db } from './db';
 
 export interface DirDomain { id: number; name: string; active: boolean }
 export interface DirMailbox {
@@ -15,6 +15,7 @@ export interface DirMailbox {
   keep_copy: boolean;
   redirect_to: string[];
   spam_policy_id: number | null;
+  autoreplies?: number; // enabled autoresponders, whatever their window; undefined = not read
 }
 export interface DirAlias { id: number; address: string; kind: string; active: boolean; targets: string[] }
 
@@ -35,6 +36,10 @@ export interface Directory {
 }
 
 const MAILBOX_COLUMNS = ['id', 'domain_id', 'address', 'local_part', 'name', 'active', 'quota_mb', 'used_bytes', 'keep_copy', 'redirect_to', 'spam_policy_id'];
+// Read with the mailbox so that the autoreply step asks nothing more for the many mailboxes
+// that have no autoresponder at all.
+const AUTOREPLIES = (m: string) => `(SELECT COUNT(*) FROM autoreplies ar WHERE ar.mailbox_id = ${m}.id AND ar.enabled = 1)`;
+const mailboxColumns = (db: Db) => [...MAILBOX_COLUMNS, db.raw(`${AUTOREPLIES('mailboxes')} AS autoreplies`)];
 
 function toDirMailbox(r: Record<string, unknown>): DirMailbox {
   return {
@@ -52,6 +57,7 @@ function toDirMailbox(r: Record<string, unknown>): DirMailbox {
       .map((s) => s.trim())
       .filter(Boolean),
     spam_policy_id: r.spam_policy_id == null ? null : Number(r.spam_policy_id),
+    autoreplies: r.autoreplies == null ? undefined : Number(r.autoreplies),
   };
 }
 
@@ -60,32 +66,28 @@ const LOOKUP_SQL = (n: number) => {
   const marks = Array(n).fill('?').join(', ');
   return `
 SELECT 'd' AS k, d.id, d.id AS domain_id, d.name AS address, NULL AS local_part, NULL AS name, d.active,
-       NULL AS quota_mb, NULL AS used_bytes, NULL AS keep_copy, NULL AS redirect_to, NULL AS spam_policy_id, NULL AS kind, NULL AS target, 0 AS pos
+       NULL AS quota_mb, NULL AS used_bytes, NULL AS keep_copy, NULL AS redirect_to, NULL AS spam_policy_id, NULL AS kind, NULL AS target, 0 AS pos,
+       NULL AS autoreplies
   FROM domains d WHERE d.name = ?
 UNION ALL
 SELECT 'd', d.id, d.id, d.name, NULL, NULL, CASE WHEN d.active = 1 AND da.active = 1 THEN 1 ELSE 0 END,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL
   FROM domain_aliases da JOIN domains d ON d.id = da.domain_id WHERE da.name = ?
 UNION ALL
 SELECT 'm', m.id, m.domain_id, m.address, m.local_part, m.name, m.active,
-       m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0
+       m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0, ${AUTOREPLIES('m')}
   FROM mailboxes m WHERE m.address IN (${marks})
 UNION ALL
 SELECT 'a', a.id, a.domain_id, a.address, a.local_part, NULL, a.active,
-       NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position
+       NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position, NULL
   FROM aliases a LEFT JOIN alias_targets t ON t.alias_id = a.id WHERE a.address IN (${marks})
 ORDER BY 1, 2, 15`;
 };
 
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  // knex raw: mysql2 gives [rows, fields], better-sqlite3 gives rows
-  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
-}
-
 export function sqlDirectory(db: Db): Directory {
   return {
     async lookupLocal(name, addresses) {
-      const rows = rowsOf(await db.raw(LOOKUP_SQL(addresses.length), [name, name, ...addresses, ...addresses]));
+      const rows = rawRows(await db.raw(LOOKUP_SQL(addresses.length), [name, name, ...addresses, ...addresses]));
       let domain: DirDomain | null = null;
       const mailboxes: DirMailbox[] = [];
       const aliases = new Map<number, DirAlias>();
@@ -119,7 +121,7 @@ export function sqlDirectory(db: Db): Directory {
     async findEntries(addresses) {
       if (!addresses.length) return { mailboxes: [], aliases: [] };
       const [mb, al] = await Promise.all([
-        db('mailboxes').select(MAILBOX_COLUMNS).whereIn('address', addresses),
+        db('mailboxes').select(mailboxColumns(db)).whereIn('address', addresses),
         db('aliases as a')
           .leftJoin('alias_targets as t', 't.alias_id', 'a.id')
           .select('a.id', 'a.address', 'a.kind', 'a.active', 't.target')
@@ -139,7 +141,7 @@ export function sqlDirectory(db: Db): Directory {
       return r ? { id: Number(r.id), name: String(r.name), active: !!r.active } : null;
     },
     async firstMailbox(domainId) {
-      const r = await db('mailboxes').select(MAILBOX_COLUMNS).where({ domain_id: domainId, active: true }).orderBy('id').first();
+      const r = await db('mailboxes').select(mailboxColumns(db)).where({ domain_id: domainId, active: true }).orderBy('id').first();
       return r ? toDirMailbox(r) : null;
     },
   };

@@ -1,9 +1,10 @@
 // The contract between our plugins: what each step leaves in transaction.notes.mailhost.
-//   mailhost.rcpt      fills `recipients` (one entry per accepted RCPT, with its final targets)
+//   mailhost.rcpt      fills `recipients` (one entry per accepted RCPT, with its final targets) and `lists`
 //   mailhost.spam      (data_post) fills `verdict` and a `fates` entry per final target
 //   mailhost.deliver   (queue) carries out each target's fate once, de-duplicated across RCPTs
-//   mailhost.autoreply (queue_ok) answers for local targets whose fate is inbox
+//   mailhost.autoreply (data_post) notes who is `away`; (queue_ok) answers for local targets whose fate is inbox
 import type { Target } from './resolve';
+import type { ListCache } from './senderLists';
 
 export interface RecipientNote {
   rcpt: string; // the address the client gave, normalised
@@ -24,6 +25,8 @@ export interface MailhostNotes {
   verdict?: unknown; // owned by the spam step (lib/spam)
   fates: Record<string, TargetFate>; // keyed by targetKey()
   remote?: string[]; // non-local recipients of an authenticated (relaying) client
+  lists?: ListCache; // sender-list entries read at RCPT (mailhost.rcpt), reused after DATA (mailhost.spam)
+  away?: number[]; // mailboxes with an autoreply active at DATA (mailhost.autoreply): none = no reply to plan
 }
 
 export function targetKey(t: Target): string {

@@ -3,7 +3,7 @@
 // (mailboxes.spam_policy_id); where neither is set the policy named "default" applies.
 // An external target (forward) takes the policy of what pointed at it: the redirecting
 // mailbox, else the alias's domain.
-import type { Db } from './db';
+import { rawRows, type Db } from './db';
 import { invalid, notFound, conflict, forbidden, isUniqueViolation } from './errors';
 import { getDomain } from './domains';
 import { getMailbox, MAILBOX_POLICY_PREFIX, mailboxPolicyName } from './mailboxes';
@@ -201,40 +201,53 @@ function pick(policies: Map<number, Policy>, fallback: Policy, mailboxPolicy: nu
   return { policy: fallback, source: 'default' };
 }
 
-/** The policy of each scope (mailbox override > domain > default), with three queries in parallel. */
+const marks = (n: number) => Array(n).fill('?').join(', ');
+
+/**
+ * One round trip for the policies of a message's scopes: the policy row (if any) of each
+ * mailbox and of each domain involved, and the default policy, tagged 'm' / 'd' / 'p'.
+ * Only the conditions that have values are written, so every branch stays an index lookup.
+ */
+function policiesQuery(mbIds: number[], mbAddrs: string[], dIds: number[], dNames: string[]): { sql: string; bindings: (string | number)[] } {
+  const parts: string[] = [];
+  const bindings: (string | number)[] = [];
+  const where = (conds: [string, (string | number)[]][]) => {
+    const used = conds.filter(([, v]) => v.length);
+    for (const [, v] of used) bindings.push(...v);
+    return used.map(([c, v]) => `${c} IN (${marks(v.length)})`).join(' OR ');
+  };
+  if (mbIds.length || mbAddrs.length) {
+    parts.push(`SELECT 'm' AS k, m.id AS ref_id, m.address AS ref_name, m.domain_id AS ref_domain, p.*
+  FROM mailboxes m LEFT JOIN spam_policies p ON p.id = m.spam_policy_id WHERE ${where([['m.id', mbIds], ['m.address', mbAddrs]])}`);
+  }
+  if (dIds.length || dNames.length) {
+    parts.push(`SELECT 'd', d.id, d.name, NULL, p.*
+  FROM domains d LEFT JOIN spam_policies p ON p.id = d.spam_policy_id WHERE ${where([['d.id', dIds], ['d.name', dNames]])}`);
+  }
+  parts.push(`SELECT 'p', NULL, NULL, NULL, p.* FROM spam_policies p WHERE p.name = ?`);
+  bindings.push(DEFAULT_POLICY_NAME);
+  return { sql: parts.join('\nUNION ALL\n'), bindings };
+}
+
+/** The policy of each scope (mailbox override > domain > default), in one query. */
 export async function effectivePolicies(db: Db, refs: ScopeRef[]): Promise<EffectivePolicy[]> {
   const mbIds = [...new Set(refs.map((r) => r.mailboxId).filter((x): x is number => x != null))];
   const mbAddrs = [...new Set(refs.filter((r) => r.mailboxId == null && r.mailboxAddress).map((r) => r.mailboxAddress!))];
   const dIds = [...new Set(refs.map((r) => r.domainId).filter((x): x is number => x != null))];
   const dNames = [...new Set(refs.filter((r) => r.domainId == null && r.domainName).map((r) => r.domainName!))];
-  const none = Promise.resolve([] as Record<string, unknown>[]);
-  const [mbs, ds, ps] = await Promise.all([
-    mbIds.length || mbAddrs.length
-      ? db('mailboxes')
-          .select('id', 'address', 'domain_id', 'spam_policy_id')
-          .where((w) => {
-            w.whereIn('id', mbIds.length ? mbIds : [-1]);
-            if (mbAddrs.length) w.orWhereIn('address', mbAddrs);
-          })
-      : none,
-    dIds.length || dNames.length
-      ? db('domains')
-          .select('id', 'name', 'spam_policy_id')
-          .where((w) => {
-            w.whereIn('id', dIds.length ? dIds : [-1]);
-            if (dNames.length) w.orWhereIn('name', dNames);
-          })
-      : none,
-    db('spam_policies'),
-  ]);
-  const policies = new Map<number, Policy>(ps.map((r: Record<string, unknown>) => [Number(r.id), toPolicy(r)]));
-  const fallback = [...policies.values()].find((p) => p.name === DEFAULT_POLICY_NAME) ?? BUILTIN_DEFAULT_POLICY;
+  const { sql, bindings } = policiesQuery(mbIds, mbAddrs, dIds, dNames);
+  const rows = rawRows(await db.raw(sql, bindings));
   const num = (v: unknown) => (v == null ? null : Number(v));
+  const policies = new Map<number, Policy>();
+  for (const r of rows) if (r.id != null) policies.set(Number(r.id), toPolicy(r));
+  const fallback = rows.find((r) => r.k === 'p') ? toPolicy(rows.find((r) => r.k === 'p')!) : BUILTIN_DEFAULT_POLICY;
+  const mbs = rows.filter((r) => r.k === 'm');
+  const ds = rows.filter((r) => r.k === 'd');
   return refs.map((ref) => {
-    const mb = mbs.find((m) => (ref.mailboxId != null ? Number(m.id) === ref.mailboxId : !!ref.mailboxAddress && m.address === ref.mailboxAddress));
-    const domainId = ref.domainId ?? (mb ? Number(mb.domain_id) : undefined);
-    const d = ds.find((x) => (domainId != null ? Number(x.id) === domainId : !!ref.domainName && x.name === ref.domainName));
-    return pick(policies, fallback, num(mb?.spam_policy_id), num(d?.spam_policy_id));
+    const mb = mbs.find((m) => (ref.mailboxId != null ? Number(m.ref_id) === ref.mailboxId : !!ref.mailboxAddress && m.ref_name === ref.mailboxAddress));
+    const domainId = ref.domainId ?? (mb ? Number(mb.ref_domain) : undefined);
+    const d = ds.find((x) => domainId != null && Number(x.ref_id) === domainId) ?? ds.find((x) => !!ref.domainName && x.ref_name === ref.domainName);
+    return pick(policies, fallback, num(mb?.id), num(d?.id));
   });
 }
 

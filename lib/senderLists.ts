@@ -261,8 +261,22 @@ function baseQuery(db: Db) {
     .select('sl.id', 'sl.scope', 'sl.kind', 'sl.pattern', 'sl.domain_id', 'sl.mailbox_id', 'sl.comment', 'm.address as mailbox_address', 'd.name as domain_name');
 }
 
-/** Every list entry that can apply to these scopes, in one query. */
-export async function loadListsFor(db: Db, refs: ScopeRef[]): Promise<ListRow[]> {
+/** Entries already read in this transaction, with the scope keys ('g', 'd:<id>', 'm:<id>') they cover. */
+export interface ListCache {
+  keys: string[];
+  rows: ListRow[];
+}
+
+function ownerKey(r: ListRow): string {
+  if (r.scope === 'global') return 'g';
+  return r.scope === 'mailbox' ? `m:${r.mailbox_id}` : `d:${r.domain_id}`;
+}
+
+/**
+ * Every list entry that can apply to these scopes, in one query - or none when `cache` (kept
+ * in the transaction's notes) already holds every scope: the RCPT check read them moments ago.
+ */
+export async function loadListsFor(db: Db, refs: ScopeRef[], cache?: ListCache): Promise<ListRow[]> {
   const keys = new Set<string>(['g']);
   const addresses = new Set<string>();
   const domainNames = new Set<string>();
@@ -272,12 +286,20 @@ export async function loadListsFor(db: Db, refs: ScopeRef[]): Promise<ListRow[]>
     if (r.mailboxAddress && r.mailboxId == null) addresses.add(r.mailboxAddress);
     if (r.domainName && r.domainId == null) domainNames.add(r.domainName);
   }
+  const byKeyOnly = !addresses.size && !domainNames.size;
+  if (cache && byKeyOnly && [...keys].every((k) => cache.keys.includes(k))) return cache.rows.filter((r) => keys.has(ownerKey(r)));
   const q = baseQuery(db).where((w) => {
     w.whereIn('sl.owner_key', [...keys]);
     if (addresses.size) w.orWhereIn('sl.mailbox_id', db('mailboxes').select('id').whereIn('address', [...addresses]));
     if (domainNames.size) w.orWhereIn('sl.domain_id', db('domains').select('id').whereIn('name', [...domainNames]));
   });
-  return (await q).map(toRow);
+  const rows = (await q).map(toRow);
+  if (cache && byKeyOnly) {
+    for (const k of keys) if (!cache.keys.includes(k)) cache.keys.push(k);
+    const have = new Set(cache.rows.map((r) => r.id));
+    cache.rows.push(...rows.filter((r) => !have.has(r.id)));
+  }
+  return rows;
 }
 
 /**
@@ -285,10 +307,10 @@ export async function loadListsFor(db: Db, refs: ScopeRef[]): Promise<ListRow[]>
  * One query for all the scopes involved; a target whose most specific matching entry is a
  * block is refused, the others are kept.
  */
-export async function envelopeBlocks(db: Db, mailFrom: string, targets: Target[]): Promise<{ kept: Target[]; blocked: Target[]; decisions: ListDecision[] }> {
+export async function envelopeBlocks(db: Db, mailFrom: string, targets: Target[], cache?: ListCache): Promise<{ kept: Target[]; blocked: Target[]; decisions: ListDecision[] }> {
   if (!senderKey(mailFrom) || !targets.length) return { kept: targets, blocked: [], decisions: [] };
   const refs = targets.map(scopeRefFor);
-  const rows = await loadListsFor(db, refs);
+  const rows = await loadListsFor(db, refs, cache);
   const kept: Target[] = [];
   const blocked: Target[] = [];
   const decisions: ListDecision[] = [];

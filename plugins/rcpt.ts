@@ -58,7 +58,7 @@ export function hook_rcpt(this: Haraka.Plugin, next: Haraka.Next, connection: Ha
     switch (res.status) {
       case 'local': {
         // a `block` entry on the envelope sender refuses this recipient's targets that have it
-        const { kept, blocked } = await withTimeout(envelopeBlocks(pluginDb(state.settings), envelopeAddress(txn.mail_from), res.targets), LOOKUP_TIMEOUT_MS);
+        const { kept, blocked } = await withTimeout(envelopeBlocks(pluginDb(state.settings), envelopeAddress(txn.mail_from), res.targets, (notes.lists ??= { keys: [], rows: [] })), LOOKUP_TIMEOUT_MS);
         if (!kept.length) {
           txn.results.add(this, { fail: `sender_blocked:${res.recipient}` });
           return answer(constants.deny, dsn(SENDER_BLOCKED));

@@ -51,32 +51,36 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
     const firstLocal = targets.find((t) => t.target.kind === 'local')?.target;
     const domainId = firstLocal?.kind === 'local' ? firstLocal.mailbox.domain_id : undefined;
 
-    const [verdict, rows, policies, qs] = await withTimeout(
-      Promise.all([
-        scoreMessage(db, raw, { domainId, external }),
-        loadListsFor(db, refs),
-        effectivePolicies(db, refs),
-        getQuarantineSettings(db),
-      ]),
+    const [verdict, rows, policies] = await withTimeout(
+      Promise.all([scoreMessage(db, raw, { domainId, external }), loadListsFor(db, refs, notes.lists), effectivePolicies(db, refs)]),
       VERDICT_TIMEOUT_MS,
       'spam verdict',
     );
 
-    const decided: { key: string; d: FateDecision }[] = [];
-    targets.forEach((t, i) => {
-      if (notes.fates[t.key]?.action === 'drop') return; // an earlier step already dropped it
-      const policy = policies[i].policy;
-      const virus = verdict.category === 'virus' && policy.antivirus;
-      const d = decideFate({
-        category: categorize(verdict.score, verdict.newsletter, virus, policy.threshold),
-        policy,
-        listing: evaluateLists(rows, refs[i], { envelope: mailFrom, headerFrom, fromTrusted }),
-        external: t.target.kind === 'external',
-        size: raw.length,
-        quarantineMaxBytes: qs.maxSizeBytes,
+    const decideAll = (quarantineMaxBytes: number) => {
+      const out: { key: string; d: FateDecision }[] = [];
+      targets.forEach((t, i) => {
+        if (notes.fates[t.key]?.action === 'drop') return; // an earlier step already dropped it
+        const policy = policies[i].policy;
+        const virus = verdict.category === 'virus' && policy.antivirus;
+        const d = decideFate({
+          category: categorize(verdict.score, verdict.newsletter, virus, policy.threshold),
+          policy,
+          listing: evaluateLists(rows, refs[i], { envelope: mailFrom, headerFrom, fromTrusted }),
+          external: t.target.kind === 'external',
+          size: raw.length,
+          quarantineMaxBytes,
+        });
+        out.push({ key: t.key, d });
       });
-      decided.push({ key: t.key, d });
-    });
+      return out;
+    };
+    // the quarantine size limit is read only when some copy would be quarantined
+    let decided = decideAll(Infinity);
+    if (decided.some((x) => x.d.fate.action === 'quarantine')) {
+      const qs = await withTimeout(getQuarantineSettings(db), VERDICT_TIMEOUT_MS, 'quarantine settings');
+      decided = decideAll(qs.maxSizeBytes);
+    }
 
     const rejected = everyoneRejects(decided.map((x) => x.d));
     const summary = { score: verdict.score, category: verdict.category, tests: verdict.reasons.map((r) => r.rule).join(',') };

@@ -85,6 +85,7 @@ async function mailboxesOfSender(db: Db, mailFrom: string): Promise<Set<number>>
 export async function anyActive(db: Db, notes: MailhostNotes, now = new Date(), opts: { forwarding?: boolean } = {}): Promise<boolean> {
   const ids = localTargets(notes).map((t) => (t.target.kind === 'local' ? t.target.mailbox.id : -1));
   if (!ids.length) return false;
+  if (notes.away && !notes.away.length && !opts.forwarding) return false; // nobody was away at DATA
   const active = await activeIds(db, ids, now);
   return opts.forwarding ? active.some((a) => a.forward_to) : active.length > 0;
 }
@@ -164,8 +165,15 @@ export async function addAwayForwards(
 ): Promise<AwayForward[]> {
   const targets = localTargets(notes);
   if (!targets.length) return [];
+  // resolution read how many autoresponders each mailbox has: none anywhere, nobody is away
+  if (targets.every((t) => t.target.kind === 'local' && t.target.mailbox.autoreplies === 0)) {
+    notes.away = [];
+    return [];
+  }
   const ids = targets.map((t) => (t.target.kind === 'local' ? t.target.mailbox.id : -1));
-  if (!(await activeIds(db, ids, now)).some((a) => a.forward_to)) return [];
+  const away = await activeIds(db, ids, now);
+  notes.away = [...new Set(away.map((a) => a.mailbox_id))]; // spares queue_ok the same query
+  if (!away.some((a) => a.forward_to)) return [];
   const candidates = (await activeAutoreplies(db, ids, now)).filter((a) => a.forward_to);
   if (!candidates.length) return [];
   const original = await readOriginal(Buffer.isBuffer(message) ? message : await message());

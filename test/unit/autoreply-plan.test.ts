@@ -10,7 +10,7 @@ import { createAlias } from '../../lib/aliases';
 import { sqlDirectory } from '../../lib/directory';
 import { resolveRecipient } from '../../lib/resolve';
 import { finalTargets, type MailhostNotes } from '../../lib/notes';
-import { createAutoreply, planReplies, addAwayForwards, addAttachment, listMemory } from '../../lib/autoreply';
+import { createAutoreply, planReplies, addAwayForwards, addAttachment, listMemory, anyActive } from '../../lib/autoreply';
 
 const T0 = new Date('2026-12-01T10:00:00.000Z');
 
@@ -161,5 +161,26 @@ describeEachEngine('autoreply plan (per message)', ({ t }) => {
     assert.deepEqual(await addAwayForwards(db, await notesFor(db, ['zoe@exemple.fr']), message(), T0, []).then((a) => a.length), 1);
     await db('autoreplies').update({ enabled: false });
     assert.deepEqual(await addAwayForwards(db, await notesFor(db, ['zoe@exemple.fr']), message(), T0), []);
+  });
+
+  it('resolution reads how many autoresponders a mailbox has, and who is away is noted for queue time', async () => {
+    const { db } = t();
+    await setup(db);
+    const mailboxOf = (notes: MailhostNotes, address: string) => finalTargets(notes).map((x) => x.target).find((x) => x.kind === 'local' && x.mailbox.address === address);
+    const before = await notesFor(db, ['equipe@exemple.fr']);
+    assert.equal((mailboxOf(before, 'zoe@exemple.fr') as { mailbox: { autoreplies?: number } }).mailbox.autoreplies, 0);
+    assert.deepEqual(await addAwayForwards(db, before, message(), T0), []);
+    assert.deepEqual(before.away, [], 'nobody away: queue time asks nothing');
+    assert.equal(await anyActive(db, before, T0), false);
+
+    await createAutoreply(db, 'zoe@exemple.fr', { bodyText: 'Absente.', enabled: true });
+    await createAutoreply(db, 'zoe@exemple.fr', { name: 'Plus tard', bodyText: 'Plus tard.', enabled: false });
+    const after = await notesFor(db, ['equipe@exemple.fr']); // through an alias: zoe (1 enabled) and paul (none)
+    assert.equal((mailboxOf(after, 'zoe@exemple.fr') as { mailbox: { autoreplies?: number } }).mailbox.autoreplies, 1);
+    assert.equal((mailboxOf(after, 'paul@exemple.fr') as { mailbox: { autoreplies?: number } }).mailbox.autoreplies, 0);
+    await addAwayForwards(db, after, message(), T0);
+    assert.equal(after.away?.length, 1);
+    assert.equal(await anyActive(db, after, T0), true);
+    assert.equal((await planReplies({ db, notes: after, mailFrom: 'jean@client.example', message: message(), now: T0 })).replies.length, 1);
   });
 });
