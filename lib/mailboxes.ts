@@ -203,7 +203,7 @@ export async function listMailboxes(db: Db, opts: { domain?: string; search?: st
 }
 
 // Group commit of usage counters: deliveries that finish while a flush is running are
-// written together by the next one, in one transaction (one commit instead of one per message).
+// written together by the next one, in one statement (one commit instead of one per message).
 // Each caller still waits until its own bytes are committed.
 interface UsageBatch {
   pending: Map<number, number>;
@@ -219,14 +219,13 @@ function flushUsage(db: Db, batch: UsageBatch): void {
   const waiters = batch.waiters;
   batch.pending = new Map();
   batch.waiters = [];
-  // ascending ids: concurrent flushes from other processes lock rows in the same order
+  // one statement for the whole batch (atomic on its own); ascending ids, so concurrent
+  // flushes from other processes lock the rows in the same order
   const ids = [...pending.keys()].sort((a, b) => a - b);
-  const write =
-    ids.length === 1
-      ? db('mailboxes').where({ id: ids[0] }).increment('used_bytes', pending.get(ids[0])!) // one round trip, autocommit
-      : db.transaction(async (trx) => {
-          for (const id of ids) await trx('mailboxes').where({ id }).increment('used_bytes', pending.get(id)!);
-        });
+  const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
+  const write = db('mailboxes')
+    .whereIn('id', ids)
+    .update({ used_bytes: db.raw(`used_bytes + CASE id ${cases} ELSE 0 END`, ids.flatMap((id) => [id, pending.get(id)!])) });
   Promise.resolve(write).then(
     () => waiters.forEach((w) => w.resolve()),
     (err) => waiters.forEach((w) => w.reject(err)),

@@ -308,8 +308,16 @@ export async function loadListsFor(db: Db, refs: ScopeRef[], cache?: ListCache):
  * block is refused, the others are kept.
  */
 export async function envelopeBlocks(db: Db, mailFrom: string, targets: Target[], cache?: ListCache): Promise<{ kept: Target[]; blocked: Target[]; decisions: ListDecision[] }> {
-  if (!senderKey(mailFrom) || !targets.length) return { kept: targets, blocked: [], decisions: [] };
+  const none = { kept: targets, blocked: [], decisions: [] };
+  if (!targets.length) return none;
   const refs = targets.map(scopeRefFor);
+  // resolution counted the entries that can apply to each mailbox: none at all, nothing to read
+  // (now or after DATA)
+  if (targets.every((t) => t.kind === 'local' && t.mailbox.list_entries === 0)) {
+    if (cache) for (const k of ['g', ...refs.flatMap((r) => [`m:${r.mailboxId}`, `d:${r.domainId}`])]) if (!cache.keys.includes(k)) cache.keys.push(k);
+    return none;
+  }
+  if (!senderKey(mailFrom)) return none;
   const rows = await loadListsFor(db, refs, cache);
   const kept: Target[] = [];
   const blocked: Target[] = [];

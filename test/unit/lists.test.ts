@@ -22,7 +22,8 @@ import {
 import { createDomain } from '../../lib/domains';
 import { createMailbox } from '../../lib/mailboxes';
 import { MailhostError } from '../../lib/errors';
-import type { Target } from '../../lib/resolve';
+import { resolveRecipient, type Target } from '../../lib/resolve';
+import { sqlDirectory } from '../../lib/directory';
 import type { DirMailbox } from '../../lib/directory';
 
 describe('sender list patterns', () => {
@@ -275,6 +276,41 @@ describeEachEngine('sender lists in the database', ({ t }) => {
     await addListEntry(db, { kind: 'block', pattern: '*' });
     r = await envelopeBlocks(db, '', targets);
     assert.equal(r.blocked.length, 0);
+  });
+
+  it('reads nothing when resolution counted no entry for the targets; a cache spares the second read', async () => {
+    const { db } = t();
+    await setup(db);
+    const resolveLocal = async (address: string) => {
+      const r = await resolveRecipient(sqlDirectory(db), address);
+      assert.equal(r.status, 'local');
+      return r.status === 'local' ? r.targets : [];
+    };
+    const queries: string[] = [];
+    const listener = (q: { sql: string }) => queries.push(q.sql);
+
+    // no entry anywhere: the counts say 0, neither RCPT nor DATA reads the lists
+    let targets = await resolveLocal('jean@example.com');
+    assert.equal(targets[0].kind === 'local' && targets[0].mailbox.list_entries, 0);
+    const cache = { keys: [] as string[], rows: [] as ListRow[] };
+    db.on('query', listener);
+    assert.equal((await envelopeBlocks(db, 'a@spam.example', targets, cache)).blocked.length, 0);
+    assert.deepEqual(await loadListsFor(db, targets.map(scopeRefFor), cache), []);
+    db.off('query', listener);
+    assert.deepEqual(queries, []);
+
+    // an entry on the domain (or global, or the mailbox's own) is counted and applied
+    await addListEntry(db, { kind: 'block', pattern: 'spam.example', domain: 'example.com' });
+    await addListEntry(db, { kind: 'allow', pattern: 'ok.example' });
+    targets = await resolveLocal('jean@example.com');
+    assert.equal(targets[0].kind === 'local' && targets[0].mailbox.list_entries, 2);
+    const cache2 = { keys: [] as string[], rows: [] as ListRow[] };
+    db.on('query', listener);
+    assert.equal((await envelopeBlocks(db, 'a@spam.example', targets, cache2)).blocked.length, 1);
+    const again = await loadListsFor(db, targets.map(scopeRefFor), cache2);
+    db.off('query', listener);
+    assert.equal(queries.length, 1, 'the second read comes from the cache');
+    assert.deepEqual(again.map((r) => r.pattern).sort(), ['*@ok.example', '*@spam.example']);
   });
 
   it('removes a mailbox or domain list with its owner', async () => {

@@ -530,4 +530,16 @@ describeEachEngineShared('recipient resolution', ({ t }) => {
       check(res, expected[i % inputs.length]);
     });
   });
+
+  it('counts usage exactly when many deliveries to several mailboxes finish at once (batched writes)', async () => {
+    const { db } = t();
+    await base(db);
+    const jean = (await getMailbox(db, 'jean@example.com')).id;
+    const marie = (await getMailbox(db, 'marie@example.com')).id;
+    const adds = Array.from({ length: 30 }, (_, i) => addUsage(db, i % 3 ? jean : marie, 1000 + i));
+    await Promise.all(adds);
+    const expect = (pick: (i: number) => boolean) => Array.from({ length: 30 }, (_, i) => i).filter(pick).reduce((n, i) => n + 1000 + i, 0);
+    assert.equal((await getMailbox(db, 'jean@example.com')).used_bytes, expect((i) => i % 3 !== 0));
+    assert.equal((await getMailbox(db, 'marie@example.com')).used_bytes, expect((i) => i % 3 === 0));
+  });
 });
