@@ -272,11 +272,8 @@ function ownerKey(r: ListRow): string {
   return r.scope === 'mailbox' ? `m:${r.mailbox_id}` : `d:${r.domain_id}`;
 }
 
-/**
- * Every list entry that can apply to these scopes, in one query - or none when `cache` (kept
- * in the transaction's notes) already holds every scope: the RCPT check read them moments ago.
- */
-export async function loadListsFor(db: Db, refs: ScopeRef[], cache?: ListCache): Promise<ListRow[]> {
+/** The scope keys of these refs ('g' always), and the refs known only by name (external targets). */
+function scopeKeys(refs: ScopeRef[]): { keys: Set<string>; addresses: Set<string>; domainNames: Set<string> } {
   const keys = new Set<string>(['g']);
   const addresses = new Set<string>();
   const domainNames = new Set<string>();
@@ -286,6 +283,21 @@ export async function loadListsFor(db: Db, refs: ScopeRef[], cache?: ListCache):
     if (r.mailboxAddress && r.mailboxId == null) addresses.add(r.mailboxAddress);
     if (r.domainName && r.domainId == null) domainNames.add(r.domainName);
   }
+  return { keys, addresses, domainNames };
+}
+
+function remember(cache: ListCache, keys: Iterable<string>, rows: ListRow[] = []): void {
+  for (const k of keys) if (!cache.keys.includes(k)) cache.keys.push(k);
+  const have = new Set(cache.rows.map((r) => r.id));
+  cache.rows.push(...rows.filter((r) => !have.has(r.id)));
+}
+
+/**
+ * Every list entry that can apply to these scopes, in one query - or none when `cache` (kept
+ * in the transaction's notes) already holds every scope: the RCPT check read them moments ago.
+ */
+export async function loadListsFor(db: Db, refs: ScopeRef[], cache?: ListCache): Promise<ListRow[]> {
+  const { keys, addresses, domainNames } = scopeKeys(refs);
   const byKeyOnly = !addresses.size && !domainNames.size;
   if (cache && byKeyOnly && [...keys].every((k) => cache.keys.includes(k))) return cache.rows.filter((r) => keys.has(ownerKey(r)));
   const q = baseQuery(db).where((w) => {
@@ -294,11 +306,7 @@ export async function loadListsFor(db: Db, refs: ScopeRef[], cache?: ListCache):
     if (domainNames.size) w.orWhereIn('sl.domain_id', db('domains').select('id').whereIn('name', [...domainNames]));
   });
   const rows = (await q).map(toRow);
-  if (cache && byKeyOnly) {
-    for (const k of keys) if (!cache.keys.includes(k)) cache.keys.push(k);
-    const have = new Set(cache.rows.map((r) => r.id));
-    cache.rows.push(...rows.filter((r) => !have.has(r.id)));
-  }
+  if (cache && byKeyOnly) remember(cache, keys, rows);
   return rows;
 }
 
@@ -314,7 +322,7 @@ export async function envelopeBlocks(db: Db, mailFrom: string, targets: Target[]
   // resolution counted the entries that can apply to each mailbox: none at all, nothing to read
   // (now or after DATA)
   if (targets.every((t) => t.kind === 'local' && t.mailbox.list_entries === 0)) {
-    if (cache) for (const k of ['g', ...refs.flatMap((r) => [`m:${r.mailboxId}`, `d:${r.domainId}`])]) if (!cache.keys.includes(k)) cache.keys.push(k);
+    if (cache) remember(cache, scopeKeys(refs).keys);
     return none;
   }
   if (!senderKey(mailFrom)) return none;

@@ -122,6 +122,19 @@ export function decideFate(input: FateInput): FateDecision {
   return { category: 'ham', fate: { action: 'inbox', reason: 'ham' } };
 }
 
+/**
+ * Every target's decision. The quarantine size limit is a setting read from the database:
+ * `quarantineMaxBytes` is called only when some copy would be quarantined (rarely, for ham).
+ */
+export async function decideFates<K>(
+  targets: { key: K; input: Omit<FateInput, 'quarantineMaxBytes'> }[],
+  quarantineMaxBytes: () => Promise<number>,
+): Promise<{ key: K; d: FateDecision }[]> {
+  const decide = (max: number) => targets.map((t) => ({ key: t.key, d: decideFate({ ...t.input, quarantineMaxBytes: max }) }));
+  const unlimited = decide(Infinity);
+  return unlimited.some((x) => x.d.fate.action === 'quarantine') ? decide(await quarantineMaxBytes()) : unlimited;
+}
+
 /** True when the message must be refused at DATA: every decision says reject. */
 export function everyoneRejects(decisions: FateDecision[]): 'spam' | 'virus' | null {
   if (!decisions.length || !decisions.every((d) => d.reject)) return null;

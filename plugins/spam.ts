@@ -6,7 +6,7 @@
 import { finalTargets } from '../lib/notes';
 import { loadListsFor, evaluateLists, scopeRefFor, headerFromAddress, senderKey, fromAuthenticated } from '../lib/senderLists';
 import { effectivePolicies } from '../lib/policies';
-import { decideFate, everyoneRejects, spamHeaders, isSpamHeader, REJECT_REPLIES, type FateDecision } from '../lib/verdict';
+import { decideFates, everyoneRejects, spamHeaders, isSpamHeader, REJECT_REPLIES } from '../lib/verdict';
 import { scoreMessage, categorize, externalFromTransaction } from '../lib/spam';
 import { getQuarantineSettings, schedulePurge } from '../lib/quarantine';
 import { withTimeout } from '../lib/db';
@@ -57,30 +57,24 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
       'spam verdict',
     );
 
-    const decideAll = (quarantineMaxBytes: number) => {
-      const out: { key: string; d: FateDecision }[] = [];
-      targets.forEach((t, i) => {
-        if (notes.fates[t.key]?.action === 'drop') return; // an earlier step already dropped it
+    const live = targets.map((t, i) => ({ t, i })).filter(({ t }) => notes.fates[t.key]?.action !== 'drop'); // not dropped by an earlier step
+    const decided = await decideFates(
+      live.map(({ t, i }) => {
         const policy = policies[i].policy;
         const virus = verdict.category === 'virus' && policy.antivirus;
-        const d = decideFate({
-          category: categorize(verdict.score, verdict.newsletter, virus, policy.threshold),
-          policy,
-          listing: evaluateLists(rows, refs[i], { envelope: mailFrom, headerFrom, fromTrusted }),
-          external: t.target.kind === 'external',
-          size: raw.length,
-          quarantineMaxBytes,
-        });
-        out.push({ key: t.key, d });
-      });
-      return out;
-    };
-    // the quarantine size limit is read only when some copy would be quarantined
-    let decided = decideAll(Infinity);
-    if (decided.some((x) => x.d.fate.action === 'quarantine')) {
-      const qs = await withTimeout(getQuarantineSettings(db), VERDICT_TIMEOUT_MS, 'quarantine settings');
-      decided = decideAll(qs.maxSizeBytes);
-    }
+        return {
+          key: t.key,
+          input: {
+            category: categorize(verdict.score, verdict.newsletter, virus, policy.threshold),
+            policy,
+            listing: evaluateLists(rows, refs[i], { envelope: mailFrom, headerFrom, fromTrusted }),
+            external: t.target.kind === 'external',
+            size: raw.length,
+          },
+        };
+      }),
+      async () => (await withTimeout(getQuarantineSettings(db), VERDICT_TIMEOUT_MS, 'quarantine settings')).maxSizeBytes,
+    );
 
     const rejected = everyoneRejects(decided.map((x) => x.d));
     const summary = { score: verdict.score, category: verdict.category, tests: verdict.reasons.map((r) => r.rule).join(',') };

@@ -2,7 +2,7 @@
 // all-reject rule, the SpamAssassin-style headers and the warning text.
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
-import { decideFate, everyoneRejects, spamHeaders, addWarning, removeHeaderFields, isSpamHeader, fateCategory, type FateInput, type Category } from '../../lib/verdict';
+import { decideFate, decideFates, everyoneRejects, spamHeaders, addWarning, removeHeaderFields, isSpamHeader, fateCategory, type FateInput, type Category } from '../../lib/verdict';
 import { BUILTIN_DEFAULT_POLICY, type Policy } from '../../lib/policies';
 import type { ListDecision } from '../../lib/senderLists';
 
@@ -67,6 +67,27 @@ describe('per-recipient fate', () => {
     assert.equal(everyoneRejects([rej, tag]), null);
     assert.equal(everyoneRejects([rej, vir]), 'virus');
     assert.equal(everyoneRejects([]), null);
+  });
+
+  it('asks for the quarantine size limit only when some copy would be quarantined, and applies it', async () => {
+    let asked = 0;
+    const limit = async () => (asked++, MAX);
+    const strip = (i: FateInput) => {
+      const { quarantineMaxBytes: _unused, ...rest } = i;
+      return rest;
+    };
+    const ham = await decideFates([{ key: 'a', input: strip(input('ham', {})) }, { key: 'b', input: strip(input('spam', { action: 'junk' })) }], limit);
+    assert.deepEqual(ham.map((x) => `${x.key}=${x.d.fate.action}`), ['a=inbox', 'b=junk']);
+    assert.equal(asked, 0);
+    const held = await decideFates(
+      [
+        { key: 'small', input: strip(input('spam', { action: 'quarantine' })) },
+        { key: 'big', input: strip(input('spam', { action: 'quarantine' }, { size: MAX + 1 })) },
+      ],
+      limit,
+    );
+    assert.deepEqual(held.map((x) => `${x.key}=${x.d.fate.action}`), ['small=quarantine', 'big=junk']);
+    assert.equal(asked, 1);
   });
 });
 
