@@ -8,7 +8,7 @@
 // by a content hash (bayes_learned), so learning the same message twice is a no-op,
 // relearning it as the other class moves its counts, and forget() undoes exactly.
 import type { Db } from '../db';
-import { isMysql } from '../db';
+import { isMysql, rawRows } from '../db';
 import { invalid, isUniqueViolation } from '../errors';
 import { parseForScoring, messageHash, type ParseLimits, type ParsedMessage } from './parse';
 import { tokenize, hashToken, type TokenizeOptions } from './tokens';
@@ -125,7 +125,7 @@ export async function classifyTokens(db: Db, ids: string[], scopes: string[], p:
     `SELECT token, SUM(spam) AS spam, SUM(ham) AS ham FROM bayes_tokens WHERE scope IN (${scopeMarks}) AND token IN (${tokenList}) GROUP BY token`,
     scopes,
   );
-  const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as { token: string; spam: number | string; ham: number | string }[];
+  const rows = rawRows(result) as { token: string; spam: number | string; ham: number | string }[];
   const counts = new Map<string, { spam: number; ham: number }>();
   let nspam = 0;
   let nham = 0;
