@@ -18,9 +18,13 @@ export function knexConfig(url: string): Knex.Config {
   const migrations = { directory: path.join(__dirname, '..', 'migrations'), loadExtensions: ['.js'], tableName: 'knex_migrations' };
   if (isMysqlUrl(url)) {
     const u = new URL(url.replace(/^mariadb:/i, 'mysql:'));
+    // ?socket=/run/mysqld/mysqld.sock: a server on the same host through its Unix socket
+    // (cheaper per statement than TCP on loopback); host and port are then ignored
+    const socketPath = u.searchParams.get('socket') || undefined;
     return {
       client: 'mysql2',
       connection: {
+        ...(socketPath ? { socketPath } : {}),
         host: u.hostname,
         port: u.port ? Number(u.port) : 3306,
         user: decodeURIComponent(u.username),
