@@ -418,23 +418,3 @@ export async function purgeQuarantine(db: Db, opts: { retentionDays?: number; no
     .delete();
   return { rows, messages: old + orphans, cutoffMs };
 }
-
-/**
- * The retention purge as the Haraka master runs it: a first pass shortly after start, then
- * once a day. The timers are unref'd (they never keep the process alive); returns a stop function.
- */
-export function schedulePurge(db: Db, log: { info(msg: string): void; error(msg: string): void }, opts: { firstDelayMs?: number; intervalMs?: number } = {}): () => void {
-  const run = () =>
-    purgeQuarantine(db).then(
-      (r) => log.info(`quarantine purge: ${r.rows} rows, ${r.messages} messages older than ${new Date(r.cutoffMs).toISOString()}`),
-      (err: Error) => log.error(`quarantine purge failed: ${err.message}`),
-    );
-  const first = setTimeout(run, opts.firstDelayMs ?? 60_000);
-  const every = setInterval(run, opts.intervalMs ?? 86_400_000);
-  first.unref();
-  every.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(every);
-  };
-}

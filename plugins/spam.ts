@@ -2,13 +2,14 @@
 // own fate by its own policy and sender lists (lib/verdict), replaces any X-Spam-* header the
 // sender wrote with ours, and refuses the message (550 5.7.1) only when every recipient's
 // policy would reject it. mailhost.deliver carries the fates out at queue time.
-// In the master process: the quarantine retention purge, once a day.
+// In the master process: the daily purge (quarantine retention, Bayes token ageing).
 import { finalTargets } from '../lib/notes';
 import { loadListsFor, evaluateLists, scopeRefFor, headerFromAddress, senderKey, fromAuthenticated } from '../lib/senderLists';
 import { effectivePolicies } from '../lib/policies';
 import { decideFates, everyoneRejects, spamHeaders, isSpamHeader, REJECT_REPLIES } from '../lib/verdict';
 import { scoreMessage, categorize, externalFromTransaction } from '../lib/spam';
-import { getQuarantineSettings, schedulePurge } from '../lib/quarantine';
+import { getQuarantineSettings } from '../lib/quarantine';
+import { schedulePurge } from '../lib/maintenance';
 import { withTimeout } from '../lib/db';
 import type { Settings } from '../lib/settings';
 import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
@@ -93,7 +94,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
   });
 }
 
-/** The retention purge runs in the master process (one per node, whatever the number of workers). */
+/** The daily purge runs in the master process (one per node, whatever the number of workers). */
 export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
   try {
     this.stopPurge = schedulePurge(pluginDb(this.settings as Settings), { info: (m) => this.loginfo(m), error: (m) => this.logerror(m) });

@@ -1,17 +1,27 @@
-// `mailhost purge`: removes quarantined messages older than the retention (Haraka's master
-// process also does this once a day).
+// `mailhost purge`: removes quarantined messages older than the retention and forgets rare
+// Bayes tokens not learned for a long time (Haraka's master process also does this once a day).
 import { UsageError, parseFlags, intFlag, type CommandGroup } from '../cli';
-import { purgeQuarantine } from '../../lib/quarantine';
+import { purgeAll, describePurge } from '../../lib/maintenance';
+
+const USAGE = 'usage: mailhost purge [--days N] [--token-days N] [--json]';
 
 export const purgeCommand: CommandGroup = {
   name: 'purge',
-  summary: ['purge [--days N] [--json]   (quarantine older than N days, default: the retention setting)'],
+  summary: ['purge [--days N] [--token-days N] [--json]   (quarantine older than N days, default: the retention setting; rare Bayes tokens not learned for N days, default 180)'],
   async run(action, argv, ctx) {
     const args = action === undefined ? argv : [action, ...argv];
-    const { values, positionals } = parseFlags(args, { days: { type: 'string' }, json: { type: 'boolean' } });
-    if (positionals.length) throw new UsageError('usage: mailhost purge [--days N] [--json]');
-    const r = await purgeQuarantine(await ctx.db(), { retentionDays: intFlag(values.days, '--days') });
-    if (values.json) return ctx.printJson({ rows: r.rows, messages: r.messages, before: new Date(r.cutoffMs).toISOString() });
-    ctx.print(`purged ${r.rows} quarantined row(s) and ${r.messages} stored message(s) received before ${new Date(r.cutoffMs).toISOString()}`);
+    const { values, positionals } = parseFlags(args, { days: { type: 'string' }, 'token-days': { type: 'string' }, json: { type: 'boolean' } });
+    if (positionals.length) throw new UsageError(USAGE);
+    const r = await purgeAll(await ctx.db(), { retentionDays: intFlag(values.days, '--days'), tokenMaxAgeDays: intFlag(values['token-days'], '--token-days') });
+    if (values.json) {
+      return ctx.printJson({
+        rows: r.quarantine.rows,
+        messages: r.quarantine.messages,
+        before: new Date(r.quarantine.cutoffMs).toISOString(),
+        bayes_tokens: r.bayes.tokens,
+        bayes_before: new Date(r.bayes.cutoffDay * 86_400_000).toISOString().slice(0, 10),
+      });
+    }
+    for (const line of describePurge(r)) ctx.print(line);
   },
 };

@@ -247,17 +247,18 @@ async function applyBatch(trx: Db, scope: string, prepared: Prepared[]): Promise
   for (let i = 0; i < fresh.length; i += 300) await trx('bayes_learned').insert(fresh.slice(i, i + 300));
 
   // token counts: increments as upserts, decrements as clamped updates, then drop empty rows
-  const ups: { scope: string; token: string; spam: number; ham: number }[] = [];
+  const today = dayNumber(Date.now());
+  const ups: { scope: string; token: string; spam: number; ham: number; learned_day: number }[] = [];
   const downs = new Map<string, string[]>(); // "spam:1" -> tokens
   for (const token of [...delta.keys()].sort()) {
     const [ds, dh] = delta.get(token)!;
-    if (ds > 0 || dh > 0) ups.push({ scope, token, spam: Math.max(ds, 0), ham: Math.max(dh, 0) });
+    if (ds > 0 || dh > 0) ups.push({ scope, token, spam: Math.max(ds, 0), ham: Math.max(dh, 0), learned_day: today });
     if (ds < 0) push(downs, `spam:${-ds}`, token);
     if (dh < 0) push(downs, `ham:${-dh}`, token);
   }
   const merge = mysql
-    ? { spam: trx.raw('spam + VALUES(spam)'), ham: trx.raw('ham + VALUES(ham)') }
-    : { spam: trx.raw('bayes_tokens.spam + excluded.spam'), ham: trx.raw('bayes_tokens.ham + excluded.ham') };
+    ? { spam: trx.raw('spam + VALUES(spam)'), ham: trx.raw('ham + VALUES(ham)'), learned_day: trx.raw('VALUES(learned_day)') }
+    : { spam: trx.raw('bayes_tokens.spam + excluded.spam'), ham: trx.raw('bayes_tokens.ham + excluded.ham'), learned_day: trx.raw('excluded.learned_day') };
   for (let i = 0; i < ups.length; i += 400) {
     await trx('bayes_tokens').insert(ups.slice(i, i + 400)).onConflict(['scope', 'token']).merge(merge);
   }
@@ -309,6 +310,30 @@ export async function bayesTotals(db: Db, scope: BayesScope = 'global'): Promise
   const total = await db('bayes_tokens').where({ scope: key, token: TOTAL_TOKEN }).first('spam', 'ham');
   const [{ n }] = (await db('bayes_tokens').where('scope', key).whereNot('token', TOTAL_TOKEN).count({ n: '*' })) as { n: number | string }[];
   return { spam: Number(total?.spam ?? 0), ham: Number(total?.ham ?? 0), tokens: Number(n) };
+}
+
+// ---------------------------------------------------------------- ageing
+
+/** Rare tokens not taught again for this many days are forgotten (daily, and `mailhost purge`). */
+export const TOKEN_MAX_AGE_DAYS = 180;
+
+function dayNumber(ms: number): number {
+  return Math.floor(ms / 86_400_000);
+}
+
+/**
+ * Forgets the tokens that only one learned message ever counted (most of the table: one-off
+ * words, hosts, numbers) when no message has counted them for `maxAgeDays`. They weigh
+ * little in a verdict and would otherwise grow the table without end. Tokens taught again
+ * keep their age fresh; the learned-message totals are kept. A later forget() of such a
+ * message simply finds fewer rows to decrement.
+ */
+export async function expireTokens(db: Db, opts: { maxAgeDays?: number; now?: number } = {}): Promise<{ tokens: number; cutoffDay: number }> {
+  const days = opts.maxAgeDays ?? TOKEN_MAX_AGE_DAYS;
+  if (!Number.isInteger(days) || days < 1) throw invalid('days', 'token age must be a whole number of days, 1 or more');
+  const cutoffDay = dayNumber(opts.now ?? Date.now()) - days;
+  const tokens = await db('bayes_tokens').whereNot('token', TOTAL_TOKEN).andWhere('learned_day', '<', cutoffDay).andWhereRaw('spam + ham <= 1').delete();
+  return { tokens, cutoffDay };
 }
 
 /** Drops everything a domain scope learned (e.g. when the domain is deleted). */

@@ -166,12 +166,15 @@ describeEachEngine('spam CLI', ({ t }) => {
     await bad(/retention days must be a whole number above 0/, 'quarantine', 'config', '--retention-days', '0');
 
     // purge: the configured retention (10 days) removes "ancient", --days removes more
-    assert.match(await ok('purge'), /^purged 1 quarantined row\(s\) and 1 stored message\(s\)/);
+    assert.match(await ok('purge'), /^purged 1 quarantined row\(s\) and 1 stored message\(s\).*\nforgot \d+ rare Bayes token\(s\) not learned since /);
     assert.equal(JSON.parse(await ok('quarantine', 'list', '--json')).total, 17, 'the 17 offers (one released) remain');
     const p = JSON.parse(await ok('purge', '--days', '1', '--json'));
     assert.equal(p.rows, 17);
+    assert.equal(p.bayes_tokens, 0, 'nothing learned long ago');
     assert.equal(JSON.parse(await ok('quarantine', 'list', '--json')).total, 0);
     await bad(/--days takes a whole number/, 'purge', '--days', 'soon');
     await bad(/usage: mailhost purge/, 'purge', 'now');
+    await bad(/--token-days takes a whole number/, 'purge', '--token-days', 'old');
+    await bad(/token age must be a whole number of days, 1 or more/, 'purge', '--token-days', '0');
   });
 });

@@ -21,7 +21,6 @@ import {
   getQuarantineSettings,
   setQuarantineSettings,
   QUARANTINE_DEFAULTS,
-  schedulePurge,
 } from '../../lib/quarantine';
 import { listEntries } from '../../lib/senderLists';
 import { createDomain } from '../../lib/domains';
@@ -268,23 +267,5 @@ describeEachEngine('quarantine store', ({ t }) => {
     assert.equal((await purgeQuarantine(db, { now })).rows, 1);
     assert.equal((await listQuarantine(db)).total, 0);
     assert.equal((await purgeQuarantine(db, { now })).rows, 0);
-  });
-
-  it('runs the purge from the master schedule (first pass, then periodically)', async () => {
-    const { db } = t();
-    const { jean } = await setup(db);
-    await storeQuarantined(db, message('old'), [{ mailboxId: jean.id, category: 'spam' }], info({ receivedMs: Date.now() - 30 * DAY }));
-    const logs: string[] = [];
-    const stop = schedulePurge(db, { info: (m) => logs.push(m), error: (m) => logs.push(`ERR ${m}`) }, { firstDelayMs: 10, intervalMs: 50 });
-    try {
-      const deadline = Date.now() + 5000;
-      while (logs.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    } finally {
-      stop();
-    }
-    assert.ok(logs.length >= 2, logs.join('\n'));
-    assert.match(logs[0], /quarantine purge: 1 rows, 1 messages/);
-    assert.match(logs[1], /quarantine purge: 0 rows/);
-    assert.equal((await listQuarantine(db)).total, 0);
   });
 });
