@@ -4,7 +4,8 @@ import type { Db } from '../../lib/db';
 import { displayDomain } from '../../lib/address';
 import { isMailboxPolicy } from '../../lib/policies';
 import { scopes } from '../engine/scopes';
-import type { Ctx, Option, Values } from '../engine/types';
+import { LIST_KINDS } from '../../lib/senderLists';
+import type { ColumnDef, Ctx, FieldDef, Option, SearchDef, Values } from '../engine/types';
 
 /** Domains the principal may use, for selects and address fields. */
 export async function domainOptions(ctx: Ctx): Promise<Option[]> {
@@ -69,3 +70,26 @@ export function addressOf(values: Values, field = 'address'): string {
   const a = values[field] as AddressValue;
   return `${a.local}@${a.domain}`;
 }
+
+/** A select's options from a fixed list of values, labelled by the locale keys `<prefix><value>`. */
+export const i18nOptions = (values: readonly string[], prefix: string) => async (): Promise<Option[]> => values.map((v) => ({ value: v, labelKey: `${prefix}${v}` }));
+
+/** A sender-list entry, wherever it is managed (global and domain lists, a mailbox's tab). */
+export const senderListEntry = {
+  fields: (defaultKind: string): FieldDef[] => [
+    { name: 'kind', type: 'select', label: 'field.kind', help: 'help.kind', required: true, options: i18nOptions(LIST_KINDS, 'sender.kind_'), default: defaultKind },
+    { name: 'pattern', type: 'text', label: 'field.pattern', help: 'help.pattern', required: true, maxLength: 320 },
+    { name: 'comment', type: 'text', label: 'field.comment', maxLength: 190 },
+  ],
+  columns: [
+    { name: 'kind', label: 'field.kind', format: 'i18n', i18nPrefix: 'sender.kind_' },
+    { name: 'pattern', label: 'field.pattern' },
+    { name: 'comment', label: 'field.comment' },
+    { name: 'created_at', label: 'col.created', format: 'date' },
+  ] as ColumnDef[],
+  search: [
+    { name: 'kind', column: 'sender_lists.kind', type: 'select', options: i18nOptions(LIST_KINDS, 'sender.kind_') },
+    { name: 'pattern', column: 'sender_lists.pattern', type: 'text' },
+    { name: 'comment', column: 'sender_lists.comment', type: 'text' },
+  ] as SearchDef[],
+};

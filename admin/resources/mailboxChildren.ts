@@ -19,10 +19,10 @@ import {
   type AutoreplyInput,
   type ReplyCondition,
 } from '../../lib/autoreply/store';
-import { addListEntry, deleteListEntry, LIST_KINDS } from '../../lib/senderLists';
+import { addListEntry, deleteListEntry } from '../../lib/senderLists';
 import { byMailbox, scopes } from '../engine/scopes';
 import type { Ctx, Option, ResourceDef, UploadedFile, Values } from '../engine/types';
-import { tableExists } from './common';
+import { tableExists, i18nOptions as options, senderListEntry } from './common';
 
 const hasAutoreplies = tableExists('autoreplies');
 const hasPool = tableExists('autoreply_attachments');
@@ -32,7 +32,6 @@ const ALL = ['list', 'create', 'edit', 'delete'] as const;
 const EVERYONE = { admin: [...ALL], client: [...ALL], user: [...ALL] };
 const MAILBOX = { resource: 'mailboxes', key: 'mailbox_id' };
 
-const options = (values: readonly string[], prefix: string) => async (): Promise<Option[]> => values.map((v) => ({ value: v, labelKey: `${prefix}${v}` }));
 
 function parentId(ctx: Ctx): number {
   return Number(ctx.parent!.id);
@@ -186,24 +185,8 @@ export const mailboxSenders: ResourceDef = {
   permissions: { admin: ['list', 'create', 'delete'], client: ['list', 'create', 'delete'], user: ['list', 'create', 'delete'] },
   scope: scopes.senderLists,
   orderBy: 'sender_lists.pattern',
-  fields: [
-    { name: 'kind', type: 'select', label: 'field.kind', help: 'help.kind', required: true, options: options(LIST_KINDS, 'sender.kind_'), default: 'block' },
-    { name: 'pattern', type: 'text', label: 'field.pattern', help: 'help.pattern', required: true, maxLength: 320 },
-    { name: 'comment', type: 'text', label: 'field.comment', maxLength: 190 },
-  ],
-  list: {
-    columns: [
-      { name: 'kind', label: 'field.kind', format: 'i18n', i18nPrefix: 'sender.kind_' },
-      { name: 'pattern', label: 'field.pattern' },
-      { name: 'comment', label: 'field.comment' },
-      { name: 'created_at', label: 'col.created', format: 'date' },
-    ],
-    search: [
-      { name: 'kind', column: 'sender_lists.kind', type: 'select', options: options(LIST_KINDS, 'sender.kind_') },
-      { name: 'pattern', column: 'sender_lists.pattern', type: 'text' },
-      { name: 'comment', column: 'sender_lists.comment', type: 'text' },
-    ],
-  },
+  fields: senderListEntry.fields('block'),
+  list: { columns: senderListEntry.columns, search: senderListEntry.search },
   label: (r) => String(r.pattern),
   async onInsert(ctx, v) {
     const e = await addListEntry(ctx.db, { mailbox: parentId(ctx), kind: String(v.kind), pattern: String(v.pattern), comment: v.comment as string | undefined });

@@ -12,13 +12,12 @@ import { generatePassword, verifyPassword } from '../../lib/password';
 import { invalid } from '../../lib/errors';
 import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policies';
 import { scopes } from '../engine/scopes';
-import type { Ctx, Option, ResourceDef, TabDef, Values } from '../engine/types';
-import { addressOf, defined, domainOptions, languageOptions, spamPolicyOptions, tableExists } from './common';
+import type { Ctx, ResourceDef, TabDef, Values } from '../engine/types';
+import { addressOf, defined, domainOptions, languageOptions, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
 
 const hasSpamPolicies = tableExists('spam_policies');
 
 const SPAM_MODES = ['inherit', 'policy', 'own'] as const;
-const options = (values: readonly string[], prefix: string) => async (): Promise<Option[]> => values.map((v) => ({ value: v, labelKey: `${prefix}${v}` }));
 
 /** Spam filter of a mailbox: the domain's policy, a shared policy, or its own settings. */
 const spamTab: TabDef = {

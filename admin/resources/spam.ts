@@ -1,15 +1,13 @@
 // Spam policies (lib/policies.ts) and sender lists (lib/senderLists.ts): allow, block and
 // newsletter lists, global (admin), per domain (admin, client) or per mailbox (and its owner).
 import { createPolicy, updatePolicy, deletePolicy, SPAM_ACTIONS, NEWSLETTER_ACTIONS, VIRUS_ACTIONS, DEFAULT_POLICY_NAME } from '../../lib/policies';
-import { addListEntry, deleteListEntry, LIST_KINDS } from '../../lib/senderLists';
+import { addListEntry, deleteListEntry } from '../../lib/senderLists';
 import { displayAddress, displayDomain } from '../../lib/address';
 import { scopes } from '../engine/scopes';
 import type { Ctx, Option, ResourceDef } from '../engine/types';
-import { defined, tableExists } from './common';
+import { defined, tableExists, i18nOptions as options, senderListEntry } from './common';
 
 const hasSpamTables = tableExists('sender_lists');
-
-const options = (values: readonly string[], prefix: string) => async (): Promise<Option[]> => values.map((v) => ({ value: v, labelKey: `${prefix}${v}` }));
 
 export const spamPolicies: ResourceDef = {
   name: 'spam-policies',
@@ -108,23 +106,11 @@ export const senderLists: ResourceDef = {
   orderBy: 'sender_lists.pattern',
   fields: [
     { name: 'owner', type: 'select', label: 'field.owner', help: 'help.owner', required: true, createOnly: true, options: ownerOptions, ref: 'owner' },
-    { name: 'kind', type: 'select', label: 'field.kind', help: 'help.kind', required: true, options: options(LIST_KINDS, 'sender.kind_'), default: 'allow' },
-    { name: 'pattern', type: 'text', label: 'field.pattern', help: 'help.pattern', required: true, maxLength: 320 },
-    { name: 'comment', type: 'text', label: 'field.comment', maxLength: 190 },
+    ...senderListEntry.fields('allow'),
   ],
   list: {
-    columns: [
-      { name: 'owner_label', label: 'field.owner' },
-      { name: 'kind', label: 'field.kind', format: 'i18n', i18nPrefix: 'sender.kind_' },
-      { name: 'pattern', label: 'field.pattern' },
-      { name: 'comment', label: 'field.comment' },
-      { name: 'created_at', label: 'col.created', format: 'date' },
-    ],
-    search: [
-      { name: 'kind', column: 'sender_lists.kind', type: 'select', options: options(LIST_KINDS, 'sender.kind_') },
-      { name: 'pattern', column: 'sender_lists.pattern', type: 'text' },
-      { name: 'comment', column: 'sender_lists.comment', type: 'text' },
-    ],
+    columns: [{ name: 'owner_label', label: 'field.owner' }, ...senderListEntry.columns],
+    search: senderListEntry.search,
   },
   async decorate(ctx, rows) {
     return rows.map((r) => ({
