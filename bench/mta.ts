@@ -29,11 +29,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openDb, migrateLatest, isMysqlUrl, type Db } from '../lib/db';
-import { prepareHarakaDir, harakaCommand, REPO_ROOT } from '../lib/harakaDir';
+import { prepareHarakaDir, harakaCommand, waitForBanner, freePort, REPO_ROOT } from '../lib/harakaDir';
 import { loadSettings } from '../lib/settings';
 import { sqlDirectory } from '../lib/directory';
 import { resolveRecipient } from '../lib/resolve';
@@ -264,39 +263,6 @@ interface Server {
   dataDir: string;
   log(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForBanner(port: number, child: ChildProcess, output: () => string, ms = 30000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Haraka exited (${child.exitCode}):\n${output().slice(-3000)}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('data', (d) => {
-        s.end();
-        resolve(d.toString().startsWith('220'));
-      });
-      s.once('error', () => resolve(false));
-      s.setTimeout(1000, () => {
-        s.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    await sleep(200);
-  }
-  throw new Error(`Haraka did not answer on ${port}:\n${output().slice(-3000)}`);
 }
 
 // The queue plugin of setup (f): durable Maildir write of the raw message per recipient, as

@@ -2,7 +2,9 @@
 // address, process count and queue location taken from our settings, and links to the
 // plugins and their compiled code. `haraka -c <repo>` works too; this adds env-driven settings.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { Settings } from './settings';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -68,4 +70,39 @@ export function prepareHarakaDir(opts: HarakaDirOptions): string {
 /** The command that runs Haraka from `dir`. */
 export function harakaCommand(dir: string): { command: string; args: string[] } {
   return { command: process.execPath, args: [path.join(REPO_ROOT, 'node_modules', 'Haraka', 'bin', 'haraka'), '-c', dir] };
+}
+
+/** Waits until a Haraka just started answers 220 on 127.0.0.1:port; throws with the end of its output if it exits or times out. */
+export async function waitForBanner(port: number, child: ChildProcess, output: () => string, ms = 30000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Haraka exited (${child.exitCode}):\n${output().slice(-3000)}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('data', (d) => {
+        s.end();
+        resolve(d.toString().startsWith('220'));
+      });
+      s.once('error', () => resolve(false));
+      s.setTimeout(1000, () => {
+        s.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`Haraka did not answer on ${port}:\n${output().slice(-3000)}`);
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a Haraka or a test sink started next). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }

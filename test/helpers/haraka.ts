@@ -1,22 +1,10 @@
 // Starts real Haraka (our plugins, our config) on a free loopback port for end-to-end tests.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { prepareHarakaDir, harakaCommand } from '../../lib/harakaDir';
+import { prepareHarakaDir, harakaCommand, waitForBanner, freePort } from '../../lib/harakaDir';
 import { loadSettings } from '../../lib/settings';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningHaraka {
   port: number;
@@ -35,28 +23,6 @@ export interface StartOptions {
   plugins?: string[];
   configFiles?: Record<string, string>;
   nodes?: number;
-}
-
-async function waitForBanner(port: number, child: ChildProcess, log: () => string, ms = 20000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Haraka exited (${child.exitCode}):\n${log().slice(-3000)}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('data', (d) => {
-        s.end();
-        resolve(d.toString().startsWith('220'));
-      });
-      s.once('error', () => resolve(false));
-      s.setTimeout(1000, () => {
-        s.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`Haraka did not answer on ${port}:\n${log().slice(-3000)}`);
 }
 
 export async function startHaraka(opts: StartOptions): Promise<RunningHaraka> {
