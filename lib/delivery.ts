@@ -7,6 +7,7 @@ import { deliverToMaildir, maildirPath, JUNK_FOLDER } from './maildir';
 import { headerLine, tagSubject } from './rewrite';
 import { addUsage } from './mailboxes';
 import { srsForward } from './srs';
+import type { DirMailbox } from './directory';
 
 export interface DeliveryContext {
   db: Db;
@@ -52,6 +53,7 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
   const fateOf = (t: FinalTarget): TargetFate => input.notes.fates[t.key] ?? { action: 'inbox' };
   const toQuarantine: FinalTarget[] = [];
   const external: FinalTarget[] = [];
+  const local: { mb: DirMailbox; folder: string | undefined; parts: Buffer[] }[] = [];
 
   for (const t of all) {
     const fate = fateOf(t);
@@ -74,14 +76,19 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
       headerLine('Return-Path', `<${input.mailFrom}>`) + headerLine('Delivered-To', tagged) + headerLine('X-Original-To', t.rcpts[0]),
       'utf8',
     );
-    const { file, size } = await deliverToMaildir(maildirPath(ctx.dataDir, mb.address), folder, [trace, copyFor(ctx, input.message, fateOf(t))]);
-    await addUsage(ctx.db, mb.id, size);
-    report.local.push({ address: mb.address, folder: folder ?? 'INBOX', file });
+    local.push({ mb, folder, parts: [trace, copyFor(ctx, input.message, fateOf(t))] });
   }
 
+  // Everything that needs the database comes before the first copy is stored: a fault there
+  // answers 4xx with nothing stored, so the sender's retry cannot deliver anything twice.
+  await Promise.all(local.map((c) => addUsage(ctx.db, c.mb.id, c.parts[0].length + c.parts[1].length)));
   if (toQuarantine.length) {
     await ctx.storeQuarantine!(toQuarantine, input.message, input.notes, input.mailFrom);
     report.quarantined.push(...toQuarantine.map((t) => t.key));
+  }
+  for (const c of local) {
+    const { file } = await deliverToMaildir(maildirPath(ctx.dataDir, c.mb.address), c.folder, c.parts);
+    report.local.push({ address: c.mb.address, folder: c.folder ?? 'INBOX', file });
   }
 
   // One outbound message per forwarding address, so each carries its own Delivered-To

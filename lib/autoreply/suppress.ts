@@ -195,7 +195,8 @@ function sameOrganisation(a: string, b: string): boolean {
 /**
  * Whom to answer: the envelope sender (RFC 3834 4), or the message's Reply-To when it is
  * safe - exactly one valid address, not a robot, not ourselves, in the same domain as the
- * envelope sender or the From (so a forged Reply-To cannot turn us into a reflector).
+ * envelope sender (so a forged Reply-To cannot turn us into a reflector; the From is not
+ * enough, anybody can write it).
  */
 export function replyRecipient(headers: HeaderSource, envelope: SuppressEnvelope, ctx: Pick<SuppressContext, 'mailbox' | 'addresses'>): string | null {
   const get = headerReader(headers);
@@ -207,6 +208,5 @@ export function replyRecipient(headers: HeaderSource, envelope: SuppressEnvelope
   if (!candidate || isNoReplyLocalPart(candidate.local)) return sender.address;
   const own = new Set([ctx.mailbox, ...(ctx.addresses ?? [])].map(canonical));
   if (own.has(candidate.address)) return sender.address;
-  const domains = [sender.domain, ...headerAddresses(get('From')).map((a) => tryParseAddress(a)?.domain).filter((d): d is string => !!d)];
-  return domains.some((d) => sameOrganisation(d, candidate.domain)) ? candidate.address : sender.address;
+  return sameOrganisation(sender.domain, candidate.domain) ? candidate.address : sender.address;
 }

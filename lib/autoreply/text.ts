@@ -1,29 +1,15 @@
 // Small text helpers: HTML to plain text (the text part of an HTML reply, and body
 // conditions on HTML-only mail) and the normalisation used by "contains" conditions.
+import { htmlToText as linearHtmlToText } from '../spam/html';
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-
-export function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-    if (e[0] === '#') {
-      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-    }
-    return ENTITIES[e.toLowerCase()] ?? m;
-  });
-}
-
+/**
+ * Plain text of HTML: the text part of an HTML reply, and "body contains" conditions on
+ * HTML-only mail. The one linear pass of lib/spam/html (incoming HTML is hostile: a regex
+ * pass over many "<" without ">" would stall the worker), then tidy whitespace.
+ */
 export function htmlToText(html: string): string {
-  return decodeEntities(
-    String(html)
-      .replace(/<(script|style|head|title)\b[\s\S]*?<\/\1\s*>/gi, '')
-      .replace(/<!--[\s\S]*?-->/g, '')
-      .replace(/<br\s*\/?>/gi, '\n')
-      .replace(/<\/(p|div|h[1-6]|li|tr|table|blockquote)\s*>/gi, '\n')
-      .replace(/<li\b[^>]*>/gi, '- ')
-      .replace(/<[^>]*>/g, ''),
-  )
-    .replace(/[ \t\u00a0]+/g, ' ')
+  return linearHtmlToText(String(html), 1024 * 1024)
+    .text.replace(/[ \t\u00a0]+/g, ' ')
     .replace(/ *\n */g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();

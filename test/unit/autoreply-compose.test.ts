@@ -1,7 +1,7 @@
 // The reply as bytes: parsed back with mailparser to prove headers, encodings and parts.
 import assert from 'node:assert/strict';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { buildReply, replySubject, replyReferences, headerReader, parseHeaderBlock, type ReplyInput } from '../../lib/autoreply';
+import { buildReply, replySubject, replyReferences, headerReader, parseHeaderBlock, htmlToText, type ReplyInput } from '../../lib/autoreply';
 
 const base: ReplyInput = {
   autoreply: { id: 7, subject: null, reply_to: null, body_text: 'Je suis absente.', body_html: null },
@@ -122,5 +122,16 @@ describe('autoreply subject and references', () => {
     assert.equal(r.references[0], '<m0@x>');
     assert.equal(r.references[19], '<own@x>');
     assert.deepEqual(replyReferences({ messageId: 'no brackets' }), { inReplyTo: undefined, references: [] });
+  });
+});
+
+describe('autoreply htmlToText (conditions on incoming HTML, text part of HTML replies)', () => {
+  it('keeps the text and the line structure', () => {
+    assert.equal(htmlToText('<p>Bonjour&nbsp;Zoé,</p><p>Je suis <b>absente</b>.<br>Retour le 3&#160;août.</p><script>x()</script>'), 'Bonjour Zoé,\n\nJe suis absente.\nRetour le 3 août.');
+  });
+
+  it('reads hostile HTML (many "<" without ">") in one pass, keeping what follows', () => {
+    const text = htmlToText('<a href="x'.repeat(100_000) + '>devis</a>');
+    assert.ok(text.endsWith('devis'), text.slice(-100)); // bounded output, the real text kept
   });
 });

@@ -14,6 +14,7 @@ import { createMailbox, getMailbox, updateMailbox } from '../../lib/mailboxes';
 import { createAlias } from '../../lib/aliases';
 import { srsReverse } from '../../lib/srs';
 import { describeEachEngineShared } from '../helpers/sharedEngineDb';
+import { isMysql } from '../../lib/db';
 
 const MESSAGE = Buffer.from('From: a@remote.test\r\nTo: jean@example.com\r\nSubject: hi\r\n\r\nline one\r\n.line with a dot\r\né\r\n', 'utf8');
 
@@ -188,6 +189,26 @@ describeEachEngineShared('delivery to Maildir', ({ t }) => {
     const report = await deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'a@remote.test', notes });
     assert.deepEqual(report.dropped, [jean.key]);
     assert.equal(files('jean@example.com').length, 0);
+    assert.equal(files('marie@example.com').length, 1);
+  });
+
+  it('a usage counter that cannot be written fails the delivery before any copy is stored (a retry cannot duplicate)', async () => {
+    const db = t().db;
+    await db.raw(
+      isMysql(db)
+        ? "CREATE TRIGGER usage_locked BEFORE UPDATE ON mailboxes FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'usage locked'"
+        : "CREATE TRIGGER usage_locked BEFORE UPDATE OF used_bytes ON mailboxes BEGIN SELECT RAISE(ABORT, 'usage locked'); END",
+    );
+    try {
+      await assert.rejects(deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'a@remote.test', notes: await notesFor(['team@example.com']) }), /usage locked/);
+      assert.equal(files('jean@example.com').length, 0);
+      assert.equal(files('marie@example.com').length, 0);
+    } finally {
+      await db.raw('DROP TRIGGER usage_locked');
+    }
+    const report = await deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'a@remote.test', notes: await notesFor(['team@example.com']) });
+    assert.equal(report.local.length, 2);
+    assert.equal(files('jean@example.com').length, 1);
     assert.equal(files('marie@example.com').length, 1);
   });
 
