@@ -42,12 +42,21 @@ export function isValidLocalPart(local: string, maxLength = 64): boolean {
   return local.length > 0 && local.length <= maxLength && LOCAL.test(local);
 }
 
+/**
+ * `"jean"` is the same mailbox as `jean` (RFC 5321 4.1.2): a quoted local part whose content is
+ * a plain dot-atom loses its quotes; any other local part is returned as it is.
+ */
+export function unquoteLocalPart(local: string): string {
+  const m = /^"(.*)"$/.exec(local);
+  return m && isValidLocalPart(m[1]) ? m[1] : local;
+}
+
 /** Parses `local@domain` (angle brackets tolerated). Throws AddressError with a human reason. */
 export function parseAddress(input: string, opts: { maxLocal?: number } = {}): Address {
   const s = String(input ?? '').trim().replace(/^<(.*)>$/, '$1');
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) throw new AddressError('address must look like name@domain', input);
-  const local = s.slice(0, at).normalize('NFC').toLowerCase();
+  const local = unquoteLocalPart(s.slice(0, at)).normalize('NFC').toLowerCase();
   if (!isValidLocalPart(local, opts.maxLocal)) throw new AddressError(`invalid local part "${s.slice(0, at)}"`, input);
   const domain = normalizeDomain(s.slice(at + 1));
   if (!domain) throw new AddressError(`invalid domain "${s.slice(at + 1)}"`, input);

@@ -8,6 +8,7 @@ import type { Reply } from '../lib/replies';
 import type { MailhostNotes } from '../lib/notes';
 import { withTimeout } from '../lib/db';
 import { REPLIES } from '../lib/replies';
+import { unquoteLocalPart } from '../lib/address';
 
 export { constants };
 
@@ -59,7 +60,9 @@ export function guarded(
 /** An envelope address as user@host (ASCII host), '' for the null sender. */
 export function envelopeAddress(a: Haraka.Address | null | undefined): string {
   if (!a || a.isNull()) return '';
-  return a.host ? `${a.user}@${a.host}` : String(a.user ?? '');
+  // "john"@x is john@x: an SRS sender built from the quoted form would be refused by outbound
+  const user = unquoteLocalPart(String(a.user ?? ''));
+  return a.host ? `${user}@${a.host}` : user;
 }
 
 /** Our notes on this transaction when at least one recipient is ours, else undefined. */

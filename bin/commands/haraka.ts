@@ -1,6 +1,7 @@
 // `mailhost haraka install <dir>`: adds our plugins to an existing Haraka install, the way an
 // ISP who already runs Haraka would: shim files in <dir>/plugins pointing at this package's
-// compiled code, our plugin names appended to <dir>/config/plugins, a commented mailhost.ini.
+// compiled code, our plugin names appended to <dir>/config/plugins, a commented mailhost.ini
+// and our plugins' timeouts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, parseFlags, requirePositionals, type CommandGroup } from '../cli';
@@ -29,8 +30,13 @@ export function installIntoHaraka(dir: string): string[] {
   const have = new Set(listed.split('\n').map((l) => l.trim()));
   const missing = done.filter((n) => !have.has(n));
   if (missing.length) fs.appendFileSync(pluginsFile, `${listed.endsWith('\n') ? '' : '\n'}# mailhost\n${missing.join('\n')}\n`);
-  const ini = path.join(dir, 'config', 'mailhost.ini');
-  if (!fs.existsSync(ini)) fs.copyFileSync(path.join(REPO_ROOT, 'config', 'mailhost.ini'), ini);
+  // mailhost.ini, and each plugin's timeout: longer than the sum of its own time limits, so
+  // Haraka never answers for a hook whose work is still going on (a retry would duplicate it)
+  const ours = fs.readdirSync(path.join(REPO_ROOT, 'config')).filter((f) => f === 'mailhost.ini' || /^mailhost\..+\.timeout$/.test(f));
+  for (const name of ours) {
+    const at = path.join(dir, 'config', name);
+    if (!fs.existsSync(at)) fs.copyFileSync(path.join(REPO_ROOT, 'config', name), at);
+  }
   return done;
 }
 

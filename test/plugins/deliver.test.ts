@@ -146,6 +146,15 @@ for (const engine of engines()) {
       assert.deepEqual(newFiles('fwd@example.com'), []);
     });
 
+    it('queue: a quoted sender ("alice"@) is forwarded with a valid SRS sender for alice@', async () => {
+      const conn = await transaction(['fwd@example.com'], message(), '"alice"@remote.test');
+      const res = await callHook(deliver, 'deliver', conn);
+      assert.equal(res.rc, OK, reply(res.msg));
+      assert.equal(sent.length, 1);
+      assert.doesNotMatch(sent[0].from, /"/);
+      assert.equal(srsReverse(sent[0].from.split('@')[0], SECRET), 'alice@remote.test');
+    });
+
     it('queue: DENYSOFT 451 4.3.0 when the outbound queue refuses the forward', async () => {
       fakeOutbound(deliver, sent, DENYSOFT);
       const conn = await transaction(['fwd@example.com']);

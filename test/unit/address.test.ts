@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseAddress, normalizeDomain, splitSubaddress } from '../../lib/address';
+import { parseAddress, normalizeDomain, splitSubaddress, unquoteLocalPart } from '../../lib/address';
 
 describe('address parsing', () => {
   const ok: [string, string][] = [
@@ -24,5 +24,14 @@ describe('address parsing', () => {
     assert.deepEqual(splitSubaddress('user+news'), { base: 'user', tag: 'news' });
     assert.equal(splitSubaddress('user'), null);
     assert.equal(splitSubaddress('+x'), null);
+  });
+
+  it('takes a quoted local part that is a plain dot-atom as the same mailbox; keeps others quoted', () => {
+    assert.equal(parseAddress('<"Jean"@Example.com>').address, 'jean@example.com');
+    assert.equal(parseAddress('"jean.dupont"@example.com').address, 'jean.dupont@example.com');
+    assert.equal(unquoteLocalPart('"john"'), 'john');
+    assert.equal(unquoteLocalPart('"john doe"'), '"john doe"');
+    assert.equal(unquoteLocalPart('john'), 'john');
+    assert.throws(() => parseAddress('"john doe"@example.com'), /invalid local part/);
   });
 });
