@@ -1,7 +1,6 @@
 // mailhost.deliver - after DATA: refuses mail loops (554 5.4.6); at queue: carries out each
 // final target's fate (lib/delivery) and answers OK only once every copy is durably stored,
 // else DENYSOFT so the sender retries. Also routes all outbound mail via MAILHOST_RELAY.
-import { Readable } from 'node:stream';
 import { deliverMessage, loopingTargets, type DeliveryContext } from '../lib/delivery';
 import { finalTargets, type MailhostNotes } from '../lib/notes';
 import { srsSecret, type Settings } from '../lib/settings';
@@ -38,10 +37,25 @@ export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connec
 }
 
 
-/** outbound.send_email takes a stream as already dot-stuffed: stuff lines starting with ".". */
-export function dotStuff(message: Buffer): Buffer {
-  const text = message.toString('latin1'); // byte-preserving
-  return text.includes('\n.') || text.startsWith('.') ? Buffer.from(text.replace(/(^|\n)\./g, '$1..'), 'latin1') : message;
+const CRLF = Buffer.from('\r\n');
+const DOT = Buffer.from('.');
+
+/**
+ * The message as the lines of an SMTP DATA (CRLF kept, a leading "." doubled), which is how a
+ * Haraka transaction holds them. Bytes are kept as they are: 8-bit text in any charset.
+ */
+export function dataLines(message: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let start = 0; start < message.length; ) {
+    const nl = message.indexOf(0x0a, start);
+    const end = nl < 0 ? message.length : nl + 1;
+    let line = message.subarray(start, end);
+    if (nl < 0) line = Buffer.concat([line, CRLF]);
+    if (line[0] === 0x2e) line = Buffer.concat([DOT, line]);
+    out.push(line);
+    start = end;
+  }
+  return out;
 }
 
 /** Built once per process, on first use (the SRS secret may be generated then). */
@@ -61,21 +75,24 @@ function deliveryContext(plugin: Haraka.Plugin): DeliveryContext {
   return ctx;
 }
 
-/** Queues a message on Haraka's outbound queue; resolves once it is on disk. */
+/**
+ * Queues a message on Haraka's outbound queue; resolves once it is on disk. The transaction is
+ * built here, line by line from the bytes: outbound.send_email would decode the message as
+ * UTF-8 and damage any other 8-bit charset (ISO-8859-1 French mail) and DKIM signatures.
+ */
 export function sendViaOutbound(plugin: Haraka.Plugin, from: string, to: string[], message: Buffer): Promise<void> {
   // loaded here, not at register(): haraka-test-fixtures has no outbound module
   const outbound = plugin.haraka_require('outbound');
   // Haraka's own Address class in postel mode: an SRS sender may exceed 64 characters
-  const AddressClass = plugin.AddressClass as (new (a: string, o: object) => unknown) | undefined;
-  const sender = AddressClass ? new AddressClass(from ? `<${from}>` : '<>', { postel: true }) : from || '<>';
+  const AddressClass = plugin.AddressClass as (new (a: string, o?: object) => Haraka.Address) | undefined;
+  if (!AddressClass) throw new Error('outbound: no Address class yet (no transaction seen)');
+  const txn = plugin.haraka_require('transaction').createTransaction(undefined, plugin.config.get('smtp.ini', { booleans: ['+headers.add_received'] }));
+  txn.mail_from = new AddressClass(from ? `<${from}>` : '<>', { postel: true });
+  txn.rcpt_to = to.map((a) => new AddressClass(`<${a}>`));
+  for (const line of dataLines(message)) txn.add_data(line);
+  txn.message_stream.add_line_end();
   return new Promise((resolve, reject) => {
-    outbound.send_email(
-      sender,
-      to,
-      Readable.from([dotStuff(message)]),
-      (code: number, msg: string) => (code === constants.ok ? resolve() : reject(new Error(`outbound refused: ${msg}`))),
-      { origin: plugin },
-    );
+    outbound.send_trans_email(txn, (code: number, msg: string) => (code === constants.ok ? resolve() : reject(new Error(`outbound refused: ${msg}`))));
   });
 }
 

@@ -184,6 +184,20 @@ for (const engine of engines()) {
       },
     );
 
+    it('an 8-bit ISO-8859-1 message keeps every byte, in the Maildir and in the forwarded copy', async () => {
+      const body = Buffer.from('D\xe9j\xe0 vu : \xe7a co\xfbte 5 \xa4, r\xe9ponse \xe0 No\xebl.\r\n.point\r\n', 'latin1');
+      const head = 'From: alice@sender.test\r\nTo: dotskeep@example.com\r\nSubject: caf\xe9\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n';
+      const before = sink.messages.length;
+      const earlier = new Set(maildir(dataDir, 'dotskeep@example.com'));
+      const res = await sendMessage(haraka.port, 'alice@sender.test', ['dotskeep@example.com'], Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      assert.equal(res.data?.code, 250);
+      const files = maildir(dataDir, 'dotskeep@example.com').filter((f) => !earlier.has(f));
+      assert.equal(files.length, 1);
+      assert.ok(split(read(files[0])).body.equals(body), 'Maildir copy intact');
+      const [out] = (await sink.waitFor(before + 1)).slice(before);
+      assert.ok(split(out.raw).body.equals(body), `forwarded copy intact: ${split(out.raw).body.toString('latin1')}`);
+    });
+
     it('delivers exactly one file when one mailbox is reached by several recipients and paths', async () => {
       const res = await sendMessage(haraka.port, 'alice@sender.test', ['dup@example.com', 'info@example.com', 'team@example.com', 'DUP@alias.test'], buildMessage());
       assert.deepEqual(res.rcpts.map((r) => r.code), [250, 250, 250, 250]);

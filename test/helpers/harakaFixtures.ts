@@ -70,12 +70,18 @@ export function rawAddress(user: string | null, host: string | null): Haraka.Add
 }
 
 /** Feeds a raw message (CRLF) into the transaction as Haraka's DATA phase does. */
-export async function addMessage(conn: FixtureConnection, message: string): Promise<void> {
+export async function addMessage(conn: FixtureConnection, message: string | Buffer): Promise<void> {
   const txn = conn.transaction as FixtureConnection['transaction'] & { cfg?: { headers?: { max_lines?: number } } };
   // the fixtures read smtp.ini, where [headers] max_lines is unset: without it no header is parsed
   if (txn.cfg?.headers && !txn.cfg.headers.max_lines) txn.cfg.headers.max_lines = 1000;
-  const lines = message.replace(/\r?\n/g, '\r\n').split(/(?<=\r\n)/);
-  for (const line of lines) txn.add_data(Buffer.from(line, 'utf8'));
+  // a string is text (UTF-8, newlines made CRLF); a Buffer is taken byte for byte (any charset)
+  const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message.replace(/\r?\n/g, '\r\n'), 'utf8');
+  for (let start = 0; start < bytes.length; ) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl < 0 ? bytes.length : nl + 1;
+    txn.add_data(bytes.subarray(start, end));
+    start = end;
+  }
   await new Promise<void>((resolve) => txn.end_data(resolve));
 }
 

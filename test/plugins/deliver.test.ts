@@ -24,22 +24,20 @@ function message(headers: Record<string, string> = {}): string {
   return `${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${BODY}`;
 }
 
-interface Sent { from: string; to: string[]; raw: string }
+interface Sent { from: string; to: string[]; raw: string; bytes: Buffer }
 
-/** Haraka's outbound module is not part of haraka-test-fixtures: a stand-in with its send_email contract. */
+/** Haraka's outbound module is not part of haraka-test-fixtures: a stand-in with its send_trans_email contract. */
 function fakeOutbound(plugin: FixturePlugin, sent: Sent[], answer: number = OK): void {
   const orig = plugin.haraka_require.bind(plugin);
   plugin.haraka_require = (name: string) =>
     name !== 'outbound'
       ? orig(name)
       : {
-          send_email(from: string | Haraka.Address, to: (string | Haraka.Address)[], contents: Readable, next: (code: number, msg: string) => void) {
-            // strings or Haraka Address objects, as the real send_email accepts
-            const str = (a: string | Haraka.Address) => (typeof a === 'string' ? a.replace(/^<(.*)>$/, '$1') : a.host ? `${a.user}@${a.host}` : '');
-            const chunks: Buffer[] = [];
-            contents.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
-            contents.on('end', () => {
-              sent.push({ from: str(from), to: to.map(str), raw: Buffer.concat(chunks).toString('utf8') });
+          send_trans_email(txn: Haraka.Transaction, next: (code: number, msg: string) => void) {
+            const str = (a: Haraka.Address) => (a.host ? `${a.user}@${a.host}` : '');
+            // the bytes as they would leave (dot-stuffing removed), kept as latin1 so every byte survives
+            txn.message_stream.get_data({ dot_stuffed: true }, (raw: Buffer) => {
+              sent.push({ from: str(txn.mail_from), to: txn.rcpt_to.map(str), raw: raw.toString('latin1'), bytes: raw });
               next(answer, answer === OK ? 'Message Queued' : 'queue is full');
             });
           },
@@ -144,6 +142,18 @@ for (const engine of engines()) {
       assert.equal(srsReverse(sent[0].from.split('@')[0], SECRET), 'alice@remote.test');
       assert.match(sent[0].raw, /^Delivered-To: fwd@example\.com\r\n/);
       assert.deepEqual(newFiles('fwd@example.com'), []);
+    });
+
+    it('queue: a forward keeps every byte of an 8-bit ISO-8859-1 message', async () => {
+      const latin1 = Buffer.from('From: alice@remote.test\r\nTo: fwd@example.com\r\nSubject: caf\xe9\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nD\xe9j\xe0 vu, \xe7a co\xfbte 5 \xa4.\r\n', 'latin1');
+      const conn = connection({ mailFrom: 'alice@remote.test' });
+      assert.equal((await callRcpt(rcpt, conn, 'fwd@example.com')).rc, OK);
+      await addMessage(conn, latin1);
+      const res = await callHook(deliver, 'deliver', conn);
+      assert.equal(res.rc, OK, reply(res.msg));
+      assert.equal(sent.length, 1);
+      const body = sent[0].bytes.subarray(sent[0].bytes.indexOf('\r\n\r\n') + 4);
+      assert.ok(body.equals(latin1.subarray(latin1.indexOf('\r\n\r\n') + 4)), body.toString('latin1'));
     });
 
     it('queue: a quoted sender ("alice"@) is forwarded with a valid SRS sender for alice@', async () => {
