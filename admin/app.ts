@@ -134,7 +134,7 @@ export function createApp(opts: AdminOptions): express.Express {
   app.use('/static/icons', express.static(path.join(packageDir('bootstrap-icons'), 'font'), staticOpts));
   app.use('/static/admin', express.static(STATIC_DIR, staticOpts));
 
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '2mb' })); // autoreply texts may be 100,000 characters each
   const registry = new Map(resources.map((r) => [r.name, r]));
 
   const store = new ConnectSessionKnexStore({ knex: db, tableName: 'sessions', createTable: false, cleanupInterval: opts.sessionCleanupMs ?? 15 * 60 * 1000 });

@@ -48,7 +48,7 @@ export function createPassport(db: Db): Authenticator {
 /** A local path to go back to (never another site). */
 function localPath(value: unknown, fallback = '/'): string {
   const s = typeof value === 'string' ? value : '';
-  return /^\/(?![/\\])[\w\-./?=&%]*$/.test(s) ? s : fallback;
+  return /^\/(?![/\\])[\w\-./?=&%+~]*$/.test(s) ? s : fallback;
 }
 
 export function authRoutes(db: Db, passport: Authenticator): express.Router {

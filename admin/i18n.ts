@@ -115,6 +115,7 @@ const LIB_MESSAGES: [RegExp, string][] = [
   [/username must be/, 'err.username'],
   [/language must be|choose a language/, 'err.language'],
   [/cannot be renamed/, 'err.rename'],
+  [/catch-all page/, 'err.catchall_elsewhere'],
 ];
 
 export function translateError(t: T, err: MailhostError | Error): string {

@@ -237,7 +237,9 @@ export function principalOfMailbox(m: Record<string, unknown>): Principal {
 export async function authenticate(db: Db, loginInput: string, password: string, ip: string, now = Date.now()): Promise<LoginResult> {
   const login = String(loginInput ?? '').trim().toLowerCase().slice(0, 320);
   if (!login || typeof password !== 'string' || !password) return { ok: false, reason: 'invalid' };
-  if (await loginThrottled(db, login, ip, now)) return { ok: false, reason: 'throttled' };
+  // throttled per mailbox, not per spelling: <u@x>, "u"@x and u@x. all count for u@x
+  const key = tryParseAddress(login)?.address ?? login;
+  if (await loginThrottled(db, key, ip, now)) return { ok: false, reason: 'throttled' };
   let principal: Principal | null = null;
   const account = await db('accounts').where({ username: login }).first();
   if (account) {
@@ -252,10 +254,10 @@ export async function authenticate(db: Db, loginInput: string, password: string,
     }
   }
   if (!principal) {
-    await recordFailure(db, login, ip, now);
+    await recordFailure(db, key, ip, now);
     return { ok: false, reason: 'invalid' };
   }
-  await db('login_failures').where({ scope: 'account', key: login }).delete();
+  await db('login_failures').where({ scope: 'account', key }).delete();
   return { ok: true, principal };
 }
 

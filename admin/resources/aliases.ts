@@ -7,6 +7,7 @@ import { getDomain } from '../../lib/domains';
 import { scopes } from '../engine/scopes';
 import type { FieldDef, ResourceDef } from '../engine/types';
 import { addressOf, defined, domainOptions } from './common';
+import { invalid } from '../../lib/errors';
 
 type Page = 'aliases' | 'forwards' | 'catchall';
 
@@ -53,6 +54,8 @@ function aliasResource(page: Page): ResourceDef {
     },
     async onInsert({ db }, v) {
       const address = catchall ? `*@${(await getDomain(db, Number(v.domain_id))).name}` : addressOf(v);
+      // "*@" makes a catch-all, which lives on its own page (this list would not show it)
+      if (!catchall && address.startsWith('*@')) throw invalid('address', 'a catch-all is set on the catch-all page');
       const a = await createAlias(db, {
         address,
         targets: String(v.targets ?? ''),

@@ -64,6 +64,13 @@ describeEachEngine('admin login and session', ({ t }) => {
     assert.equal((await authenticate(t().db, 'clienta', PASSWORD, '192.0.2.1', later)).ok, true);
   });
 
+  it('throttles a mailbox whatever the spelling of its address', async () => {
+    await seedWorld(t().db);
+    const spellings = ['alice@a.test', 'Alice@A.TEST', '<alice@a.test>', '"alice"@a.test', 'alice@a.test.'];
+    for (let i = 0; i < LOGIN_LIMITS.perAccount; i++) await authenticate(t().db, spellings[i % spellings.length], `wrong-${i}`, '192.0.2.10');
+    for (const login of spellings) assert.deepEqual(await authenticate(t().db, login, PASSWORD, '192.0.2.11'), { ok: false, reason: 'throttled' }, login);
+  });
+
   it('throttles per IP across accounts', async () => {
     await seedWorld(t().db);
     for (let i = 0; i < LOGIN_LIMITS.perIp; i++) await authenticate(t().db, `nobody${i}`, 'x', '198.51.100.7');

@@ -132,6 +132,12 @@ describeEachEngine('admin CRUD', ({ t }) => {
     assert.deepEqual((await getAlias(t().db, a.id)).targets, ['bob@b.test']);
     await follow(s, await s.post(`/aliases/${a.id}/delete`));
     await assert.rejects(getAlias(t().db, a.id));
+    // "*" would make a catch-all, which this page would not list: refused next to the field
+    const aliasesBefore = await t().db('aliases').count({ n: '*' });
+    const star = await s.post('/aliases/new', { address_local: '*', address_domain: String(w.domainA), targets: 'bob@b.test', active: '1' });
+    assert.equal(star.status, 422);
+    assert.match(textOf(star.text), /catch-all \(\*\) is set on the Catch-all page/);
+    assert.deepEqual(await t().db('aliases').count({ n: '*' }), aliasesBefore);
 
     await follow(s, await s.post(`/aliases/${w.postmasterA}`, { targets: 'alice@a.test', active: '1' }));
     assert.deepEqual((await getAlias(t().db, w.postmasterA)).targets, ['alice@a.test']);
