@@ -1,7 +1,8 @@
 // Accounts of the admin pages: ISP admins and clients (customers owning domains). A client
 // reaches only its own account (name, e-mail, password, language).
 import { createAccount, updateAccount, deleteAccount } from '../../lib/accounts';
-import { generatePassword } from '../../lib/password';
+import { generatePassword, verifyPassword } from '../../lib/password';
+import { invalid } from '../../lib/errors';
 import { scopes } from '../engine/scopes';
 import type { Option, ResourceDef } from '../engine/types';
 import { defined, languageOptions } from './common';
@@ -27,6 +28,7 @@ export const accounts: ResourceDef = {
     { name: 'name', type: 'text', label: 'field.name', maxLength: 190 },
     { name: 'email', type: 'text', label: 'field.email', help: 'help.email', maxLength: 320 },
     { name: 'password', type: 'password', label: 'field.password', help: 'help.password', required: true },
+    { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['client'], noGenerate: true, autocomplete: 'current-password' },
     { name: 'language', type: 'select', label: 'field.language', options: languageOptions },
     { name: 'active', type: 'checkbox', label: 'field.active', roles: ['admin'], default: true },
   ],
@@ -50,6 +52,14 @@ export const accounts: ResourceDef = {
   label: (r) => String(r.username),
   // nobody deletes the account they are logged in with
   canDelete: (r, p) => !(p.role !== 'user' && Number(r.id) === p.id),
+  // a client changes its own password only with the current one (a stolen session is not enough)
+  async onBeforeSave(ctx, v, row) {
+    if (ctx.principal.role === 'client' && row && (v.password !== undefined || v.password_generate)) {
+      const current = typeof v.current_password === 'string' ? v.current_password : '';
+      if (!current || !(await verifyPassword(current, String(row.password_hash ?? '')))) throw invalid('current_password', ctx.t('err.current_password'));
+    }
+    return v;
+  },
   async onInsert(ctx, v) {
     const { account, password } = await createAccount(ctx.db, {
       username: String(v.username),

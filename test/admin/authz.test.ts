@@ -189,4 +189,19 @@ describeEachEngine('admin authorization matrix', ({ t }) => {
     await login(app, 'alice@a.test', 'New-password-99');
     await assert.rejects(login(app, 'alice@a.test'));
   });
+
+  it('a client changes its own password only with the current one', async () => {
+    const { w, s } = await everyone();
+    const app = makeApp(t());
+    const none = await s.clientA.post(`/accounts/${w.clientA}`, { name: 'A', password: 'Hijacked-12345' });
+    assert.equal(none.status, 422);
+    assert.match(none.text, /data-field="current_password"[\s\S]*?The current password is wrong/);
+    assert.equal((await s.clientA.post(`/accounts/${w.clientA}`, { name: 'A', password: 'Hijacked-12345', current_password: 'wrong-one-1' })).status, 422);
+    await login(app, 'clienta'); // unchanged
+    assert.equal((await s.clientA.post(`/accounts/${w.clientA}`, { name: 'A', password: 'New-password-99', current_password: PASSWORD })).status, 303);
+    await login(app, 'clienta', 'New-password-99');
+    // an admin resets a client's password without knowing it
+    assert.equal((await s.admin.post(`/accounts/${w.clientB}`, { role: 'client', name: 'B', password: 'Reset-by-admin-1', active: '1' })).status, 303);
+    await login(app, 'clientb', 'Reset-by-admin-1');
+  });
 });
