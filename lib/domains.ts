@@ -137,7 +137,7 @@ export async function createDomainAlias(db: Db, aliasName: string, targetDomain:
 
 export async function listDomainAliases(db: Db, domain?: string): Promise<DomainAliasRow[]> {
   const q = db('domain_aliases as da').join('domains as d', 'd.id', 'da.domain_id').select('da.id', 'da.name', 'da.domain_id', 'd.name as domain', 'da.active').orderBy('da.name');
-  if (domain) q.where('d.name', requireDomainName(domain, 'domain'));
+  if (domain) q.where('da.domain_id', (await getDomain(db, domain)).id); // an unknown domain is an error, not an empty list
   return (await q).map((r: Record<string, unknown>) => ({ id: Number(r.id), name: String(r.name), domain_id: Number(r.domain_id), domain: String(r.domain), active: !!r.active }));
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UsageError, parseFlags, intFlag, yesNo, requirePositionals, type CommandGroup } from '../cli';
 import { displayAddress } from '../../lib/address';
 import { getMailbox } from '../../lib/mailboxes';
+import { getDomain } from '../../lib/domains';
 import { MailhostError } from '../../lib/errors';
 import {
   saveAutoreply,
@@ -131,7 +132,7 @@ export const autoreplyCommand: CommandGroup = {
         const target = positionals[0];
         let rows = target?.includes('@') ? await listAutoreplies(db, { mailbox: target }) : await listAutoreplies(db);
         if (target && !target.includes('@')) {
-          const domain = target.trim().toLowerCase();
+          const domain = (await getDomain(db, target)).name; // an unknown domain is an error, not an empty list
           rows = rows.filter((a) => a.mailbox.endsWith(`@${domain}`) || displayAddress(a.mailbox).endsWith(`@${domain}`));
         }
         if (values.json) return ctx.printJson(rows);

@@ -361,6 +361,9 @@ describeEachEngine('mailhost autoreply CLI', ({ t }) => {
     r = await cli(['autoreply', 'list', 'exemple.fr']);
     assert.equal(r.out.length, 2);
     assert.match(r.out[0], /^zoe@exemple\.fr\tCommandes\tdisabled/);
+    r = await cli(['autoreply', 'list', 'nope.test', '--json']);
+    assert.equal(r.code, 2);
+    assert.match(r.err.join('\n'), /domain nope\.test does not exist/);
     r = await cli(['autoreply', 'enable', 'zoe@exemple.fr', '--name', 'Commandes']);
     assert.equal(r.code, 0);
     assert.equal((await findAutoreply(db, 'zoe@exemple.fr', 'Commandes')).enabled, true);

@@ -88,6 +88,8 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
       ],
     );
     assert.deepEqual(await json('domain-alias', 'list'), [{ name: 'alias.test', domain: 'example.com', active: true }]);
+    assert.deepEqual(await json('domain-alias', 'list', 'example.com'), [{ name: 'alias.test', domain: 'example.com', active: true }]);
+    await bad(/domain nope\.test does not exist/, 'domain-alias', 'list', 'nope.test');
     assert.deepEqual(await json('mailbox', 'list', 'exämple.fr'), []);
   });
 
