@@ -112,6 +112,11 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'database
   ]).finally(() => clearTimeout(timer));
 }
 
+/** `?, ?, ?` for n bindings of a raw statement. */
+export function placeholders(n: number): string {
+  return Array(n).fill('?').join(', ');
+}
+
 /** The rows of a knex raw SELECT: mysql2 gives [rows, fields], better-sqlite3 gives rows. */
 export function rawRows(result: unknown): Record<string, unknown>[] {
   return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];

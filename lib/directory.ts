@@ -1,6 +1,6 @@
 // The few queries recipient resolution needs, each one round trip, behind an interface
 // so resolution itself stays a plain function that unit tests can drive.
-import { rawRows, type Db } from './db';
+import { rawRows, placeholders, type Db } from './db';
 
 export interface DirDomain { id: number; name: string; active: boolean }
 export interface DirMailbox {
@@ -70,7 +70,7 @@ function toDirMailbox(r: Record<string, unknown>): DirMailbox {
 
 // The hot path of every RCPT: one fixed statement (no query building), one round trip.
 const LOOKUP_SQL = (n: number) => {
-  const marks = Array(n).fill('?').join(', ');
+  const marks = placeholders(n);
   return `
 SELECT 'd' AS k, d.id, d.id AS domain_id, d.name AS address, NULL AS local_part, NULL AS name, d.active,
        NULL AS quota_mb, NULL AS used_bytes, NULL AS keep_copy, NULL AS redirect_to, NULL AS spam_policy_id, NULL AS kind, NULL AS target, 0 AS pos,

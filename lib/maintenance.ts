@@ -3,7 +3,7 @@
 // `mailhost purge` runs it on demand.
 import type { Db } from './db';
 import { purgeQuarantine } from './quarantine';
-import { expireTokens } from './spam/bayes';
+import { expireTokens, dayDate } from './spam/bayes';
 
 export interface PurgeOptions {
   retentionDays?: number; // quarantine; default: the retention setting
@@ -26,7 +26,7 @@ export async function purgeAll(db: Db, opts: PurgeOptions = {}): Promise<PurgeRe
 export function describePurge(r: PurgeReport): string[] {
   return [
     `purged ${r.quarantine.rows} quarantined row(s) and ${r.quarantine.messages} stored message(s) received before ${new Date(r.quarantine.cutoffMs).toISOString()}`,
-    `forgot ${r.bayes.tokens} rare Bayes token(s) not learned since ${new Date(r.bayes.cutoffDay * 86_400_000).toISOString().slice(0, 10)}`,
+    `forgot ${r.bayes.tokens} rare Bayes token(s) not learned since ${dayDate(r.bayes.cutoffDay)}`,
   ];
 }
 

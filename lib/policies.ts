@@ -3,7 +3,7 @@
 // (mailboxes.spam_policy_id); where neither is set the policy named "default" applies.
 // An external target (forward) takes the policy of what pointed at it: the redirecting
 // mailbox, else the alias's domain.
-import { rawRows, type Db } from './db';
+import { rawRows, placeholders, type Db } from './db';
 import { invalid, notFound, conflict, forbidden, isUniqueViolation } from './errors';
 import { getDomain } from './domains';
 import { getMailbox, MAILBOX_POLICY_PREFIX, mailboxPolicyName } from './mailboxes';
@@ -201,7 +201,6 @@ function pick(policies: Map<number, Policy>, fallback: Policy, mailboxPolicy: nu
   return { policy: fallback, source: 'default' };
 }
 
-const marks = (n: number) => Array(n).fill('?').join(', ');
 
 /**
  * One round trip for the policies of a message's scopes: the policy row (if any) of each
@@ -214,7 +213,7 @@ function policiesQuery(mbIds: number[], mbAddrs: string[], dIds: number[], dName
   const where = (conds: [string, (string | number)[]][]) => {
     const used = conds.filter(([, v]) => v.length);
     for (const [, v] of used) bindings.push(...v);
-    return used.map(([c, v]) => `${c} IN (${marks(v.length)})`).join(' OR ');
+    return used.map(([c, v]) => `${c} IN (${placeholders(v.length)})`).join(' OR ');
   };
   if (mbIds.length || mbAddrs.length) {
     parts.push(`SELECT 'm' AS k, m.id AS ref_id, m.address AS ref_name, m.domain_id AS ref_domain, p.*

@@ -2,6 +2,7 @@
 // Bayes tokens not learned for a long time (Haraka's master process also does this once a day).
 import { UsageError, parseFlags, intFlag, type CommandGroup } from '../cli';
 import { purgeAll, describePurge } from '../../lib/maintenance';
+import { dayDate } from '../../lib/spam/bayes';
 
 const USAGE = 'usage: mailhost purge [--days N] [--token-days N] [--json]';
 
@@ -19,7 +20,7 @@ export const purgeCommand: CommandGroup = {
         messages: r.quarantine.messages,
         before: new Date(r.quarantine.cutoffMs).toISOString(),
         bayes_tokens: r.bayes.tokens,
-        bayes_before: new Date(r.bayes.cutoffDay * 86_400_000).toISOString().slice(0, 10),
+        bayes_before: dayDate(r.bayes.cutoffDay),
       });
     }
     for (const line of describePurge(r)) ctx.print(line);

@@ -317,8 +317,15 @@ export async function bayesTotals(db: Db, scope: BayesScope = 'global'): Promise
 /** Rare tokens not taught again for this many days are forgotten (daily, and `mailhost purge`). */
 export const TOKEN_MAX_AGE_DAYS = 180;
 
+const DAY_MS = 86_400_000;
+
 function dayNumber(ms: number): number {
-  return Math.floor(ms / 86_400_000);
+  return Math.floor(ms / DAY_MS);
+}
+
+/** A day number of bayes_tokens.learned_day as YYYY-MM-DD. */
+export function dayDate(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
 /**
