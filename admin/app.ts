@@ -9,11 +9,8 @@ import session from 'express-session';
 import helmet from 'helmet';
 import { csrfSync } from 'csrf-sync';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
-import type { Db } from '../lib/db';
-import { openDb, migrateLatest } from '../lib/db';
-import { dataSecret, type Settings } from '../lib/settings';
+import { type Db, openDb, migrateLatest, dataSecret, type Settings, MailhostError, displayAddress, displayDomain } from '../lib/core';
 import { ensureInitialAdmin, type Principal } from '../lib/accounts';
-import { MailhostError } from '../lib/errors';
 import { VIEWS_DIR, STATIC_DIR, packageDir } from './paths';
 import { translator, formatters, fromAcceptLanguage, isSupported, DEFAULT_LANGUAGE, type T } from './i18n';
 import { createPassport, authRoutes, sessionRoutes, requireLogin } from './auth';
@@ -22,7 +19,6 @@ import { isTimeZone, serverTimeZone } from './engine/time';
 import { multipartBody } from './multipart';
 import { allResources } from './resources';
 import type { ColumnDef, Ctx, ResourceDef } from './engine/types';
-import { displayAddress, displayDomain } from '../lib/address';
 
 export interface AdminOptions {
   db: Db;

@@ -5,7 +5,7 @@ import passportModule from 'passport';
 
 type Authenticator = InstanceType<typeof passportModule.Passport>;
 import { Strategy as LocalStrategy } from 'passport-local';
-import type { Db } from '../lib/db';
+import type { Db } from '../lib/core';
 import { authenticate, loadPrincipal, principalKey, setPrincipalLanguage, type Principal } from '../lib/accounts';
 import { isSupported } from './i18n';
 import { flash } from './engine/router';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import i18next, { type i18n as I18n } from 'i18next';
-import { MailhostError } from '../lib/errors';
+import { MailhostError } from '../lib/core';
 import { ADMIN_ROOT } from './paths';
 
 export const SUPPORTED_LANGUAGES = ['fr', 'en'] as const;

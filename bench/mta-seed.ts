@@ -2,8 +2,7 @@
 // postmaster row every domain has, as lib/domains.ts creates it) and alias targets, inserted
 // in batches with explicit ids into a freshly migrated database. The lib create functions
 // would bcrypt every password; here one precomputed hash is shared by all mailboxes.
-import type { Db } from '../lib/db';
-import { hashPassword } from '../lib/password';
+import { type Db, hashPassword } from '../lib/core';
 
 export interface SeedSize {
   domains: number;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDb, migrateLatest, isMysqlUrl, type Db } from '../lib/db';
+import { openDb, migrateLatest, isMysqlUrl, type Db } from '../lib/core';
 import { learnMany, scoreMessage, DEFAULT_THRESHOLD, type Verdict } from '../lib/spam';
 
 interface Mail {

@@ -1,9 +1,7 @@
 // `mailhost <group> <action> ...`: exit 0 on success, 2 with a one-line reason on bad input,
 // 1 on an internal fault (database down...). Each group lives in bin/commands/<group>.ts.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadSettings, SettingsError, type Settings } from '../lib/settings';
-import { openDb, migrateLatest, type Db } from '../lib/db';
-import { MailhostError } from '../lib/errors';
+import { loadSettings, SettingsError, type Settings, openDb, migrateLatest, type Db, MailhostError } from '../lib/core';
 import { commandGroups } from './commands';
 
 export class UsageError extends Error {}

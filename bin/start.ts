@@ -3,9 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { loadSettings, srsSecret } from '../lib/settings';
-import { openDb, migrateLatest } from '../lib/db';
-import { prepareHarakaDir, harakaCommand } from '../lib/harakaDir';
+import { loadSettings, srsSecret, openDb, migrateLatest } from '../lib/core';
+import { prepareHarakaDir, harakaCommand } from '../lib/haraka';
 
 interface AdminModule {
   startAdmin(settings: ReturnType<typeof loadSettings>): Promise<(() => Promise<void>) & { url: string }>;

@@ -8,9 +8,8 @@
 // The client's 250 waits for one indexed query (is anybody here away?) and, when somebody is,
 // for the message to be read; the replies are then planned and queued right after the answer
 // (a fault is logged: the mail itself is already safe).
-import type { Settings } from '../lib/settings';
-import type { MailhostNotes } from '../lib/notes';
-import { withTimeout } from '../lib/db';
+import { type Settings, withTimeout } from '../lib/core';
+import type { MailhostNotes } from '../lib/delivery';
 import { planReplies, addAwayForwards, anyActive, type PlannedReply } from '../lib/autoreply';
 import { constants, pluginSettings, pluginDb, guarded, envelopeAddress, notesOf, messageBuffer } from './common';
 

@@ -2,13 +2,8 @@
 // and a hook wrapper that guarantees one answer and turns any fault into a 4xx.
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
-import { loadSettings, type Settings } from '../lib/settings';
-import { sharedDb, type Db } from '../lib/db';
-import type { Reply } from '../lib/replies';
-import type { MailhostNotes } from '../lib/notes';
-import { withTimeout } from '../lib/db';
-import { REPLIES } from '../lib/replies';
-import { unquoteLocalPart } from '../lib/address';
+import { loadSettings, type Settings, sharedDb, type Db, type Reply, withTimeout, REPLIES, unquoteLocalPart } from '../lib/core';
+import type { MailhostNotes } from '../lib/delivery';
 
 export { constants };
 

@@ -1,12 +1,10 @@
 // mailhost.deliver - after DATA: refuses mail loops (554 5.4.6); at queue: carries out each
 // final target's fate (lib/delivery) and answers OK only once every copy is durably stored,
 // else DENYSOFT so the sender retries. Also routes all outbound mail via MAILHOST_RELAY.
-import { deliverMessage, loopingTargets, type DeliveryContext } from '../lib/delivery';
-import { finalTargets, type MailhostNotes } from '../lib/notes';
-import { srsSecret, type Settings } from '../lib/settings';
-import { REPLIES } from '../lib/replies';
+import { deliverMessage, loopingTargets, type DeliveryContext, finalTargets, type MailhostNotes } from '../lib/delivery';
+import { srsSecret, type Settings, REPLIES } from '../lib/core';
 import { quarantineStore } from '../lib/quarantine';
-import { addWarning } from '../lib/verdict';
+import { addWarning } from '../lib/policy';
 import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
 
 export function register(this: Haraka.Plugin): void {

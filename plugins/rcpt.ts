@@ -1,14 +1,10 @@
 // mailhost.rcpt - decides every RCPT TO: resolves the recipient against our domains,
 // mailboxes and aliases (lib/resolve), answers with its own code, and leaves the final
 // targets in transaction.notes.mailhost for the later steps. Never an open relay.
-import { resolveRecipient, type ResolveOptions } from '../lib/resolve';
-import { sqlDirectory, type Directory } from '../lib/directory';
-import { srsReverse } from '../lib/srs';
-import { srsSecret, type Settings } from '../lib/settings';
-import { REPLIES } from '../lib/replies';
-import { mailhostNotes } from '../lib/notes';
-import { migrateLatest, withTimeout } from '../lib/db';
-import { envelopeBlocks, SENDER_BLOCKED } from '../lib/senderLists';
+import { resolveRecipient, type ResolveOptions, sqlDirectory, type Directory } from '../lib/directory';
+import { srsReverse, mailhostNotes } from '../lib/delivery';
+import { srsSecret, type Settings, REPLIES, migrateLatest, withTimeout } from '../lib/core';
+import { envelopeBlocks } from '../lib/policy';
 import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
 
 const LOOKUP_TIMEOUT_MS = 5000;
@@ -61,7 +57,7 @@ export function hook_rcpt(this: Haraka.Plugin, next: Haraka.Next, connection: Ha
         const { kept, blocked } = await withTimeout(envelopeBlocks(pluginDb(state.settings), envelopeAddress(txn.mail_from), res.targets, (notes.lists ??= { keys: [], rows: [] })), LOOKUP_TIMEOUT_MS);
         if (!kept.length) {
           txn.results.add(this, { fail: `sender_blocked:${res.recipient}` });
-          return answer(constants.deny, dsn(SENDER_BLOCKED));
+          return answer(constants.deny, dsn(REPLIES.sender_blocked));
         }
         const skipped = [...res.skipped.map((s) => `${s.address}:${s.reason}`), ...blocked.map((t) => `${t.kind === 'local' ? t.mailbox.address : t.address}:sender_blocked`)];
         notes.recipients.push({ rcpt: res.address, recipient: res.recipient, targets: kept });

@@ -3,15 +3,12 @@
 // sender wrote with ours, and refuses the message (550 5.7.1) only when every recipient's
 // policy would reject it. mailhost.deliver carries the fates out at queue time.
 // In the master process: the daily purge (quarantine retention, Bayes token ageing).
-import { finalTargets } from '../lib/notes';
-import { loadListsFor, evaluateLists, scopeRefFor, headerFromAddress, senderKey, fromAuthenticated } from '../lib/senderLists';
-import { effectivePolicies } from '../lib/policies';
-import { decideFates, everyoneRejects, spamHeaders, isSpamHeader, REJECT_REPLIES } from '../lib/verdict';
+import { finalTargets } from '../lib/delivery';
+import { loadListsFor, evaluateLists, scopeRefFor, headerFromAddress, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, isSpamHeader } from '../lib/policy';
 import { scoreMessage, categorize, externalFromTransaction } from '../lib/spam';
 import { getQuarantineSettings } from '../lib/quarantine';
 import { schedulePurge } from '../lib/maintenance';
-import { withTimeout } from '../lib/db';
-import type { Settings } from '../lib/settings';
+import { withTimeout, REPLIES, type Settings } from '../lib/core';
 import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
 
 const VERDICT_TIMEOUT_MS = 20000;
@@ -81,7 +78,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
     const summary = { score: verdict.score, category: verdict.category, tests: verdict.reasons.map((r) => r.rule).join(',') };
     if (rejected) {
       txn.results.add(this, { fail: `${rejected}_rejected`, ...summary });
-      return answer(constants.deny, dsn(REJECT_REPLIES[rejected]));
+      return answer(constants.deny, dsn(REPLIES[`${rejected}_rejected`]));
     }
     notes.verdict = verdict;
     for (const { key, d } of decided) notes.fates[key] = d.fate;

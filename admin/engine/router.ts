@@ -10,9 +10,8 @@
 // Every row is read through the resource's scope: outside it, the answer is 404.
 import express, { type Request, type Response } from 'express';
 import type { Knex } from 'knex';
-import { MailhostError } from '../../lib/errors';
-import { recordAudit } from '../../lib/audit';
-import { isMysql } from '../../lib/db';
+import { MailhostError, isMysql } from '../../lib/core';
+import { recordAudit } from '../../lib/accounts';
 import type {} from 'express-session';
 import { translateError } from '../i18n';
 import { fromZonedInput, isTimeZone, timeZones, toZonedInput } from './time';

@@ -5,9 +5,9 @@
 //   client -> the domains it owns (domains.client_id) and everything that lives in them
 //   user   -> its own mailbox and what belongs to it (rows keyed by mailbox_id)
 import type { Knex } from 'knex';
-import type { Db } from '../../lib/db';
+import type { Db } from '../../lib/core';
 import type { Principal } from '../../lib/accounts';
-import { MAILBOX_POLICY_PREFIX } from '../../lib/policies';
+import { MAILBOX_POLICY_PREFIX } from '../../lib/policy';
 
 const NOTHING = '1 = 0';
 

@@ -1,7 +1,7 @@
 // The shape of a declarative admin resource. A resource is data: the engine (engine/router.ts)
 // renders list, add, edit and delete for every resource from this description alone.
 import type { Knex } from 'knex';
-import type { Db } from '../../lib/db';
+import type { Db } from '../../lib/core';
 import type { Principal } from '../../lib/accounts';
 
 export type Role = Principal['role'];

@@ -1,8 +1,7 @@
 // Accounts of the admin pages: ISP admins and clients (customers owning domains). A client
 // reaches only its own account (name, e-mail, password, language).
 import { createAccount, updateAccount, deleteAccount } from '../../lib/accounts';
-import { generatePassword, verifyPassword } from '../../lib/password';
-import { invalid } from '../../lib/errors';
+import { generatePassword, verifyPassword, invalid } from '../../lib/core';
 import { scopes } from '../engine/scopes';
 import type { Option, ResourceDef } from '../engine/types';
 import { defined, languageOptions } from './common';

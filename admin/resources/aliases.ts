@@ -1,13 +1,11 @@
 // Aliases, forwards (mail groups) and catch-alls: one lib mechanism (lib/aliases.ts), three
 // pages as in ISPConfig. postmaster@ of each domain is listed with the aliases; it can be
 // pointed elsewhere but never deleted.
-import { createAlias, updateAlias, deleteAlias, getAlias } from '../../lib/aliases';
-import { displayAddress } from '../../lib/address';
-import { getDomain } from '../../lib/domains';
+import { createAlias, updateAlias, deleteAlias, getAlias, getDomain } from '../../lib/directory';
+import { displayAddress, invalid } from '../../lib/core';
 import { scopes } from '../engine/scopes';
 import type { FieldDef, ResourceDef } from '../engine/types';
 import { addressOf, defined, domainOptions } from './common';
-import { invalid } from '../../lib/errors';
 
 type Page = 'aliases' | 'forwards' | 'catchall';
 

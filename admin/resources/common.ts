@@ -1,10 +1,8 @@
 // Small pieces shared by the resource declarations: option lists (always read through the
 // scopes, so a select never offers someone else's object) and feature detection.
-import type { Db } from '../../lib/db';
-import { displayDomain } from '../../lib/address';
-import { isMailboxPolicy } from '../../lib/policies';
+import { type Db, displayDomain } from '../../lib/core';
+import { isMailboxPolicy, LIST_KINDS } from '../../lib/policy';
 import { scopes } from '../engine/scopes';
-import { LIST_KINDS } from '../../lib/senderLists';
 import type { ColumnDef, Ctx, FieldDef, Option, SearchDef, Values } from '../engine/types';
 
 /** Domains the principal may use, for selects and address fields. */

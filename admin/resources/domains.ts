@@ -1,6 +1,6 @@
 // Mail domains (ISPConfig "Domain"): name, owning client, default quota, spam policy, active.
-import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/domains';
-import { displayDomain } from '../../lib/address';
+import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/directory';
+import { displayDomain } from '../../lib/core';
 import { scopes } from '../engine/scopes';
 import type { ResourceDef } from '../engine/types';
 import { clientOptions, defined, domainOptions, idOrNull, spamPolicyOptions, tableExists } from './common';

@@ -18,8 +18,8 @@ import {
   deleteAttachment,
   type AutoreplyInput,
   type ReplyCondition,
-} from '../../lib/autoreply/store';
-import { addListEntry, deleteListEntry } from '../../lib/senderLists';
+} from '../../lib/autoreply';
+import { addListEntry, deleteListEntry } from '../../lib/policy';
 import { byMailbox, scopes } from '../engine/scopes';
 import type { Ctx, Option, ResourceDef, UploadedFile, Values } from '../engine/types';
 import { tableExists, i18nOptions as options, senderListEntry } from './common';

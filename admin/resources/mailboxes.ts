@@ -6,11 +6,9 @@
 // lib/policies (a shared policy, the domain's, or the mailbox's own private one); the
 // autoresponder, attachments and sender lists tabs are whole child resources
 // (admin/resources/mailboxChildren.ts) served under /mailboxes/<id>/...
-import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/mailboxes';
-import { displayAddress } from '../../lib/address';
-import { generatePassword, verifyPassword } from '../../lib/password';
-import { invalid } from '../../lib/errors';
-import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policies';
+import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/directory';
+import { displayAddress, generatePassword, verifyPassword, invalid } from '../../lib/core';
+import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policy';
 import { scopes } from '../engine/scopes';
 import type { Ctx, ResourceDef, TabDef, Values } from '../engine/types';
 import { addressOf, defined, domainOptions, languageOptions, spamPolicyOptions, tableExists, i18nOptions as options } from './common';

@@ -1,8 +1,7 @@
 // Spam policies (lib/policies.ts) and sender lists (lib/senderLists.ts): allow, block and
 // newsletter lists, global (admin), per domain (admin, client) or per mailbox (and its owner).
-import { createPolicy, updatePolicy, deletePolicy, SPAM_ACTIONS, NEWSLETTER_ACTIONS, VIRUS_ACTIONS, DEFAULT_POLICY_NAME } from '../../lib/policies';
-import { addListEntry, deleteListEntry } from '../../lib/senderLists';
-import { displayAddress, displayDomain } from '../../lib/address';
+import { createPolicy, updatePolicy, deletePolicy, SPAM_ACTIONS, NEWSLETTER_ACTIONS, VIRUS_ACTIONS, DEFAULT_POLICY_NAME, addListEntry, deleteListEntry } from '../../lib/policy';
+import { displayAddress, displayDomain } from '../../lib/core';
 import { scopes } from '../engine/scopes';
 import type { Ctx, Option, ResourceDef } from '../engine/types';
 import { defined, tableExists, i18nOptions as options, senderListEntry } from './common';

@@ -1,6 +1,6 @@
 import { UsageError, parseFlags, requirePositionals, type CommandGroup } from '../cli';
-import { createAlias, listAliases, deleteAlias } from '../../lib/aliases';
-import { displayAddress } from '../../lib/address';
+import { createAlias, listAliases, deleteAlias } from '../../lib/directory';
+import { displayAddress } from '../../lib/core';
 
 export const aliasCommand: CommandGroup = {
   name: 'alias',

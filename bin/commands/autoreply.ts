@@ -2,10 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, parseFlags, intFlag, yesNo, requirePositionals, type CommandGroup } from '../cli';
-import { displayAddress } from '../../lib/address';
-import { getMailbox } from '../../lib/mailboxes';
-import { getDomain } from '../../lib/domains';
-import { MailhostError } from '../../lib/errors';
+import { displayAddress, MailhostError } from '../../lib/core';
+import { getMailbox, getDomain } from '../../lib/directory';
 import {
   saveAutoreply,
   findAutoreply,

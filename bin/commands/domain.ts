@@ -1,6 +1,6 @@
 import { UsageError, parseFlags, intFlag, requirePositionals, type CommandGroup } from '../cli';
-import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias } from '../../lib/domains';
-import { displayDomain } from '../../lib/address';
+import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias } from '../../lib/directory';
+import { displayDomain } from '../../lib/core';
 
 export const domainCommand: CommandGroup = {
   name: 'domain',

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, parseFlags, requirePositionals, type CommandGroup } from '../cli';
-import { REPO_ROOT } from '../../lib/harakaDir';
+import { REPO_ROOT } from '../../lib/haraka';
 
 export function ourPlugins(): string[] {
   return fs

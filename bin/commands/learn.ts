@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, parseFlags, type CommandGroup } from '../cli';
-import { getDomain } from '../../lib/domains';
+import { getDomain } from '../../lib/directory';
 import { learnMany, type BayesClass, type LearnItem } from '../../lib/spam';
 
 const NOT_MESSAGES = /^(dovecot|maildirsize$|maildirfolder$|subscriptions$|courier|\.)/;

@@ -1,8 +1,8 @@
 // `mailhost list`: sender allow/block/newsletter lists, global or per domain or per mailbox.
 import { UsageError, parseFlags, intFlag, requirePositionals, type CommandGroup } from '../cli';
-import { addListEntry, deleteListEntry, listEntries, ownerLabel, requireKind, loadListsFor, evaluateLists, type ListOwnerInput } from '../../lib/senderLists';
-import { getMailbox } from '../../lib/mailboxes';
-import { displayAddress, displayDomain } from '../../lib/address';
+import { addListEntry, deleteListEntry, listEntries, ownerLabel, requireKind, loadListsFor, evaluateLists, type ListOwnerInput } from '../../lib/policy';
+import { getMailbox } from '../../lib/directory';
+import { displayAddress, displayDomain } from '../../lib/core';
 
 const OWNER_FLAGS = { domain: { type: 'string' }, mailbox: { type: 'string' } } as const;
 

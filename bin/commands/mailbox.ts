@@ -1,6 +1,6 @@
 import { UsageError, parseFlags, intFlag, yesNo, requirePositionals, type CommandGroup } from '../cli';
-import { createMailbox, updateMailbox, listMailboxes, deleteMailbox } from '../../lib/mailboxes';
-import { displayAddress } from '../../lib/address';
+import { createMailbox, updateMailbox, listMailboxes, deleteMailbox } from '../../lib/directory';
+import { displayAddress } from '../../lib/core';
 
 export const mailboxCommand: CommandGroup = {
   name: 'mailbox',

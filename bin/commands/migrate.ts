@@ -1,6 +1,5 @@
-import type { CommandGroup } from '../cli';
-import { UsageError } from '../cli';
-import { openDb, migrateLatest } from '../../lib/db';
+import { type CommandGroup, UsageError } from '../cli';
+import { openDb, migrateLatest } from '../../lib/core';
 
 export const migrateCommand: CommandGroup = {
   name: 'migrate',

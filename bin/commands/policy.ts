@@ -1,6 +1,6 @@
 // `mailhost policy`: spam policies and their assignment to domains and mailboxes.
 import { UsageError, parseFlags, yesNo, requirePositionals, type CommandGroup } from '../cli';
-import { createPolicy, updatePolicy, listPolicies, deletePolicy, assignPolicy, type Policy, type PolicyInput } from '../../lib/policies';
+import { createPolicy, updatePolicy, listPolicies, deletePolicy, assignPolicy, type Policy, type PolicyInput } from '../../lib/policy';
 
 const POLICY_FLAGS = {
   threshold: { type: 'string' },

@@ -2,7 +2,7 @@
 // Bayes tokens not learned for a long time (Haraka's master process also does this once a day).
 import { UsageError, parseFlags, intFlag, type CommandGroup } from '../cli';
 import { purgeAll, describePurge } from '../../lib/maintenance';
-import { dayDate } from '../../lib/spam/bayes';
+import { dayDate } from '../../lib/spam';
 
 const USAGE = 'usage: mailhost purge [--days N] [--token-days N] [--json]';
 

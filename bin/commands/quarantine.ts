@@ -11,9 +11,9 @@ import {
   setQuarantineSettings,
   type QuarantineRow,
 } from '../../lib/quarantine';
-import { getDomain } from '../../lib/domains';
+import { getDomain } from '../../lib/directory';
 import { learn } from '../../lib/spam';
-import { displayAddress } from '../../lib/address';
+import { displayAddress } from '../../lib/core';
 
 function idArg(positionals: string[], usage: string): number {
   requirePositionals(positionals, 1, usage);

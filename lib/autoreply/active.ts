@@ -1,6 +1,6 @@
 // Which autoreplies answer a message now: enabled, the activation window contains now,
 // and the condition (always / subject contains / body contains) matches the decoded message.
-import type { Db } from '../db';
+import type { Db } from '../core';
 import { listAutoreplies, type Autoreply } from './store';
 import { toIso, windowContains } from './time';
 import { matchForm } from './text';

@@ -8,5 +8,5 @@ export * from './compose';
 export * from './original';
 export * from './plan';
 export { defaultSubject, replyLanguage } from './i18n';
-export { parseWhen, windowContains } from './time';
+export { parseWhen, windowContains, HOUR } from './time';
 export { htmlToText } from './text';

@@ -4,9 +4,7 @@
 // while the 24 h window still has room (count < max_per_day), and the affected-row count
 // says who won. Two workers racing for the last slot cannot both get it, on SQLite (one
 // writer at a time) or MariaDB (the UPDATE locks the row and re-reads it).
-import type { Db } from '../db';
-import { isUniqueViolation } from '../errors';
-import { tryParseAddress } from '../address';
+import { type Db, isUniqueViolation, tryParseAddress } from '../core';
 import { toIso, DAY } from './time';
 
 export interface MemoryLimits {

@@ -1,17 +1,15 @@
 // What the autoreply plugin does for one accepted message, as plain functions over the
 // notes of lib/notes.ts: which replies to send (once per autoresponder, whatever path
 // reached the mailbox) and which away-forwards to add before delivery.
-import type { Db } from '../db';
-import { finalTargets, type MailhostNotes, type FinalTarget } from '../notes';
+import { type Db, tryParseAddress } from '../core';
+import { finalTargets, type MailhostNotes, type FinalTarget } from '../delivery';
 import { activeAutoreplies, activeIds, matching, type ActiveAutoreply } from './active';
 import { shouldSuppress, replyRecipient, fateCategory, type SuppressReason } from './suppress';
 import { claimReplySlot } from './memory';
 import { buildReply, type BuiltReply } from './compose';
 import { attachmentContents } from './store';
 import { readOriginal, type OriginalInfo } from './original';
-import { resolveRecipient } from '../resolve';
-import { sqlDirectory } from '../directory';
-import { tryParseAddress } from '../address';
+import { resolveRecipient, sqlDirectory } from '../directory';
 
 export interface PlannedReply {
   autoreplyId: number;

@@ -2,11 +2,9 @@
 // a text (and optional HTML), an activation window, limits, an away-forward, and
 // attachments from the mailbox's pool. Everything is validated here so the CLI, the admin
 // and the plugins share one set of rules.
-import type { Db } from '../db';
+import { type Db, parseAddress, AddressError, invalid, notFound, conflict, isUniqueViolation } from '../core';
 import type { Knex } from 'knex';
-import { parseAddress, AddressError } from '../address';
-import { invalid, notFound, conflict, isUniqueViolation } from '../errors';
-import { getMailbox, type MailboxRow } from '../mailboxes';
+import { getMailbox, type MailboxRow } from '../directory';
 import { parseWhen, toIso, HOUR } from './time';
 import { htmlToText } from './text';
 

@@ -2,8 +2,8 @@
 // verdict of the spam step for that very recipient. Pure functions over the headers, the
 // envelope and what we know about the recipient; the first reason found is returned.
 import addressparser from 'nodemailer/lib/addressparser';
-import { tryParseAddress } from '../address';
-import type { TargetFate } from '../notes';
+import { tryParseAddress } from '../core';
+import type { TargetFate } from '../delivery';
 
 export type SuppressReason =
   | 'released' // being released from quarantine: the sender already waited, answering now is noise

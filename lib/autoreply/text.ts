@@ -1,6 +1,6 @@
 // Small text helpers: HTML to plain text (the text part of an HTML reply, and body
 // conditions on HTML-only mail) and the normalisation used by "contains" conditions.
-import { htmlToText as linearHtmlToText } from '../spam/html';
+import { htmlToText as linearHtmlToText } from '../spam';
 
 /**
  * Plain text of HTML: the text part of an HTML reply, and "body contains" conditions on

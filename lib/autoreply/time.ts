@@ -1,6 +1,6 @@
 // Dates of autoreplies: stored as ISO-8601 UTC strings of fixed width
 // ("2026-11-23T08:00:00.000Z") so both engines compare them as plain strings.
-import { invalid } from '../errors';
+import { invalid } from '../core';
 
 export const HOUR = 3600_000;
 export const DAY = 24 * HOUR;

@@ -7,9 +7,7 @@
 // learned-message totals. Writing goes through learn()/forget(): each message is remembered
 // by a content hash (bayes_learned), so learning the same message twice is a no-op,
 // relearning it as the other class moves its counts, and forget() undoes exactly.
-import type { Db } from '../db';
-import { isMysql, rawRows } from '../db';
-import { invalid, isUniqueViolation } from '../errors';
+import { type Db, isMysql, rawRows, invalid, isUniqueViolation } from '../core';
 import { parseForScoring, messageHash, type ParseLimits, type ParsedMessage } from './parse';
 import { tokenize, hashToken, type TokenizeOptions } from './tokens';
 

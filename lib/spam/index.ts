@@ -6,8 +6,11 @@ export { scoreMessage, scoreParsed, categorize, bayesPoints, externalReasons, DE
 export type { Verdict, Category, Reason, ScoreOptions } from './score';
 export { externalFromTransaction, aligned } from './external';
 export type { ExternalResults } from './external';
-export { learn, forget, learnMany, learnedAs, bayesTotals, dropScope, expireTokens, TOKEN_MAX_AGE_DAYS, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
+export { learn, forget, learnMany, learnedAs, bayesTotals, dropScope, expireTokens, TOKEN_MAX_AGE_DAYS, dayDate, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
 export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult, LearnItem, LearnOutcome } from './bayes';
 export { tokenize, tokenSequence, hashToken } from './tokens';
 export { loadRules, compileRules, runRules, TESTS, DEFAULT_RULES_FILE } from './rules';
 export type { RuleSet, RuleDef, RuleHit } from './rules';
+export { htmlToText } from './html';
+export type { HtmlInfo } from './html';
+export { hostOf } from './urls';

@@ -13,8 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ParsedMessage } from './parse';
-import { headerValues, headerValue } from './parse';
+import { type ParsedMessage, headerValues, headerValue } from './parse';
 import { baseDomain, hostOf } from './urls';
 import { DEFAULT_BAYES, type BayesParams } from './bayes';
 

@@ -1,7 +1,7 @@
 // scoreMessage: parse (bounded) -> data-file rules -> Bayes (one query) -> other plugins'
 // results -> a score, the reasons and a default category. The category uses a default
 // threshold; the policy layer re-categorizes per recipient with categorize().
-import type { Db } from '../db';
+import type { Db } from '../core';
 import { parseForScoring, type ParseLimits, type ParsedMessage } from './parse';
 import { loadRules, runRules, type RuleSet, type RuleHit } from './rules';
 import { classifyTokens, scopesFor, tokenIds, type BayesResult } from './bayes';

@@ -11,8 +11,7 @@
 // Headers added in transit or by other filters (Received, X-Spam-*, Authentication-Results,
 // ...) are left out by default: they describe the delivery path and our own pipeline more
 // than the sender (options turn Received relays, other header values and HTML tag names on).
-import type { ParsedMessage } from './parse';
-import { headerValue } from './parse';
+import { type ParsedMessage, headerValue } from './parse';
 import { baseDomain } from './urls';
 
 export interface TokenizeOptions {

@@ -5,11 +5,10 @@ import request from 'supertest';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, session, textOf, PASSWORD } from './helpers';
 import { createAccount, ensureInitialAdmin, LOGIN_LIMITS, authenticate } from '../../lib/accounts';
-import { createMailbox } from '../../lib/mailboxes';
-import { verifyPassword } from '../../lib/password';
+import { createMailbox } from '../../lib/directory';
+import { verifyPassword, loadSettings } from '../../lib/core';
 import { startAdmin } from '../../admin/app';
 import { formatters, translator } from '../../admin/i18n';
-import { loadSettings } from '../../lib/settings';
 
 function sid(res: request.Response): string | undefined {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
@@ -154,7 +153,7 @@ describeEachEngine('admin login and session', ({ t }) => {
     assert.equal(evil.headers.location, '/');
 
     const mb = await createMailbox(t().db, { address: 'nolang@example.org', password: PASSWORD }).catch(async () => {
-      const { createDomain } = await import('../../lib/domains');
+      const { createDomain } = await import('../../lib/directory');
       await createDomain(t().db, { name: 'example.org' });
       return createMailbox(t().db, { address: 'nolang@example.org', password: PASSWORD });
     });

@@ -9,10 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { createApp } from '../../admin/app';
-import { loadSettings } from '../../lib/settings';
+import { loadSettings } from '../../lib/core';
 import { createAccount } from '../../lib/accounts';
-import { createDomain } from '../../lib/domains';
-import { createMailbox } from '../../lib/mailboxes';
+import { createDomain, createMailbox } from '../../lib/directory';
 import { REPO_ROOT } from '../../admin/paths';
 import { PASSWORD } from './helpers';
 

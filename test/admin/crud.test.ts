@@ -2,10 +2,8 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, session, rowIds, textOf, PASSWORD, csrfFrom } from './helpers';
-import { createDomain } from '../../lib/domains';
-import { createMailbox, getMailbox } from '../../lib/mailboxes';
-import { getAlias } from '../../lib/aliases';
-import { verifyPassword } from '../../lib/password';
+import { createDomain, createMailbox, getMailbox, getAlias } from '../../lib/directory';
+import { verifyPassword } from '../../lib/core';
 import { domainToASCII } from 'node:url';
 
 const IDN = domainToASCII('exemple-été.test');

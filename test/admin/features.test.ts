@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, rowIds, textOf } from './helpers';
-import { addListEntry } from '../../lib/senderLists';
+import { addListEntry } from '../../lib/policy';
 
 describeEachEngine('admin spam policies, sender lists, autoresponder', ({ t }) => {
   it('spam policies: admin adds, edits, assigns to a domain, deletes; "default" stays; others get 404', async () => {

@@ -4,12 +4,9 @@ import request from 'supertest';
 import type { Express } from 'express';
 import type { TestDb } from '../helpers/db';
 import { createApp } from '../../admin/app';
-import { loadSettings } from '../../lib/settings';
+import { loadSettings, type Db } from '../../lib/core';
 import { createAccount } from '../../lib/accounts';
-import { createDomain, createDomainAlias } from '../../lib/domains';
-import { createMailbox } from '../../lib/mailboxes';
-import { createAlias } from '../../lib/aliases';
-import type { Db } from '../../lib/db';
+import { createDomain, createDomainAlias, createMailbox, createAlias } from '../../lib/directory';
 
 export const PASSWORD = 'Secret-pass-42';
 

@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, rowIds, textOf, PASSWORD, type Session, type World } from './helpers';
-import { createAutoreply, getAutoreply, addAttachment, listAutoreplies } from '../../lib/autoreply/store';
-import { addListEntry } from '../../lib/senderLists';
-import { createPolicy, effectivePolicies, mailboxPolicyName } from '../../lib/policies';
-import { HOUR } from '../../lib/autoreply/time';
+import { createAutoreply, getAutoreply, addAttachment, listAutoreplies, HOUR } from '../../lib/autoreply';
+import { addListEntry, createPolicy, effectivePolicies, mailboxPolicyName } from '../../lib/policy';
 
 const FULL = {
   name: 'Holidays',

@@ -13,7 +13,7 @@ import { startHaraka, type RunningHaraka } from '../helpers/haraka';
 import { sendMessage, buildMessage, startSink, type Sink, type Transcript } from '../helpers/smtp';
 import { main } from '../../bin/cli';
 import { startFakeClamd, clamdIni, EICAR } from '../helpers/clamd';
-import { maildirPath, JUNK_FOLDER } from '../../lib/maildir';
+import { maildirPath, JUNK_FOLDER } from '../../lib/delivery';
 
 const PLUGINS = ['mailhost.loopback_rdns', 'clamd', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver', 'mailhost.autoreply'];
 const PASSWORD = 'secret-pass-1';

@@ -11,9 +11,9 @@ import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
 import { startHaraka, type RunningHaraka } from '../helpers/haraka';
 import { sendMessage, buildMessage, startSink, type Sink, type SinkMessage, type Transcript } from '../helpers/smtp';
 import { main } from '../../bin/cli';
-import { maildirPath } from '../../lib/maildir';
-import { openDb, type Db } from '../../lib/db';
-import { updateMailbox } from '../../lib/mailboxes';
+import { maildirPath } from '../../lib/delivery';
+import { openDb, type Db } from '../../lib/core';
+import { updateMailbox } from '../../lib/directory';
 import { listMemory, findAutoreply } from '../../lib/autoreply';
 
 const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.rcpt', 'mailhost.deliver', 'mailhost.autoreply'];

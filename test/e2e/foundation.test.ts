@@ -10,8 +10,8 @@ import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
 import { startHaraka, type RunningHaraka } from '../helpers/haraka';
 import { sendMessage, buildMessage, startSink, SmtpClient, type Sink, type Reply } from '../helpers/smtp';
 import { main } from '../../bin/cli';
-import { maildirPath } from '../../lib/maildir';
-import { openDb } from '../../lib/db';
+import { maildirPath } from '../../lib/delivery';
+import { openDb } from '../../lib/core';
 
 // the foundation chain (other plugins of config/plugins are tested by their own suites)
 const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.rcpt', 'mailhost.deliver'];

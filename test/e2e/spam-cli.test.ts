@@ -7,9 +7,8 @@ import path from 'node:path';
 import { describeEachEngine } from '../helpers/db';
 import { main } from '../../bin/cli';
 import { storeQuarantined, listQuarantine } from '../../lib/quarantine';
-import { getMailbox } from '../../lib/mailboxes';
-import { getDomain } from '../../lib/domains';
-import { maildirPath } from '../../lib/maildir';
+import { getMailbox, getDomain } from '../../lib/directory';
+import { maildirPath } from '../../lib/delivery';
 import { learnedAs } from '../../lib/spam';
 
 interface Run {

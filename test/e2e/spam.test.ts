@@ -12,8 +12,8 @@ import { startHaraka, type RunningHaraka } from '../helpers/haraka';
 import { sendMessage, buildMessage, startSink, type Sink } from '../helpers/smtp';
 import { main } from '../../bin/cli';
 import { startFakeClamd, clamdIni, EICAR } from '../helpers/clamd';
-import { maildirPath, JUNK_FOLDER } from '../../lib/maildir';
-import { openDb, type Db } from '../../lib/db';
+import { maildirPath, JUNK_FOLDER } from '../../lib/delivery';
+import { openDb, type Db } from '../../lib/core';
 import { listQuarantine } from '../../lib/quarantine';
 
 const PLUGINS = ['mailhost.loopback_rdns', 'clamd', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver'];

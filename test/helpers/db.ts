@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { openDb, migrateLatest, type Db } from '../../lib/db';
+import { openDb, migrateLatest, type Db } from '../../lib/core';
 
 export type Engine = 'sqlite' | 'mariadb';
 

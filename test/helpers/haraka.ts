@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { prepareHarakaDir, harakaCommand, waitForBanner, freePort } from '../../lib/harakaDir';
-import { loadSettings } from '../../lib/settings';
+import { prepareHarakaDir, harakaCommand, waitForBanner, freePort } from '../../lib/haraka';
+import { loadSettings } from '../../lib/core';
 
 export interface RunningHaraka {
   port: number;

@@ -3,7 +3,7 @@
 // their time creating and migrating MariaDB databases (about a second each).
 // Emptying = deleting every domain; mailboxes, aliases (+ targets) and domain aliases cascade.
 import { engines, createTestDb, type TestDb } from './db';
-import type { Db } from '../../lib/db';
+import type { Db } from '../../lib/core';
 
 export async function emptyFoundation(db: Db): Promise<void> {
   await db('domains').delete();

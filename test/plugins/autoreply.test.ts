@@ -4,11 +4,9 @@
 import assert from 'node:assert/strict';
 import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
 import { loadPlugin, connection, callRcpt, callHook, addMessage, reply, constants, type FixturePlugin, type FixtureConnection } from '../helpers/harakaFixtures';
-import { closeSharedDb } from '../../lib/db';
-import { createDomain } from '../../lib/domains';
-import { createMailbox } from '../../lib/mailboxes';
-import { createAlias } from '../../lib/aliases';
-import { finalTargets, type MailhostNotes } from '../../lib/notes';
+import { closeSharedDb } from '../../lib/core';
+import { createDomain, createMailbox, createAlias } from '../../lib/directory';
+import { finalTargets, type MailhostNotes } from '../../lib/delivery';
 import { createAutoreply } from '../../lib/autoreply';
 
 const { ok: OK, denysoft: DENYSOFT } = constants;

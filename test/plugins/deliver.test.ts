@@ -7,13 +7,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
 import { loadPlugin, connection, callRcpt, callHook, addMessage, reply, constants, type FixturePlugin, type FixtureConnection } from '../helpers/harakaFixtures';
-import { closeSharedDb } from '../../lib/db';
-import { createDomain } from '../../lib/domains';
-import { createMailbox, updateMailbox, getMailbox } from '../../lib/mailboxes';
-import { createAlias } from '../../lib/aliases';
-import { maildirPath } from '../../lib/maildir';
-import { srsReverse } from '../../lib/srs';
-import type { MailhostNotes } from '../../lib/notes';
+import { closeSharedDb } from '../../lib/core';
+import { createDomain, createMailbox, updateMailbox, getMailbox, createAlias } from '../../lib/directory';
+import { maildirPath, srsReverse, type MailhostNotes } from '../../lib/delivery';
 
 const SECRET = 'deliver-plugin-secret';
 const { ok: OK, deny: DENY, denysoft: DENYSOFT } = constants;

@@ -7,12 +7,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
 import { loadPlugin, connection, callRcpt, callHook, rawAddress, reply, constants, type FixturePlugin } from '../helpers/harakaFixtures';
-import { closeSharedDb } from '../../lib/db';
-import { createDomain, createDomainAlias } from '../../lib/domains';
-import { createMailbox, updateMailbox, addUsage, getMailbox } from '../../lib/mailboxes';
-import { createAlias, updateAlias, getAlias } from '../../lib/aliases';
-import { srsForward } from '../../lib/srs';
-import type { MailhostNotes } from '../../lib/notes';
+import { closeSharedDb } from '../../lib/core';
+import { createDomain, createDomainAlias, createMailbox, updateMailbox, addUsage, getMailbox, createAlias, updateAlias, getAlias } from '../../lib/directory';
+import { srsForward, type MailhostNotes } from '../../lib/delivery';
 
 const SECRET = 'rcpt-plugin-secret';
 const { ok: OK, deny: DENY, denysoft: DENYSOFT } = constants;

@@ -1,0 +1,3 @@
+// Accounts: admin/client/user accounts, their passwords and the audit log of changes.
+export * from './accounts';
+export * from './audit';

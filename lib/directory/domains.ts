@@ -1,0 +1,163 @@
+// Domains and domain aliases. Every domain gets its undeletable postmaster@ alias on creation.
+import { type Db, normalizeDomain, displayDomain, MailhostError, invalid, notFound, conflict, isUniqueViolation } from '../core';
+
+export interface DomainRow {
+  id: number;
+  name: string;
+  client_id: number | null;
+  active: boolean;
+  default_quota_mb: number;
+  spam_policy_id: number | null;
+}
+
+export interface DomainInput {
+  name: string;
+  clientId?: number | null;
+  active?: boolean;
+  defaultQuotaMb?: number;
+  spamPolicyId?: number | null;
+}
+
+export function toDomain(row: Record<string, unknown>): DomainRow {
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    client_id: row.client_id == null ? null : Number(row.client_id),
+    active: !!row.active,
+    default_quota_mb: Number(row.default_quota_mb ?? 0),
+    spam_policy_id: row.spam_policy_id == null ? null : Number(row.spam_policy_id),
+  };
+}
+
+export function requireDomainName(input: string, field = 'name'): string {
+  const name = normalizeDomain(String(input ?? ''));
+  if (!name) throw invalid(field, `invalid domain name "${input}"`);
+  return name;
+}
+
+export function quotaMb(value: unknown, field = 'quota_mb'): number {
+  const n = Number(value);
+  if (value === '' || value == null || !Number.isInteger(n) || n < 0 || n > 10_000_000) {
+    throw invalid(field, 'quota must be a whole number of MB (0 = unlimited)');
+  }
+  return n;
+}
+
+/** A name is taken when it is a domain or a domain alias already. */
+async function assertNameFree(db: Db, name: string, field: string): Promise<void> {
+  const [d, a] = await Promise.all([
+    db('domains').where({ name }).first('id'),
+    db('domain_aliases').where({ name }).first('id'),
+  ]);
+  if (d || a) throw conflict(field, `${displayDomain(name)} already exists`);
+}
+
+export async function createDomain(db: Db, input: DomainInput): Promise<DomainRow> {
+  const name = requireDomainName(input.name);
+  const quota = input.defaultQuotaMb === undefined ? 0 : quotaMb(input.defaultQuotaMb, 'default_quota_mb');
+  await assertNameFree(db, name, 'name');
+  try {
+    return await db.transaction(async (trx) => {
+      const [id] = await trx('domains').insert({
+        name,
+        client_id: input.clientId ?? null,
+        active: input.active ?? true,
+        default_quota_mb: quota,
+        spam_policy_id: input.spamPolicyId ?? null,
+      });
+      const domainId = Number(id);
+      // postmaster@ with no targets routes to MAILHOST_POSTMASTER or the domain's first mailbox
+      await trx('aliases').insert({ domain_id: domainId, local_part: 'postmaster', address: `postmaster@${name}`, kind: 'postmaster' });
+      return toDomain(await trx('domains').where({ id: domainId }).first());
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('name', `${displayDomain(name)} already exists`);
+    throw err;
+  }
+}
+
+export async function getDomain(db: Db, nameOrId: string | number): Promise<DomainRow> {
+  const row =
+    typeof nameOrId === 'number'
+      ? await db('domains').where({ id: nameOrId }).first()
+      : await db('domains').where({ name: requireDomainName(nameOrId, 'domain') }).first();
+  if (!row) throw notFound(`domain ${nameOrId} does not exist`);
+  return toDomain(row);
+}
+
+export async function updateDomain(db: Db, id: number, patch: Partial<DomainInput>): Promise<DomainRow> {
+  const set: Record<string, unknown> = { updated_at: db.fn.now() };
+  if (patch.active !== undefined) set.active = patch.active;
+  if (patch.defaultQuotaMb !== undefined) set.default_quota_mb = quotaMb(patch.defaultQuotaMb, 'default_quota_mb');
+  if (patch.clientId !== undefined) set.client_id = patch.clientId;
+  if (patch.spamPolicyId !== undefined) set.spam_policy_id = patch.spamPolicyId;
+  if (patch.name !== undefined) throw invalid('name', 'a domain cannot be renamed');
+  const n = await db('domains').where({ id }).update(set);
+  if (!n) throw notFound(`domain ${id} does not exist`);
+  return getDomain(db, id);
+}
+
+export async function deleteDomain(db: Db, nameOrId: string | number): Promise<void> {
+  const domain = await getDomain(db, nameOrId);
+  // cascades remove mailboxes, aliases, domain aliases; Maildirs stay on disk for the operator
+  await db('domains').where({ id: domain.id }).delete();
+}
+
+export interface ListOptions {
+  search?: string;
+  clientId?: number | null;
+  limit?: number;
+  offset?: number;
+}
+
+export async function listDomains(db: Db, opts: ListOptions = {}): Promise<DomainRow[]> {
+  const q = db('domains').orderBy('name');
+  if (opts.clientId != null) q.where({ client_id: opts.clientId });
+  if (opts.search) q.where('name', 'like', `%${opts.search.toLowerCase()}%`);
+  if (opts.limit) q.limit(opts.limit).offset(opts.offset ?? 0);
+  return (await q).map(toDomain);
+}
+
+export interface DomainAliasRow { id: number; name: string; domain_id: number; domain: string; active: boolean }
+
+export async function createDomainAlias(db: Db, aliasName: string, targetDomain: string): Promise<DomainAliasRow> {
+  const name = requireDomainName(aliasName, 'name');
+  const target = await getDomain(db, requireDomainName(targetDomain, 'domain'));
+  await assertNameFree(db, name, 'name');
+  try {
+    const [id] = await db('domain_aliases').insert({ name, domain_id: target.id, active: true });
+    return { id: Number(id), name, domain_id: target.id, domain: target.name, active: true };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('name', `${displayDomain(name)} already exists`);
+    throw err;
+  }
+}
+
+export async function listDomainAliases(db: Db, domain?: string): Promise<DomainAliasRow[]> {
+  const q = db('domain_aliases as da').join('domains as d', 'd.id', 'da.domain_id').select('da.id', 'da.name', 'da.domain_id', 'd.name as domain', 'da.active').orderBy('da.name');
+  if (domain) q.where('da.domain_id', (await getDomain(db, domain)).id); // an unknown domain is an error, not an empty list
+  return (await q).map((r: Record<string, unknown>) => ({ id: Number(r.id), name: String(r.name), domain_id: Number(r.domain_id), domain: String(r.domain), active: !!r.active }));
+}
+
+export async function deleteDomainAlias(db: Db, aliasName: string): Promise<void> {
+  const n = await db('domain_aliases').where({ name: requireDomainName(aliasName) }).delete();
+  if (!n) throw notFound(`domain alias ${aliasName} does not exist`);
+}
+
+export { MailhostError };
+
+export async function getDomainAlias(db: Db, id: number): Promise<DomainAliasRow> {
+  const r = await db('domain_aliases as da').join('domains as d', 'd.id', 'da.domain_id').where('da.id', id).first('da.id', 'da.name', 'da.domain_id', 'd.name as domain', 'da.active');
+  if (!r) throw notFound(`domain alias ${id} does not exist`);
+  return { id: Number(r.id), name: String(r.name), domain_id: Number(r.domain_id), domain: String(r.domain), active: !!r.active };
+}
+
+/** Points a domain alias at another domain and/or switches it on or off (the name itself is fixed). */
+export async function updateDomainAlias(db: Db, id: number, patch: { domainId?: number; active?: boolean }): Promise<DomainAliasRow> {
+  await getDomainAlias(db, id);
+  const set: Record<string, unknown> = {};
+  if (patch.domainId !== undefined) set.domain_id = (await getDomain(db, patch.domainId)).id;
+  if (patch.active !== undefined) set.active = patch.active;
+  if (Object.keys(set).length) await db('domain_aliases').where({ id }).update(set);
+  return getDomainAlias(db, id);
+}

@@ -1,0 +1,243 @@
+// Mailboxes: creation with a Dovecot-style password hash, settings, listing, deletion.
+import { type Db, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
+import { getDomain, quotaMb } from './domains';
+
+export interface MailboxRow {
+  id: number;
+  domain_id: number;
+  address: string;
+  local_part: string;
+  name: string;
+  quota_mb: number;
+  used_bytes: number;
+  active: boolean;
+  keep_copy: boolean;
+  redirect_to: string[];
+  language: string | null;
+  recovery_email: string | null;
+  spam_policy_id: number | null;
+}
+
+export function toMailbox(row: Record<string, unknown>): MailboxRow {
+  return {
+    id: Number(row.id),
+    domain_id: Number(row.domain_id),
+    address: String(row.address),
+    local_part: String(row.local_part),
+    name: String(row.name ?? ''),
+    quota_mb: Number(row.quota_mb ?? 0),
+    used_bytes: Number(row.used_bytes ?? 0),
+    active: !!row.active,
+    keep_copy: !!row.keep_copy,
+    redirect_to: splitTargets(row.redirect_to as string | null),
+    language: (row.language as string | null) ?? null,
+    recovery_email: (row.recovery_email as string | null) ?? null,
+    spam_policy_id: row.spam_policy_id == null ? null : Number(row.spam_policy_id),
+  };
+}
+
+export function splitTargets(value: string | null | undefined): string[] {
+  return String(value ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function requireAddress(input: string, field = 'address') {
+  try {
+    return parseAddress(input);
+  } catch (err) {
+    if (err instanceof AddressError) throw invalid(field, `invalid address "${input}": ${err.message}`);
+    throw err;
+  }
+}
+
+/** Normalises a list of target addresses (list or `a@x, b@y; c@z`), refusing bad ones by name. */
+export function normalizeTargets(input: string | string[], field = 'targets'): string[] {
+  const list = Array.isArray(input) ? input.flatMap((s) => splitTargets(s)) : splitTargets(input);
+  const out: string[] = [];
+  for (const t of list) {
+    const a = requireAddress(t, field).address;
+    if (!out.includes(a)) out.push(a);
+  }
+  return out;
+}
+
+export async function addressTaken(db: Db, address: string): Promise<boolean> {
+  const [m, a] = await Promise.all([db('mailboxes').where({ address }).first('id'), db('aliases').where({ address }).first('id')]);
+  return !!(m || a);
+}
+
+export interface MailboxInput {
+  address: string;
+  password?: string;
+  generatePassword?: boolean;
+  quotaMb?: number;
+  name?: string;
+  active?: boolean;
+  redirectTo?: string | string[];
+  keepCopy?: boolean;
+  language?: string | null;
+}
+
+/** Creates a mailbox; returns it with the generated password when one was asked for. */
+export async function createMailbox(db: Db, input: MailboxInput): Promise<{ mailbox: MailboxRow; password?: string }> {
+  const addr = requireAddress(input.address);
+  if (!isValidLocalPart(addr.local) || addr.local === '*') throw invalid('address', 'invalid mailbox name');
+  const domain = await getDomain(db, addr.domain).catch(() => {
+    throw invalid('address', `domain ${addr.domain} is not hosted here (create it first)`);
+  });
+  let password = input.password;
+  let generated: string | undefined;
+  if (input.generatePassword || password === undefined) {
+    if (password !== undefined && input.generatePassword) throw invalid('password', 'give a password or ask for a generated one, not both');
+    generated = password = generatePassword();
+  }
+  const problem = passwordProblem(password!);
+  if (problem) throw invalid('password', problem);
+  const quota = input.quotaMb === undefined ? domain.default_quota_mb : quotaMb(input.quotaMb);
+  const redirect = input.redirectTo === undefined ? [] : normalizeTargets(input.redirectTo, 'redirect_to');
+  if (redirect.includes(addr.address)) throw invalid('redirect_to', 'a mailbox cannot redirect to itself');
+  if (await addressTaken(db, addr.address)) {
+    if (addr.local !== 'postmaster') throw conflict('address', `${addr.address} already exists`);
+    // a real postmaster mailbox replaces the default postmaster alias
+    await db('aliases').where({ address: addr.address, kind: 'postmaster' }).delete();
+  }
+  const hash = await hashPassword(password!);
+  try {
+    const [id] = await db('mailboxes').insert({
+      domain_id: domain.id,
+      local_part: addr.local,
+      address: addr.address,
+      name: (input.name ?? '').trim().slice(0, 190),
+      password_hash: hash,
+      quota_mb: quota,
+      active: input.active ?? true,
+      redirect_to: redirect.join(','),
+      keep_copy: input.keepCopy ?? false,
+      language: input.language ?? null,
+    });
+    return { mailbox: await getMailbox(db, Number(id)), password: generated };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('address', `${addr.address} already exists`);
+    throw err;
+  }
+}
+
+export async function getMailbox(db: Db, addressOrId: string | number): Promise<MailboxRow> {
+  const row =
+    typeof addressOrId === 'number'
+      ? await db('mailboxes').where({ id: addressOrId }).first()
+      : await db('mailboxes').where({ address: requireAddress(addressOrId).address }).first();
+  if (!row) throw notFound(`mailbox ${addressOrId} does not exist`);
+  return toMailbox(row);
+}
+
+export interface MailboxPatch {
+  password?: string;
+  quotaMb?: number;
+  name?: string;
+  active?: boolean;
+  redirectTo?: string | string[];
+  keepCopy?: boolean;
+  language?: string | null;
+  recoveryEmail?: string | null;
+  spamPolicyId?: number | null;
+}
+
+export async function updateMailbox(db: Db, addressOrId: string | number, patch: MailboxPatch): Promise<MailboxRow> {
+  const mb = await getMailbox(db, addressOrId);
+  const set: Record<string, unknown> = { updated_at: db.fn.now() };
+  if (patch.password !== undefined) {
+    const problem = passwordProblem(patch.password);
+    if (problem) throw invalid('password', problem);
+    set.password_hash = await hashPassword(patch.password);
+  }
+  if (patch.quotaMb !== undefined) set.quota_mb = quotaMb(patch.quotaMb);
+  if (patch.name !== undefined) set.name = patch.name.trim().slice(0, 190);
+  if (patch.active !== undefined) set.active = patch.active;
+  if (patch.keepCopy !== undefined) set.keep_copy = patch.keepCopy;
+  if (patch.language !== undefined) set.language = patch.language;
+  if (patch.spamPolicyId !== undefined) set.spam_policy_id = patch.spamPolicyId;
+  if (patch.recoveryEmail !== undefined) {
+    set.recovery_email = patch.recoveryEmail ? requireAddress(patch.recoveryEmail, 'recovery_email').address : null;
+  }
+  if (patch.redirectTo !== undefined) {
+    const redirect = normalizeTargets(patch.redirectTo, 'redirect_to');
+    if (redirect.includes(mb.address)) throw invalid('redirect_to', 'a mailbox cannot redirect to itself');
+    set.redirect_to = redirect.join(',');
+  }
+  await db('mailboxes').where({ id: mb.id }).update(set);
+  return getMailbox(db, mb.id);
+}
+
+export async function deleteMailbox(db: Db, address: string): Promise<void> {
+  const mb = await getMailbox(db, address);
+  if (mb.local_part === 'postmaster') throw forbidden('postmaster@ cannot be deleted');
+  await db.transaction(async (trx) => {
+    await trx('mailboxes').where({ id: mb.id }).delete();
+    // its own spam settings (a private policy, see lib/policies) go with it
+    await trx('spam_policies').where({ name: mailboxPolicyName(mb.id) }).delete();
+  });
+}
+
+/** Name of a mailbox's private spam policy ("own settings"); "~" keeps it apart from shared names. */
+export const MAILBOX_POLICY_PREFIX = '~mailbox-';
+
+export function mailboxPolicyName(mailboxId: number): string {
+  return `${MAILBOX_POLICY_PREFIX}${mailboxId}`;
+}
+
+export async function listMailboxes(db: Db, opts: { domain?: string; search?: string; limit?: number; offset?: number } = {}): Promise<MailboxRow[]> {
+  const q = db('mailboxes as m').select('m.*').orderBy('m.address');
+  if (opts.domain) {
+    const d = await getDomain(db, opts.domain);
+    q.where('m.domain_id', d.id);
+  }
+  if (opts.search) q.where('m.address', 'like', `%${opts.search.toLowerCase()}%`);
+  if (opts.limit) q.limit(opts.limit).offset(opts.offset ?? 0);
+  return (await q).map(toMailbox);
+}
+
+// Group commit of usage counters: deliveries that finish while a flush is running are
+// written together by the next one, in one statement (one commit instead of one per message).
+// Each caller still waits until its own bytes are committed.
+interface UsageBatch {
+  pending: Map<number, number>;
+  waiters: { resolve(): void; reject(err: unknown): void }[];
+  flushing: boolean;
+}
+const usageBatches = new WeakMap<Db, UsageBatch>();
+
+function flushUsage(db: Db, batch: UsageBatch): void {
+  if (batch.flushing || !batch.pending.size) return;
+  batch.flushing = true;
+  const pending = batch.pending;
+  const waiters = batch.waiters;
+  batch.pending = new Map();
+  batch.waiters = [];
+  // one statement for the whole batch (atomic on its own); ascending ids, so concurrent
+  // flushes from other processes lock the rows in the same order
+  const ids = [...pending.keys()].sort((a, b) => a - b);
+  const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
+  const write = db('mailboxes')
+    .whereIn('id', ids)
+    .update({ used_bytes: db.raw(`used_bytes + CASE id ${cases} ELSE 0 END`, ids.flatMap((id) => [id, pending.get(id)!])) });
+  Promise.resolve(write).then(
+    () => waiters.forEach((w) => w.resolve()),
+    (err) => waiters.forEach((w) => w.reject(err)),
+  ).finally(() => {
+    batch.flushing = false;
+    flushUsage(db, batch);
+  });
+}
+
+/** Adds delivered bytes to the mailbox's usage (quota is checked at RCPT against this). */
+export function addUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
+  let batch = usageBatches.get(db);
+  if (!batch) usageBatches.set(db, (batch = { pending: new Map(), waiters: [], flushing: false }));
+  batch.pending.set(mailboxId, (batch.pending.get(mailboxId) ?? 0) + bytes);
+  const done = new Promise<void>((resolve, reject) => batch!.waiters.push({ resolve, reject }));
+  flushUsage(db, batch);
+  return done;
+}

@@ -1,0 +1,155 @@
+// The few queries recipient resolution needs, each one round trip, behind an interface
+// so resolution itself stays a plain function that unit tests can drive.
+import { rawRows, placeholders, type Db } from '../core';
+
+export interface DirDomain { id: number; name: string; active: boolean }
+export interface DirMailbox {
+  id: number;
+  domain_id: number;
+  address: string;
+  local_part: string;
+  name: string;
+  active: boolean;
+  quota_mb: number;
+  used_bytes: number;
+  keep_copy: boolean;
+  redirect_to: string[];
+  spam_policy_id: number | null;
+  autoreplies?: number; // enabled autoresponders, whatever their window; undefined = not read
+  list_entries?: number; // sender-list entries that can apply (its own, its domain's, global); undefined = not read
+}
+export interface DirAlias { id: number; address: string; kind: string; active: boolean; targets: string[] }
+
+export interface Directory {
+  /** The hosted domain for a name, following domain aliases; null when not hosted. */
+  findDomain(name: string): Promise<DirDomain | null>;
+  /** Mailboxes and aliases for these exact addresses. */
+  findEntries(addresses: string[]): Promise<{ mailboxes: DirMailbox[]; aliases: DirAlias[] }>;
+  /** The domain's first mailbox (postmaster fallback). */
+  firstMailbox(domainId: number): Promise<DirMailbox | null>;
+  /** The first hosted domain (where a bare `postmaster` goes without MAILHOST_POSTMASTER). */
+  firstDomain?(): Promise<DirDomain | null>;
+  /**
+   * findDomain + findEntries in one round trip: the domain (or domain alias) `name` and the
+   * entries at `addresses` (only meaningful when the domain is found under its own name).
+   */
+  lookupLocal?(name: string, addresses: string[]): Promise<{ domain: DirDomain | null; mailboxes: DirMailbox[]; aliases: DirAlias[] }>;
+}
+
+const MAILBOX_COLUMNS = ['id', 'domain_id', 'address', 'local_part', 'name', 'active', 'quota_mb', 'used_bytes', 'keep_copy', 'redirect_to', 'spam_policy_id'];
+// Read with the mailbox so that the autoreply step asks nothing more for the many mailboxes
+// that have no autoresponder at all.
+// Likewise the sender-list entries that can apply, so that the sender checks ask nothing when
+// there are none (three index lookups: the mailbox's, its domain's, the global ones).
+const AUTOREPLIES = (m: string) => `(SELECT COUNT(*) FROM autoreplies ar WHERE ar.mailbox_id = ${m}.id AND ar.enabled = 1)`;
+const LIST_ENTRIES = (m: string) =>
+  `((SELECT COUNT(*) FROM sender_lists sl WHERE sl.mailbox_id = ${m}.id) + (SELECT COUNT(*) FROM sender_lists sl WHERE sl.domain_id = ${m}.domain_id)` +
+  ` + (SELECT COUNT(*) FROM sender_lists sl WHERE sl.owner_key = 'g'))`;
+const mailboxColumns = (db: Db) => [...MAILBOX_COLUMNS, db.raw(`${AUTOREPLIES('mailboxes')} AS autoreplies`), db.raw(`${LIST_ENTRIES('mailboxes')} AS list_entries`)];
+
+function toDirMailbox(r: Record<string, unknown>): DirMailbox {
+  return {
+    id: Number(r.id),
+    domain_id: Number(r.domain_id),
+    address: String(r.address),
+    local_part: String(r.local_part),
+    name: String(r.name ?? ''),
+    active: !!Number(r.active),
+    quota_mb: Number(r.quota_mb ?? 0),
+    used_bytes: Number(r.used_bytes ?? 0),
+    keep_copy: !!Number(r.keep_copy),
+    redirect_to: String(r.redirect_to ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    spam_policy_id: r.spam_policy_id == null ? null : Number(r.spam_policy_id),
+    autoreplies: r.autoreplies == null ? undefined : Number(r.autoreplies),
+    list_entries: r.list_entries == null ? undefined : Number(r.list_entries),
+  };
+}
+
+// The hot path of every RCPT: one fixed statement (no query building), one round trip.
+const LOOKUP_SQL = (n: number) => {
+  const marks = placeholders(n);
+  return `
+SELECT 'd' AS k, d.id, d.id AS domain_id, d.name AS address, NULL AS local_part, NULL AS name, d.active,
+       NULL AS quota_mb, NULL AS used_bytes, NULL AS keep_copy, NULL AS redirect_to, NULL AS spam_policy_id, NULL AS kind, NULL AS target, 0 AS pos,
+       NULL AS autoreplies, NULL AS list_entries
+  FROM domains d WHERE d.name = ?
+UNION ALL
+SELECT 'd', d.id, d.id, d.name, NULL, NULL, CASE WHEN d.active = 1 AND da.active = 1 THEN 1 ELSE 0 END,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL
+  FROM domain_aliases da JOIN domains d ON d.id = da.domain_id WHERE da.name = ?
+UNION ALL
+SELECT 'm', m.id, m.domain_id, m.address, m.local_part, m.name, m.active,
+       m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0, ${AUTOREPLIES('m')}, ${LIST_ENTRIES('m')}
+  FROM mailboxes m WHERE m.address IN (${marks})
+UNION ALL
+SELECT 'a', a.id, a.domain_id, a.address, a.local_part, NULL, a.active,
+       NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position, NULL, NULL
+  FROM aliases a LEFT JOIN alias_targets t ON t.alias_id = a.id WHERE a.address IN (${marks})
+ORDER BY 1, 2, 15`;
+};
+
+export function sqlDirectory(db: Db): Directory {
+  return {
+    async lookupLocal(name, addresses) {
+      const rows = rawRows(await db.raw(LOOKUP_SQL(addresses.length), [name, name, ...addresses, ...addresses]));
+      let domain: DirDomain | null = null;
+      const mailboxes: DirMailbox[] = [];
+      const aliases = new Map<number, DirAlias>();
+      for (const r of rows) {
+        if (r.k === 'd') {
+          domain ??= { id: Number(r.id), name: String(r.address), active: !!Number(r.active) };
+        } else if (r.k === 'm') {
+          mailboxes.push(toDirMailbox(r));
+        } else {
+          let a = aliases.get(Number(r.id));
+          if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!Number(r.active), targets: [] }));
+          if (r.target) a.targets.push(String(r.target));
+        }
+      }
+      return { domain, mailboxes, aliases: [...aliases.values()] };
+    },
+    async findDomain(name) {
+      const rows = await db
+        .select('id', 'name', 'active')
+        .from('domains')
+        .where({ name })
+        .unionAll((q) => {
+          q.select('d.id', 'd.name', db.raw('(d.active AND da.active) as active'))
+            .from('domain_aliases as da')
+            .join('domains as d', 'd.id', 'da.domain_id')
+            .where('da.name', name);
+        });
+      const r = rows[0];
+      return r ? { id: Number(r.id), name: String(r.name), active: !!Number(r.active) } : null;
+    },
+    async findEntries(addresses) {
+      if (!addresses.length) return { mailboxes: [], aliases: [] };
+      const [mb, al] = await Promise.all([
+        db('mailboxes').select(mailboxColumns(db)).whereIn('address', addresses),
+        db('aliases as a')
+          .leftJoin('alias_targets as t', 't.alias_id', 'a.id')
+          .select('a.id', 'a.address', 'a.kind', 'a.active', 't.target')
+          .whereIn('a.address', addresses)
+          .orderBy(['a.id', 't.position', 't.id']),
+      ]);
+      const aliases = new Map<number, DirAlias>();
+      for (const r of al) {
+        let a = aliases.get(Number(r.id));
+        if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!r.active, targets: [] }));
+        if (r.target) a.targets.push(String(r.target));
+      }
+      return { mailboxes: mb.map(toDirMailbox), aliases: [...aliases.values()] };
+    },
+    async firstDomain() {
+      const r = await db('domains').select('id', 'name', 'active').where({ active: true }).orderBy('id').first();
+      return r ? { id: Number(r.id), name: String(r.name), active: !!r.active } : null;
+    },
+    async firstMailbox(domainId) {
+      const r = await db('mailboxes').select(mailboxColumns(db)).where({ domain_id: domainId, active: true }).orderBy('id').first();
+      return r ? toDirMailbox(r) : null;
+    },
+  };
+}

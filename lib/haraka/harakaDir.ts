@@ -1,0 +1,108 @@
+// Builds the Haraka directory a node runs from: the repository's config/ with the listen
+// address, process count and queue location taken from our settings, and links to the
+// plugins and their compiled code. `haraka -c <repo>` works too; this adds env-driven settings.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { Settings } from '../core';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export interface HarakaDirOptions {
+  dir: string;
+  settings: Settings;
+  /** extra or replaced config files: name -> content (e.g. { 'log.ini': '[main]\nlevel=warn\n' }) */
+  configFiles?: Record<string, string>;
+  /** replaces config/plugins */
+  plugins?: string[];
+}
+
+function setIni(text: string, section: string, values: Record<string, string | number>): string {
+  // small ini edit: drop existing keys of `section`, append ours under it
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let current = 'main';
+  for (const line of lines) {
+    const s = /^\s*\[([^\]]+)\]/.exec(line);
+    if (s) current = s[1];
+    const k = /^\s*([\w.]+)\s*=/.exec(line);
+    if (current === section && k && k[1] in values) continue;
+    out.push(line);
+  }
+  const block = Object.entries(values).map(([k, v]) => `${k}=${v}`);
+  if (section === 'main') return [...block, ...out].join('\n');
+  return [...out, `[${section}]`, ...block, ''].join('\n');
+}
+
+function link(target: string, at: string): void {
+  try {
+    if (fs.readlinkSync(at) === target) return;
+    fs.unlinkSync(at);
+  } catch {
+    /* not a link yet */
+  }
+  fs.symlinkSync(target, at);
+}
+
+export function prepareHarakaDir(opts: HarakaDirOptions): string {
+  const { dir, settings } = opts;
+  const config = path.join(dir, 'config');
+  fs.mkdirSync(config, { recursive: true });
+  const repoConfig = path.join(REPO_ROOT, 'config');
+  for (const name of fs.readdirSync(repoConfig)) {
+    const src = path.join(repoConfig, name);
+    if (fs.statSync(src).isFile()) fs.copyFileSync(src, path.join(config, name));
+  }
+  const smtp = setIni(fs.readFileSync(path.join(config, 'smtp.ini'), 'utf8'), 'main', {
+    listen: `${settings.smtpListen.host}:${settings.smtpListen.port}`,
+    nodes: settings.smtpNodes,
+  });
+  fs.writeFileSync(path.join(config, 'smtp.ini'), smtp);
+  fs.mkdirSync(path.join(settings.dataDir, 'queue'), { recursive: true });
+  fs.writeFileSync(path.join(config, 'queue_dir'), `${path.join(settings.dataDir, 'queue')}\n`);
+  if (opts.plugins) fs.writeFileSync(path.join(config, 'plugins'), `${opts.plugins.join('\n')}\n`);
+  for (const [name, content] of Object.entries(opts.configFiles ?? {})) fs.writeFileSync(path.join(config, name), content);
+  for (const name of ['plugins', 'dist', 'node_modules']) link(path.join(REPO_ROOT, name), path.join(dir, name));
+  return dir;
+}
+
+/** The command that runs Haraka from `dir`. */
+export function harakaCommand(dir: string): { command: string; args: string[] } {
+  return { command: process.execPath, args: [path.join(REPO_ROOT, 'node_modules', 'Haraka', 'bin', 'haraka'), '-c', dir] };
+}
+
+/** Waits until a Haraka just started answers 220 on 127.0.0.1:port; throws with the end of its output if it exits or times out. */
+export async function waitForBanner(port: number, child: ChildProcess, output: () => string, ms = 30000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Haraka exited (${child.exitCode}):\n${output().slice(-3000)}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('data', (d) => {
+        s.end();
+        resolve(d.toString().startsWith('220'));
+      });
+      s.once('error', () => resolve(false));
+      s.setTimeout(1000, () => {
+        s.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`Haraka did not answer on ${port}:\n${output().slice(-3000)}`);
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a Haraka or a test sink started next). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}

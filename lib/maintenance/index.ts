@@ -1,0 +1,2 @@
+// Maintenance: scheduled jobs (quarantine retention, Bayes token ageing).
+export * from './purge';

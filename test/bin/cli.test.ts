@@ -1,0 +1,226 @@
+// The `mailhost` command line: exit 0 on success, 2 with one line on bad input, 1 on a fault;
+// --json output parses. Runs main() in-process against a real database.
+import assert from 'node:assert/strict';
+import { main } from '../../bin/cli';
+import { describeEachEngineShared } from '../helpers/sharedEngineDb';
+import { getMailbox } from '../../lib/directory';
+import { verifyPassword } from '../../lib/core';
+
+interface Run { code: number; out: string[]; err: string[] }
+
+describeEachEngineShared('mailhost CLI', ({ t }) => {
+  async function run(...argv: string[]): Promise<Run> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const env = { MAILHOST_DB: t().url, MAILHOST_DATA: t().dir };
+    const code = await main(argv, { env, out: (s) => out.push(s), err: (s) => err.push(s) });
+    return { code, out, err };
+  }
+  async function ok(...argv: string[]): Promise<string[]> {
+    const r = await run(...argv);
+    assert.equal(r.code, 0, `${argv.join(' ')} -> ${r.code}: ${r.err.join('\n')}`);
+    assert.deepEqual(r.err, []);
+    return r.out;
+  }
+  /** exit 2 with exactly one line on stderr (matching `re`), nothing on stdout */
+  async function bad(re: RegExp, ...argv: string[]): Promise<void> {
+    const r = await run(...argv);
+    assert.equal(r.code, 2, `${argv.join(' ')} should exit 2, got ${r.code}: ${[...r.out, ...r.err].join('\n')}`);
+    assert.equal(r.err.length, 1, `one stderr line, got ${JSON.stringify(r.err)}`);
+    assert.ok(!r.err[0].includes('\n'), `one line, got ${JSON.stringify(r.err[0])}`);
+    assert.match(r.err[0], /^mailhost: /);
+    assert.match(r.err[0], re);
+    assert.deepEqual(r.out, []);
+  }
+  async function json<T = unknown>(...argv: string[]): Promise<T> {
+    return JSON.parse((await ok(...argv, '--json')).join('\n')) as T;
+  }
+  async function provision(): Promise<void> {
+    await ok('domain', 'add', 'example.com');
+    await ok('mailbox', 'add', 'jean@example.com', '--password', 'secret-pass-1');
+  }
+
+  it('migrate: 0, and again 0 (up to date)', async () => {
+    assert.ok((await ok('migrate')).length === 1);
+    assert.match((await ok('migrate')).join(''), /up to date/);
+  });
+
+  it('help: 0 with usage; no command: 2 with usage', async () => {
+    assert.match((await ok('help')).join('\n'), /mailhost domain add/);
+    const r = await run();
+    assert.equal(r.code, 2);
+    assert.match(r.out.join('\n'), /usage: mailhost/);
+  });
+
+  it('provisions domains, mailboxes, aliases, catch-alls, domain aliases and lists them as JSON', async () => {
+    await ok('domain', 'add', 'Example.COM', '--quota-mb', '100');
+    await ok('domain', 'add', 'exämple.fr');
+    await ok('domain-alias', 'add', 'alias.test', 'example.com');
+    await ok('mailbox', 'add', 'jean@example.com', '--password', 'secret-pass-1', '--name', 'Jean Dupont');
+    await ok('mailbox', 'add', 'marie@example.com', '--password', 'secret-pass-2', '--quota-mb', '5');
+    await ok('alias', 'add', 'info@example.com', 'jean@example.com', 'marie@example.com');
+    await ok('alias', 'add', '*@example.com', 'jean@example.com');
+    await ok('mailbox', 'set', 'marie@example.com', '--redirect', 'out@remote.test,other@remote.test', '--keep-copy', 'yes', '--active', 'no');
+
+    const domains = await json<{ name: string; display: string; active: boolean; default_quota_mb: number }[]>('domain', 'list');
+    assert.deepEqual(
+      domains.map((d) => [d.name, d.display, d.active, d.default_quota_mb]),
+      [
+        ['example.com', 'example.com', true, 100],
+        ['xn--exmple-cua.fr', 'exämple.fr', true, 0],
+      ],
+    );
+    const mailboxes = await json<{ address: string; name: string; active: boolean; quota_mb: number; redirect_to: string[]; keep_copy: boolean }[]>('mailbox', 'list', 'example.com');
+    assert.deepEqual(
+      mailboxes.map((m) => [m.address, m.name, m.active, m.quota_mb, m.redirect_to, m.keep_copy]),
+      [
+        ['jean@example.com', 'Jean Dupont', true, 100, [], false],
+        ['marie@example.com', '', false, 5, ['out@remote.test', 'other@remote.test'], true],
+      ],
+    );
+    const aliases = await json<{ address: string; kind: string; targets: string[] }[]>('alias', 'list', 'example.com');
+    assert.deepEqual(
+      aliases.map((a) => [a.address, a.kind, a.targets]),
+      [
+        ['*@example.com', 'catchall', ['jean@example.com']],
+        ['info@example.com', 'alias', ['jean@example.com', 'marie@example.com']],
+        ['postmaster@example.com', 'postmaster', []],
+      ],
+    );
+    assert.deepEqual(await json('domain-alias', 'list'), [{ name: 'alias.test', domain: 'example.com', active: true }]);
+    assert.deepEqual(await json('domain-alias', 'list', 'example.com'), [{ name: 'alias.test', domain: 'example.com', active: true }]);
+    await bad(/domain nope\.test does not exist/, 'domain-alias', 'list', 'nope.test');
+    assert.deepEqual(await json('mailbox', 'list', 'exämple.fr'), []);
+  });
+
+  it('stores a Dovecot-style hash of the given password', async () => {
+    await provision();
+    const mb = await getMailbox(t().db, 'jean@example.com');
+    const row = await t().db('mailboxes').where({ id: mb.id }).first('password_hash');
+    assert.match(row.password_hash, /^\{BLF-CRYPT\}\$2y\$/);
+    assert.ok(await verifyPassword('secret-pass-1', row.password_hash));
+  });
+
+  it('--generate-password prints a password that works', async () => {
+    await ok('domain', 'add', 'example.com');
+    const out = (await ok('mailbox', 'add', 'gen@example.com', '--generate-password')).join('\n');
+    const m = /password: (\S+)/.exec(out);
+    assert.ok(m, out);
+    const row = await t().db('mailboxes').where({ address: 'gen@example.com' }).first('password_hash');
+    assert.ok(await verifyPassword(m[1], row.password_hash));
+  });
+
+  it('del commands remove what they name', async () => {
+    await provision();
+    await ok('alias', 'add', 'info@example.com', 'jean@example.com');
+    await ok('alias', 'del', 'info@example.com');
+    await ok('mailbox', 'del', 'jean@example.com');
+    await ok('domain-alias', 'add', 'alias.test', 'example.com');
+    await ok('domain-alias', 'del', 'alias.test');
+    await ok('domain', 'del', 'example.com');
+    assert.deepEqual(await json('domain', 'list'), []);
+    assert.deepEqual(await json('mailbox', 'list'), []);
+    assert.deepEqual(await json('alias', 'list'), []);
+  });
+
+  describe('bad input: exit 2, one line', () => {
+    it('unknown command', () => bad(/unknown command/, 'frobnicate'));
+    it('unknown action', () => bad(/usage/, 'domain', 'rename', 'example.com'));
+    it('unknown flag', async () => {
+      await provision();
+      await bad(/--colour|unknown/i, 'mailbox', 'set', 'jean@example.com', '--colour', 'red');
+    });
+    it('unknown flag on add', () => bad(/./, 'domain', 'add', 'example.com', '--quota', '5'));
+    it('bad domain name', () => bad(/invalid domain/, 'domain', 'add', 'not_a_domain'));
+    it('bad address', async () => {
+      await provision();
+      await bad(/invalid address/, 'mailbox', 'add', 'not-an-address', '--password', 'secret-pass-1');
+    });
+    it('bad alias target', async () => {
+      await provision();
+      await bad(/invalid address/, 'alias', 'add', 'info@example.com', 'jean@@example.com');
+    });
+    it('bad quota (not a number)', () => bad(/--quota-mb/, 'domain', 'add', 'example.com', '--quota-mb', 'lots'));
+    it('bad quota (negative)', async () => {
+      await provision();
+      await bad(/quota/, 'mailbox', 'set', 'jean@example.com', '--quota-mb', '-5');
+    });
+    it('bad quota (fraction)', async () => {
+      await ok('domain', 'add', 'example.com');
+      await bad(/quota/, 'mailbox', 'add', 'x@example.com', '--password', 'secret-pass-1', '--quota-mb', '1.5');
+    });
+    it('bad yes/no', async () => {
+      await provision();
+      await bad(/--active/, 'mailbox', 'set', 'jean@example.com', '--active', 'maybe');
+    });
+    it('missing arguments', async () => {
+      await bad(/usage/, 'domain', 'add');
+      await bad(/usage/, 'mailbox', 'add');
+      await bad(/usage/, 'alias', 'add', 'info@example.com');
+      await bad(/usage/, 'domain-alias', 'add', 'alias.test');
+      await bad(/usage/, 'mailbox', 'del');
+    });
+    it('mailbox add without a password choice', async () => {
+      await ok('domain', 'add', 'example.com');
+      await bad(/password/, 'mailbox', 'add', 'x@example.com');
+      await bad(/password/, 'mailbox', 'add', 'x@example.com', '--password', 'secret-pass-1', '--generate-password');
+    });
+    it('weak passwords', async () => {
+      await ok('domain', 'add', 'example.com');
+      await bad(/8 characters/, 'mailbox', 'add', 'x@example.com', '--password', 'short');
+      await bad(/letter or a digit/, 'mailbox', 'add', 'x@example.com', '--password=-starts-with-dash');
+    });
+    it('mailbox on a domain we do not host', () => bad(/not hosted/, 'mailbox', 'add', 'x@nowhere.test', '--password', 'secret-pass-1'));
+    it('duplicates', async () => {
+      await provision();
+      await bad(/already exists/, 'domain', 'add', 'EXAMPLE.com');
+      await bad(/already exists/, 'mailbox', 'add', 'Jean@example.com', '--password', 'secret-pass-1');
+      await bad(/already exists/, 'alias', 'add', 'jean@example.com', 'x@remote.test');
+      await bad(/already exists/, 'domain-alias', 'add', 'example.com', 'example.com');
+    });
+    it('alias pointing at itself', async () => {
+      await provision();
+      await bad(/itself/, 'alias', 'add', 'info@example.com', 'INFO@example.com');
+    });
+    it('mailbox redirecting to itself', async () => {
+      await provision();
+      await bad(/itself/, 'mailbox', 'set', 'jean@example.com', '--redirect', 'jean@example.com');
+    });
+    it('deleting what does not exist', async () => {
+      await provision();
+      await bad(/does not exist/, 'mailbox', 'del', 'ghost@example.com');
+      await bad(/does not exist/, 'alias', 'del', 'ghost@example.com');
+      await bad(/does not exist/, 'domain', 'del', 'ghost.test');
+    });
+    it('postmaster deletion is refused (alias or mailbox)', async () => {
+      await provision();
+      await bad(/postmaster/, 'alias', 'del', 'postmaster@example.com');
+      await ok('mailbox', 'add', 'postmaster@example.com', '--password', 'secret-pass-1');
+      await bad(/postmaster/, 'mailbox', 'del', 'postmaster@example.com');
+      const aliasesOrMailbox = await json<{ address: string }[]>('mailbox', 'list');
+      assert.ok(aliasesOrMailbox.some((m) => m.address === 'postmaster@example.com'));
+    });
+    it('postmaster@ of every domain exists without being added', async () => {
+      await ok('domain', 'add', 'example.com');
+      const aliases = await json<{ address: string; kind: string }[]>('alias', 'list');
+      assert.deepEqual(aliases, [{ address: 'postmaster@example.com', kind: 'postmaster', active: true, targets: [] }]);
+      // setting its targets is allowed (it is never "added" twice)
+      await ok('alias', 'add', 'postmaster@example.com', 'hostmaster@isp.test');
+      assert.deepEqual((await json<{ targets: string[] }[]>('alias', 'list'))[0].targets, ['hostmaster@isp.test']);
+    });
+    it('bad environment (MAILHOST_SMTP_LISTEN) is bad input too', async () => {
+      const err: string[] = [];
+      const code = await main(['domain', 'list'], { env: { MAILHOST_DB: t().url, MAILHOST_SMTP_LISTEN: 'nonsense' }, out: () => undefined, err: (s) => err.push(s) });
+      assert.equal(code, 2);
+      assert.equal(err.length, 1);
+    });
+  });
+
+  it('a database that cannot be reached is a fault: exit 1, one line', async () => {
+    const err: string[] = [];
+    const code = await main(['domain', 'list'], { env: { MAILHOST_DB: 'mysql://root@127.0.0.1:1/nothing' }, out: () => undefined, err: (s) => err.push(s) });
+    assert.equal(code, 1);
+    assert.equal(err.length, 1);
+    assert.match(err[0], /^mailhost: internal error/);
+  });
+});

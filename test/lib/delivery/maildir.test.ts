@@ -1,0 +1,234 @@
+// Maildir writing (lib/maildir) and the delivery step built on it (lib/delivery), on real disk
+// and a real database.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deliverToMaildir, maildirPath, JUNK_FOLDER, deliverMessage, loopingTargets, type DeliveryContext, finalTargets, type MailhostNotes, srsReverse } from '../../../lib/delivery';
+import { resolveRecipient, sqlDirectory, createDomain, createMailbox, getMailbox, updateMailbox, createAlias } from '../../../lib/directory';
+import { describeEachEngineShared } from '../../helpers/sharedEngineDb';
+import { isMysql } from '../../../lib/core';
+
+const MESSAGE = Buffer.from('From: a@remote.test\r\nTo: jean@example.com\r\nSubject: hi\r\n\r\nline one\r\n.line with a dot\r\né\r\n', 'utf8');
+
+function tmpdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-maildir-'));
+}
+const ls = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
+
+describe('maildir', () => {
+  let root: string;
+  beforeEach(() => (root = tmpdir()));
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('lays out $DATA/mail/<domain>/<local>/Maildir', () => {
+    assert.equal(maildirPath('/data', 'jean@example.com'), path.join('/data', 'mail', 'example.com', 'jean', 'Maildir'));
+    assert.equal(maildirPath('/data', 'jean+x@xn--exmple-cua.fr'), path.join('/data', 'mail', 'xn--exmple-cua.fr', 'jean+x', 'Maildir'));
+  });
+
+  it('refuses path segments that could escape the data dir', () => {
+    for (const a of ['../x@example.com', 'a/b@example.com', 'x@../etc', '.hidden@example.com', 'x@.', '@example.com', 'x@', 'a\\b@example.com', 'a\0b@example.com']) {
+      assert.throws(() => maildirPath('/data', a), /unsafe/, a);
+    }
+  });
+
+  it('writes into new/ (tmp/ left empty), bytes intact, size in the name, 0600', async () => {
+    const md = path.join(root, 'Maildir');
+    const parts = [Buffer.from('Delivered-To: jean@example.com\r\n'), MESSAGE];
+    const { file, size } = await deliverToMaildir(md, undefined, parts);
+    assert.equal(path.dirname(file), path.join(md, 'new'));
+    assert.deepEqual(ls(path.join(md, 'tmp')), []);
+    assert.deepEqual(ls(path.join(md, 'cur')), []);
+    assert.deepEqual(ls(path.join(md, 'new')), [path.basename(file)]);
+    assert.ok(fs.readFileSync(file).equals(Buffer.concat(parts)));
+    assert.equal(size, Buffer.concat(parts).length);
+    assert.match(path.basename(file), new RegExp(`^\\d+\\.M\\d+P${process.pid}Q\\d+\\.[^/]+,S=${size}$`));
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  });
+
+  it('gives every message its own file', async () => {
+    const md = path.join(root, 'Maildir');
+    const files = await Promise.all(Array.from({ length: 20 }, () => deliverToMaildir(md, undefined, [MESSAGE])));
+    assert.equal(new Set(files.map((f) => f.file)).size, 20);
+    assert.equal(ls(path.join(md, 'new')).length, 20);
+    assert.deepEqual(ls(path.join(md, 'tmp')), []);
+  });
+
+  it('writes a subfolder as a Maildir++ folder (with maildirfolder) and keeps the root valid', async () => {
+    const md = path.join(root, 'Maildir');
+    const { file } = await deliverToMaildir(md, JUNK_FOLDER, [MESSAGE]);
+    assert.equal(path.dirname(file), path.join(md, JUNK_FOLDER, 'new'));
+    assert.ok(fs.existsSync(path.join(md, JUNK_FOLDER, 'maildirfolder')));
+    for (const d of ['tmp', 'new', 'cur']) assert.ok(fs.statSync(path.join(md, d)).isDirectory());
+    assert.deepEqual(ls(path.join(md, 'new')), []);
+    assert.deepEqual(ls(path.join(md, JUNK_FOLDER, 'tmp')), []);
+  });
+
+  it('creates the Maildir again when it was removed after a delivery', async () => {
+    const md = path.join(root, 'Maildir');
+    await deliverToMaildir(md, undefined, [MESSAGE]);
+    fs.rmSync(md, { recursive: true });
+    const { file } = await deliverToMaildir(md, undefined, [MESSAGE]);
+    assert.deepEqual(ls(path.join(md, 'new')), [path.basename(file)]);
+    for (const d of ['tmp', 'cur']) assert.ok(fs.statSync(path.join(md, d)).isDirectory());
+  });
+
+  it('completes a half-created Maildir (tmp/ without new/ and cur/)', async () => {
+    const md = path.join(root, 'Maildir');
+    fs.mkdirSync(path.join(md, 'tmp'), { recursive: true });
+    const { file } = await deliverToMaildir(md, undefined, [MESSAGE]);
+    assert.ok(fs.readFileSync(file).equals(MESSAGE));
+    assert.deepEqual(ls(path.join(md, 'tmp')), []);
+    assert.ok(fs.statSync(path.join(md, 'cur')).isDirectory());
+  });
+
+  it('fails (throws) when the Maildir cannot be created, leaving nothing behind', async () => {
+    const blocker = path.join(root, 'file');
+    fs.writeFileSync(blocker, 'x');
+    await assert.rejects(deliverToMaildir(path.join(blocker, 'Maildir'), undefined, [MESSAGE]));
+    assert.equal(fs.readFileSync(blocker, 'utf8'), 'x');
+  });
+});
+
+describeEachEngineShared('delivery to Maildir', ({ t }) => {
+  let dataDir: string;
+  let sent: { from: string; to: string[]; message: Buffer }[];
+  const SECRET = 'delivery-secret';
+
+  function ctx(): DeliveryContext {
+    return {
+      db: t().db,
+      dataDir,
+      srsSecret: SECRET,
+      async sendExternal(from, to, message) {
+        sent.push({ from, to, message });
+      },
+    };
+  }
+
+  async function notesFor(rcpts: string[]): Promise<MailhostNotes> {
+    const notes: MailhostNotes = { recipients: [], fates: {} };
+    for (const rcpt of rcpts) {
+      const res = await resolveRecipient(sqlDirectory(t().db), rcpt);
+      assert.equal(res.status, 'local', `${rcpt}: ${JSON.stringify(res)}`);
+      if (res.status === 'local') notes.recipients.push({ rcpt: res.recipient, recipient: res.recipient, targets: res.targets });
+    }
+    return notes;
+  }
+
+  const files = (address: string, folder = '') => {
+    const dir = path.join(maildirPath(dataDir, address), folder, 'new');
+    return ls(dir).map((f) => fs.readFileSync(path.join(dir, f)));
+  };
+
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    dataDir = tmpdir();
+    sent = [];
+    const db = t().db;
+    await createDomain(db, { name: 'example.com' });
+    await createMailbox(db, { address: 'jean@example.com', password: 'secret-pass-1' });
+    await createMailbox(db, { address: 'marie@example.com', password: 'secret-pass-1' });
+    await createAlias(db, { address: 'info@example.com', targets: ['jean@example.com'] });
+    await createAlias(db, { address: 'team@example.com', targets: ['jean@example.com', 'info@example.com', 'marie@example.com'] });
+  });
+
+  it('writes one copy per mailbox with Return-Path, Delivered-To and X-Original-To, and counts usage', async () => {
+    const notes = await notesFor(['jean@example.com', 'info@example.com', 'team@example.com']);
+    const report = await deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'a@remote.test', notes });
+    assert.equal(report.local.length, 2);
+    const jean = files('jean@example.com');
+    assert.equal(jean.length, 1);
+    const text = jean[0].toString('utf8');
+    assert.ok(text.startsWith('Return-Path: <a@remote.test>\r\nDelivered-To: jean@example.com\r\nX-Original-To: jean@example.com\r\n'), text);
+    assert.ok(jean[0].subarray(jean[0].length - MESSAGE.length).equals(MESSAGE), 'message bytes intact after the trace headers');
+    const marie = files('marie@example.com');
+    assert.equal(marie.length, 1);
+    assert.match(marie[0].toString(), /^X-Original-To: team@example\.com\r$/m);
+    assert.equal((await getMailbox(t().db, 'jean@example.com')).used_bytes, jean[0].length);
+    assert.deepEqual(sent, []);
+    for (const a of ['jean@example.com', 'marie@example.com']) assert.deepEqual(ls(path.join(maildirPath(dataDir, a), 'tmp')), []);
+  });
+
+  it('keeps the subaddress tag in Delivered-To', async () => {
+    await deliverMessage(ctx(), { message: MESSAGE, mailFrom: '', notes: await notesFor(['jean+news@example.com']) });
+    const [f] = files('jean@example.com');
+    assert.match(f.toString(), /^Return-Path: <>\r\nDelivered-To: jean\+news@example\.com\r\nX-Original-To: jean\+news@example\.com\r\n/);
+  });
+
+  it('forwards with an SRS sender of the forwarding domain and a Delivered-To for loop detection', async () => {
+    await updateMailbox(t().db, 'marie@example.com', { redirectTo: ['out@remote.test', 'out2@remote.test'], keepCopy: true });
+    const report = await deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'alice@sender.test', notes: await notesFor(['marie@example.com']) });
+    assert.deepEqual(report.forwarded.sort(), ['out2@remote.test', 'out@remote.test']);
+    assert.equal(sent.length, 1, 'one outbound message for both forwarding addresses');
+    assert.deepEqual(sent[0].to.sort(), ['out2@remote.test', 'out@remote.test']);
+    assert.match(sent[0].from, /^SRS0=[0-9a-f]{8}=[a-z2-7]{2}=sender\.test=alice@example\.com$/);
+    assert.equal(srsReverse(sent[0].from.split('@')[0], SECRET), 'alice@sender.test');
+    assert.ok(sent[0].message.toString().startsWith('Delivered-To: marie@example.com\r\n'));
+    assert.equal(files('marie@example.com').length, 1, 'keep-copy');
+  });
+
+  it('a bounce (null sender) is forwarded with the null sender', async () => {
+    await updateMailbox(t().db, 'marie@example.com', { redirectTo: ['out@remote.test'] });
+    await deliverMessage(ctx(), { message: MESSAGE, mailFrom: '', notes: await notesFor(['marie@example.com']) });
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].from, '');
+  });
+
+  it('a dropped target (fate) gets no copy', async () => {
+    const notes = await notesFor(['team@example.com']);
+    const jean = finalTargets(notes).find((f) => f.target.kind === 'local' && f.target.mailbox.address === 'jean@example.com')!;
+    notes.fates[jean.key] = { action: 'drop', reason: 'test' };
+    const report = await deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'a@remote.test', notes });
+    assert.deepEqual(report.dropped, [jean.key]);
+    assert.equal(files('jean@example.com').length, 0);
+    assert.equal(files('marie@example.com').length, 1);
+  });
+
+  it('a usage counter that cannot be written fails the delivery before any copy is stored (a retry cannot duplicate)', async () => {
+    const db = t().db;
+    await db.raw(
+      isMysql(db)
+        ? "CREATE TRIGGER usage_locked BEFORE UPDATE ON mailboxes FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'usage locked'"
+        : "CREATE TRIGGER usage_locked BEFORE UPDATE OF used_bytes ON mailboxes BEGIN SELECT RAISE(ABORT, 'usage locked'); END",
+    );
+    try {
+      await assert.rejects(deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'a@remote.test', notes: await notesFor(['team@example.com']) }), /usage locked/);
+      assert.equal(files('jean@example.com').length, 0);
+      assert.equal(files('marie@example.com').length, 0);
+    } finally {
+      await db.raw('DROP TRIGGER usage_locked');
+    }
+    const report = await deliverMessage(ctx(), { message: MESSAGE, mailFrom: 'a@remote.test', notes: await notesFor(['team@example.com']) });
+    assert.equal(report.local.length, 2);
+    assert.equal(files('jean@example.com').length, 1);
+    assert.equal(files('marie@example.com').length, 1);
+  });
+
+  it('throws (so the hook answers 4xx) when the data dir is unusable', async () => {
+    const blocker = path.join(dataDir, 'not-a-dir');
+    fs.writeFileSync(blocker, '');
+    const c = ctx();
+    c.dataDir = blocker;
+    await assert.rejects(deliverMessage(c, { message: MESSAGE, mailFrom: 'a@remote.test', notes: await notesFor(['jean@example.com']) }));
+  });
+
+  it('throws when the outbound queue refuses a forward', async () => {
+    await updateMailbox(t().db, 'marie@example.com', { redirectTo: ['out@remote.test'] });
+    const c = ctx();
+    c.sendExternal = async () => {
+      throw new Error('queue full');
+    };
+    await assert.rejects(deliverMessage(c, { message: MESSAGE, mailFrom: 'a@remote.test', notes: await notesFor(['marie@example.com']) }), /queue full/);
+  });
+
+  it('finds targets already in Delivered-To (mail loop)', async () => {
+    const notes = await notesFor(['team@example.com']);
+    const looping = loopingTargets(finalTargets(notes), ['<JEAN@example.com>']);
+    assert.deepEqual(
+      looping.map((l) => (l.target.kind === 'local' ? l.target.mailbox.address : '')),
+      ['jean@example.com'],
+    );
+    assert.deepEqual(loopingTargets(finalTargets(notes), ['someone@else.test']), []);
+  });
+});
