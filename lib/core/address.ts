@@ -77,3 +77,40 @@ export function splitSubaddress(local: string): { base: string; tag: string } | 
   if (plus <= 0 || plus === local.length - 1) return null;
   return { base: local.slice(0, plus), tag: local.slice(plus + 1) };
 }
+
+/** The first mailbox of an address header (From, Reply-To): lower-case address, display name, domain. */
+export interface HeaderAddress {
+  address: string; // lower case; '' when none could be found
+  name: string;
+  domain: string;
+}
+
+/**
+ * Reads `"Name" <a@b>`, `Name <a@b>, Other <c@d>`, `a@b (Name)` or `a@b` leniently (hostile mail
+ * is full of broken headers): the first address with an '@', else whatever sits in angle brackets.
+ */
+export function parseHeaderAddress(value: string | null | undefined): HeaderAddress {
+  const v = String(value ?? '').replace(/\r?\n[ \t]+/g, ' ');
+  let address = '';
+  let name = '';
+  const angle = /<([^<>]*@[^<>]*)>/.exec(v) ?? /<([^<>]*)>/.exec(v);
+  if (angle) {
+    address = angle[1].trim();
+    name = v.slice(0, angle.index).trim();
+  } else {
+    const bare = v
+      .replace(/\([^()]*\)/g, ' ')
+      .replace(/"[^"]*"/g, ' ')
+      .split(/[\s,;]+/)
+      .find((w) => w.includes('@'));
+    if (bare) {
+      address = bare;
+      name = v.replace(bare, ' ').replace(/[()]/g, ' ').trim();
+    } else name = v.trim();
+  }
+  name = name.replace(/^"+|"+$/g, '').trim();
+  address = address.toLowerCase().replace(/^mailto:/, '');
+  const at = address.lastIndexOf('@');
+  const domain = at >= 0 ? address.slice(at + 1).replace(/[>\].]+$/, '') : '';
+  return { address, name, domain };
+}

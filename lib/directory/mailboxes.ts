@@ -16,8 +16,11 @@ export interface MailboxRow {
   language: string | null;
   recovery_email: string | null;
   spam_policy_id: number | null;
+  autoreplies?: number; // enabled autoresponders, whatever their window (read by the SQL directory only)
+  list_entries?: number; // sender-list entries that can apply: its own, its domain's, global (idem)
 }
 
+/** The one mapper from a `mailboxes` row (any engine: 0/1 or booleans, strings or numbers) to a mailbox. */
 export function toMailbox(row: Record<string, unknown>): MailboxRow {
   return {
     id: Number(row.id),
@@ -27,12 +30,14 @@ export function toMailbox(row: Record<string, unknown>): MailboxRow {
     name: String(row.name ?? ''),
     quota_mb: Number(row.quota_mb ?? 0),
     used_bytes: Number(row.used_bytes ?? 0),
-    active: !!row.active,
-    keep_copy: !!row.keep_copy,
+    active: !!Number(row.active),
+    keep_copy: !!Number(row.keep_copy),
     redirect_to: splitTargets(row.redirect_to as string | null),
     language: (row.language as string | null) ?? null,
     recovery_email: (row.recovery_email as string | null) ?? null,
     spam_policy_id: row.spam_policy_id == null ? null : Number(row.spam_policy_id),
+    ...(row.autoreplies == null ? {} : { autoreplies: Number(row.autoreplies) }),
+    ...(row.list_entries == null ? {} : { list_entries: Number(row.list_entries) }),
   };
 }
 

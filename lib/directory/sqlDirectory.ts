@@ -1,23 +1,11 @@
 // The few queries recipient resolution needs, each one round trip, behind an interface
 // so resolution itself stays a plain function that unit tests can drive.
 import { rawRows, placeholders, type Db } from '../core';
+import { toMailbox, type MailboxRow } from './mailboxes';
 
 export interface DirDomain { id: number; name: string; active: boolean }
-export interface DirMailbox {
-  id: number;
-  domain_id: number;
-  address: string;
-  local_part: string;
-  name: string;
-  active: boolean;
-  quota_mb: number;
-  used_bytes: number;
-  keep_copy: boolean;
-  redirect_to: string[];
-  spam_policy_id: number | null;
-  autoreplies?: number; // enabled autoresponders, whatever their window; undefined = not read
-  list_entries?: number; // sender-list entries that can apply (its own, its domain's, global); undefined = not read
-}
+/** A mailbox as resolution sees it: the row (one mapper, `toMailbox`) with the counts read along with it. */
+export type DirMailbox = Omit<MailboxRow, 'language' | 'recovery_email'>;
 export interface DirAlias { id: number; address: string; kind: string; active: boolean; targets: string[] }
 
 export interface Directory {
@@ -47,26 +35,6 @@ const LIST_ENTRIES = (m: string) =>
   ` + (SELECT COUNT(*) FROM sender_lists sl WHERE sl.owner_key = 'g'))`;
 const mailboxColumns = (db: Db) => [...MAILBOX_COLUMNS, db.raw(`${AUTOREPLIES('mailboxes')} AS autoreplies`), db.raw(`${LIST_ENTRIES('mailboxes')} AS list_entries`)];
 
-function toDirMailbox(r: Record<string, unknown>): DirMailbox {
-  return {
-    id: Number(r.id),
-    domain_id: Number(r.domain_id),
-    address: String(r.address),
-    local_part: String(r.local_part),
-    name: String(r.name ?? ''),
-    active: !!Number(r.active),
-    quota_mb: Number(r.quota_mb ?? 0),
-    used_bytes: Number(r.used_bytes ?? 0),
-    keep_copy: !!Number(r.keep_copy),
-    redirect_to: String(r.redirect_to ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    spam_policy_id: r.spam_policy_id == null ? null : Number(r.spam_policy_id),
-    autoreplies: r.autoreplies == null ? undefined : Number(r.autoreplies),
-    list_entries: r.list_entries == null ? undefined : Number(r.list_entries),
-  };
-}
 
 // The hot path of every RCPT: one fixed statement (no query building), one round trip.
 const LOOKUP_SQL = (n: number) => {
@@ -102,7 +70,7 @@ export function sqlDirectory(db: Db): Directory {
         if (r.k === 'd') {
           domain ??= { id: Number(r.id), name: String(r.address), active: !!Number(r.active) };
         } else if (r.k === 'm') {
-          mailboxes.push(toDirMailbox(r));
+          mailboxes.push(toMailbox(r));
         } else {
           let a = aliases.get(Number(r.id));
           if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!Number(r.active), targets: [] }));
@@ -141,7 +109,7 @@ export function sqlDirectory(db: Db): Directory {
         if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!r.active, targets: [] }));
         if (r.target) a.targets.push(String(r.target));
       }
-      return { mailboxes: mb.map(toDirMailbox), aliases: [...aliases.values()] };
+      return { mailboxes: mb.map(toMailbox), aliases: [...aliases.values()] };
     },
     async firstDomain() {
       const r = await db('domains').select('id', 'name', 'active').where({ active: true }).orderBy('id').first();
@@ -149,7 +117,7 @@ export function sqlDirectory(db: Db): Directory {
     },
     async firstMailbox(domainId) {
       const r = await db('mailboxes').select(mailboxColumns(db)).where({ domain_id: domainId, active: true }).orderBy('id').first();
-      return r ? toDirMailbox(r) : null;
+      return r ? toMailbox(r) : null;
     },
   };
 }

@@ -20,7 +20,7 @@
 // and `newsletter` always, but for `allow` only when SPF or DKIM passed for the From's domain
 // (the caller says so with fromTrusted), so a forged From never bypasses the filter.
 import { domainToASCII } from 'node:url';
-import { type Db, normalizeDomain, isValidLocalPart, invalid, notFound, conflict, isUniqueViolation } from '../core';
+import { type Db, parseHeaderAddress, normalizeDomain, isValidLocalPart, invalid, notFound, conflict, isUniqueViolation } from '../core';
 import { getDomain, getMailbox, type Target } from '../directory';
 
 /** RCPT answer when every target of a recipient blocks the envelope sender. */
@@ -119,16 +119,7 @@ export function patternMatches(pattern: string, sender: SenderKey | string | nul
 
 /** The address inside a From header value (`"Name" <a@b>`, `a@b (Name)`, `a@b`), or null. */
 export function headerFromAddress(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const v = String(value).replace(/\r?\n[ \t]+/g, ' ');
-  const angle = [...v.matchAll(/<([^<>]*@[^<>]*)>/g)];
-  if (angle.length) return angle[0][1].trim() || null;
-  const bare = v
-    .replace(/\([^()]*\)/g, ' ')
-    .replace(/"[^"]*"/g, ' ')
-    .split(/[\s,;]+/)
-    .find((w) => w.includes('@'));
-  return bare ? bare.replace(/^<|>$/g, '') : null;
+  return parseHeaderAddress(value).address || null;
 }
 
 /**

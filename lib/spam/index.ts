@@ -1,6 +1,6 @@
 // The spam scoring engine: parse with limits, data-file rules, our own Bayes in SQL,
 // newsletter detection, and the results of other Haraka plugins merged in.
-export { parseForScoring, headerValue, headerValues, messageHash, parseAddress, DEFAULT_LIMITS } from './parse';
+export { parseForScoring, headerValue, headerValues, messageHash, DEFAULT_LIMITS } from './parse';
 export type { ParseLimits, ParsedMessage, MimePart, HeaderField, Address } from './parse';
 export { scoreMessage, scoreParsed, categorize, bayesPoints, externalReasons, DEFAULT_THRESHOLD } from './score';
 export type { Verdict, Category, Reason, ScoreOptions } from './score';

@@ -8,6 +8,7 @@ import { TextDecoder } from 'node:util';
 import { libmime, libqp, decodeCharset } from './mimelibs';
 import { htmlToText, type HtmlLink } from './html';
 import { urlsInText, hostOf, type UrlHost } from './urls';
+import { parseHeaderAddress, type HeaderAddress } from '../core';
 
 export interface ParseLimits {
   /** bytes of the raw message looked at; the rest is ignored (default 2 MB) */
@@ -57,11 +58,7 @@ export interface MimePart {
   ascii?: boolean; // text part whose decoded bytes are all 7-bit
 }
 
-export interface Address {
-  address: string; // lower case; '' when none could be found
-  name: string;
-  domain: string;
-}
+export type Address = HeaderAddress;
 
 export interface ParsedMessage {
   headers: HeaderField[]; // top-level header only
@@ -158,27 +155,6 @@ function get(headers: HeaderField[], name: string): string | undefined {
   return undefined;
 }
 
-export function parseAddress(v: string | undefined): Address {
-  if (!v) return { address: '', name: '', domain: '' };
-  let address = '';
-  let name = '';
-  const angle = /<([^<>]*)>/.exec(v);
-  if (angle) {
-    address = angle[1].trim();
-    name = v.slice(0, angle.index).trim();
-  } else {
-    const m = /[^\s"<>(),;:]+@[^\s"<>(),;:]+/.exec(v);
-    if (m) {
-      address = m[0];
-      name = (v.slice(0, m.index) + v.slice(m.index + m[0].length)).replace(/[()]/g, ' ').trim();
-    } else name = v.trim();
-  }
-  name = name.replace(/^"+|"+$/g, '').trim();
-  address = address.toLowerCase().replace(/^mailto:/, '');
-  const at = address.lastIndexOf('@');
-  const domain = at >= 0 ? address.slice(at + 1).replace(/[>\].]+$/, '') : '';
-  return { address, name, domain };
-}
 
 function countAddresses(v: string | undefined): number {
   if (!v) return 0;
@@ -394,9 +370,9 @@ export function parseForScoring(raw: Buffer, limits: Partial<ParseLimits> = {}):
   msg.text = ctx.textParts.join('\n');
   const h = msg.headers;
   msg.subject = get(h, 'subject') ?? '';
-  msg.from = parseAddress(get(h, 'from'));
+  msg.from = parseHeaderAddress(get(h, 'from'));
   const rt = get(h, 'reply-to');
-  if (rt) msg.replyTo = parseAddress(rt);
+  if (rt) msg.replyTo = parseHeaderAddress(rt);
   msg.messageId = (get(h, 'message-id') ?? '').trim();
   msg.recipients = countAddresses(get(h, 'to')) + countAddresses(get(h, 'cc'));
   // URLs: links and images of HTML parts, then anything URL-like in the text

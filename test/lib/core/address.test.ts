@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseAddress, normalizeDomain, splitSubaddress, unquoteLocalPart } from '../../../lib/core';
+import { parseAddress, parseHeaderAddress, normalizeDomain, splitSubaddress, unquoteLocalPart } from '../../../lib/core';
 
 describe('address parsing', () => {
   const ok: [string, string][] = [
@@ -34,4 +34,17 @@ describe('address parsing', () => {
     assert.equal(unquoteLocalPart('john'), 'john');
     assert.throws(() => parseAddress('"john doe"@example.com'), /invalid local part/);
   });
+
+  const headers: [string, { address: string; name: string; domain: string }][] = [
+    ['"Shop, Inc" <News@Shop.example>', { address: 'news@shop.example', name: 'Shop, Inc', domain: 'shop.example' }],
+    ['news@shop.example (The Shop)', { address: 'news@shop.example', name: 'The Shop', domain: 'shop.example' }],
+    ['Name <a@b.example>, Other <c@d.example>', { address: 'a@b.example', name: 'Name', domain: 'b.example' }],
+    ['Jean\r\n <jean@example.fr>', { address: 'jean@example.fr', name: 'Jean', domain: 'example.fr' }],
+    ['<mailto:x@y.example>', { address: 'x@y.example', name: '', domain: 'y.example' }],
+    ['undisclosed-recipients:;', { address: '', name: 'undisclosed-recipients:;', domain: '' }],
+    ['', { address: '', name: '', domain: '' }],
+  ];
+  for (const [value, want] of headers) {
+    it(`reads the header address ${JSON.stringify(value)}`, () => assert.deepEqual(parseHeaderAddress(value.replace('\\r\\n', '\r\n')), want));
+  }
 });
