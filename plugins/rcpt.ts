@@ -1,10 +1,11 @@
-// mailhost.rcpt - decides every RCPT TO: resolves the recipient against our domains,
-// mailboxes and aliases (lib/resolve), answers with its own code, and leaves the final
-// targets in transaction.notes.mailhost for the later steps. Never an open relay.
-import { resolveRecipient, type ResolveOptions, sqlDirectory, type Directory } from '../lib/directory';
+// mailhost.rcpt - decides every RCPT TO in one lib call (lib/smtp decideRecipient: resolution
+// against our domains, mailboxes and aliases, then the envelope sender's block lists), answers
+// with its code, and leaves the final targets in transaction.notes.mailhost for the later
+// steps. Never an open relay.
+import { sqlDirectory, type Directory, type ResolveOptions } from '../lib/directory';
 import { srsReverse, mailhostNotes } from '../lib/delivery';
-import { srsSecret, type Settings, REPLIES, migrateLatest, withTimeout } from '../lib/core';
-import { envelopeBlocks } from '../lib/policy';
+import { srsSecret, type Settings, migrateLatest, withTimeout } from '../lib/core';
+import { decideRecipient } from '../lib/smtp';
 import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
 
 const LOOKUP_TIMEOUT_MS = 5000;
@@ -49,34 +50,21 @@ export function hook_rcpt(this: Haraka.Plugin, next: Haraka.Next, connection: Ha
     if (!txn) return answer();
     const rcpt = params[0];
     const input = rcpt.host ? `${rcpt.user ?? ''}@${rcpt.host}` : rcpt.original;
-    const res = await withTimeout(resolveRecipient(state.directory, input, state.options), LOOKUP_TIMEOUT_MS);
     const notes = mailhostNotes(txn.notes);
-    switch (res.status) {
-      case 'local': {
-        // a `block` entry on the envelope sender refuses this recipient's targets that have it
-        const { kept, blocked } = await withTimeout(envelopeBlocks(pluginDb(state.settings), envelopeAddress(txn.mail_from), res.targets, (notes.lists ??= { keys: [], rows: [] })), LOOKUP_TIMEOUT_MS);
-        if (!kept.length) {
-          txn.results.add(this, { fail: `sender_blocked:${res.recipient}` });
-          return answer(constants.deny, dsn(REPLIES.sender_blocked));
-        }
-        const skipped = [...res.skipped.map((s) => `${s.address}:${s.reason}`), ...blocked.map((t) => `${t.kind === 'local' ? t.mailbox.address : t.address}:sender_blocked`)];
-        notes.recipients.push({ rcpt: res.address, recipient: res.recipient, targets: kept });
-        txn.results.add(this, { pass: res.recipient, targets: kept.length, skipped });
+    const query = { input, mailFrom: envelopeAddress(txn.mail_from), relaying: !!connection.relaying };
+    const d = await withTimeout(decideRecipient(pluginDb(state.settings), state.directory, query, state.options, (notes.lists ??= { keys: [], rows: [] })), LOOKUP_TIMEOUT_MS);
+    switch (d.action) {
+      case 'accept':
+        notes.recipients.push(d.note);
+        txn.results.add(this, { pass: d.note.recipient, targets: d.note.targets.length, skipped: d.skipped });
         return answer(constants.ok);
-      }
-      case 'remote':
-        if (connection.relaying) {
-          (notes.remote ??= []).push(res.recipient);
-          txn.results.add(this, { pass: `relay:${res.recipient}` });
-          return answer(constants.ok);
-        }
-        txn.results.add(this, { fail: `relay_denied:${res.recipient}` });
-        return answer(constants.deny, dsn(REPLIES.relay_denied));
-      case 'reject': {
-        const reply = REPLIES[res.reason];
-        txn.results.add(this, { fail: `${res.reason}:${input}` });
-        return answer(reply.code >= 500 ? constants.deny : constants.denysoft, dsn(reply));
-      }
+      case 'relay':
+        (notes.remote ??= []).push(d.recipient);
+        txn.results.add(this, { pass: `relay:${d.recipient}` });
+        return answer(constants.ok);
+      case 'refuse':
+        txn.results.add(this, { fail: d.result });
+        return answer(d.reply.code >= 500 ? constants.deny : constants.denysoft, dsn(d.reply));
     }
   });
 }

@@ -1,0 +1,4 @@
+// SMTP decisions: what each hook of the MTA decides, one call and one deadline per hook
+// (recipient at RCPT, message after DATA), over directory, policy, spam and quarantine.
+export * from './recipient';
+export * from './message';

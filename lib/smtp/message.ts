@@ -1,0 +1,71 @@
+// The whole after-DATA decision in one call: score the message once, read every target's
+// policy and sender lists, give each target its fate, and say whether the message is refused
+// (only when every recipient's policy rejects it) and which X-Spam-* headers it gets.
+import type { Db } from '../core';
+import type { Target } from '../directory';
+import { scoreMessage, categorize, type ExternalResults, type Verdict } from '../spam';
+import { loadListsFor, evaluateLists, scopeRefFor, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, type ListCache, type TargetFate } from '../policy';
+import { getQuarantineSettings } from '../quarantine';
+
+export interface MessageQuery {
+  raw: Buffer;
+  /** every final target once (lib/delivery finalTargets), with its key */
+  targets: { key: string; target: Target }[];
+  /** fates set by earlier steps: a dropped target is not decided again */
+  fates: Record<string, TargetFate>;
+  mailFrom: string;
+  /** the address of the header From, or null */
+  headerFrom: string | null;
+  /** results of other Haraka plugins (SpamAssassin, rspamd, clamd, SPF, DKIM) */
+  external: ExternalResults;
+  /** sender-list rows read at RCPT (reused when they cover every scope) */
+  lists?: ListCache;
+}
+
+export interface MessageDecision {
+  verdict: Verdict;
+  /** set when every recipient's policy refuses the message at DATA */
+  rejected: 'spam' | 'virus' | null;
+  fates: { key: string; fate: TargetFate }[];
+  /** one set of headers per message: "Yes" when it is spam for at least one recipient */
+  headers: { name: string; value: string }[];
+  /** for logs and transaction results */
+  summary: { score: number; category: string; tests: string };
+}
+
+export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDecision> {
+  const refs = q.targets.map((t) => scopeRefFor(t.target));
+  // the header From may match an allow entry only when SPF or DKIM passed for its domain
+  const fromTrusted = fromAuthenticated(senderKey(q.headerFrom)?.domain, { spf: q.external.spfPass, dkim: q.external.dkimPass });
+  const firstLocal = q.targets.find((t) => t.target.kind === 'local')?.target;
+  const domainId = firstLocal?.kind === 'local' ? firstLocal.mailbox.domain_id : undefined;
+  const [verdict, rows, policies] = await Promise.all([scoreMessage(db, q.raw, { domainId, external: q.external }), loadListsFor(db, refs, q.lists), effectivePolicies(db, refs)]);
+
+  const live = q.targets.map((t, i) => ({ t, i })).filter(({ t }) => q.fates[t.key]?.action !== 'drop');
+  const decided = await decideFates(
+    live.map(({ t, i }) => {
+      const policy = policies[i].policy;
+      const virus = verdict.category === 'virus' && policy.antivirus;
+      return {
+        key: t.key,
+        input: {
+          category: categorize(verdict.score, verdict.newsletter, virus, policy.threshold),
+          policy,
+          listing: evaluateLists(rows, refs[i], { envelope: q.mailFrom, headerFrom: q.headerFrom, fromTrusted }),
+          external: t.target.kind === 'external',
+          size: q.raw.length,
+        },
+      };
+    }),
+    async () => (await getQuarantineSettings(db)).maxSizeBytes,
+  );
+  const thresholds = policies.map((p) => p.policy.threshold);
+  const required = thresholds.length ? Math.min(...thresholds) : 5;
+  return {
+    verdict,
+    rejected: everyoneRejects(decided.map((x) => x.d)),
+    fates: decided.map(({ key, d }) => ({ key, fate: d.fate })),
+    headers: spamHeaders(verdict, required),
+    summary: { score: verdict.score, category: verdict.category, tests: verdict.reasons.map((r) => r.rule).join(',') },
+  };
+}
