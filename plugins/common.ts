@@ -2,7 +2,7 @@
 // and a hook wrapper that guarantees one answer and turns any fault into a 4xx.
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
-import { loadSettings, type Settings, sharedDb, type Db, type Reply, withTimeout, REPLIES, unquoteLocalPart } from '../lib/core';
+import { loadSettings, type Settings, sharedDb, type Db, type Reply, withTimeout, REPLIES, unquoteLocalPart, applyHeaderEdits } from '../lib/core';
 import type { MailhostNotes } from '../lib/delivery';
 
 export { constants };
@@ -67,9 +67,28 @@ export function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefin
 }
 
 /**
- * The message as the sender wrote it: SMTP dot-stuffing removed (haraka-message-stream:
- * dot_stuffed=true un-stuffs). Bounded in time so a stuck spool cannot hold a hook forever.
+ * The message as the sender wrote it (SMTP dot-stuffing removed), with the header fields our
+ * and Haraka's steps added in front and those they removed taken out (lib/core applyHeaderEdits):
+ * read from the received bytes, not from Haraka's parsed header copy, so 8-bit header bytes and
+ * every line are kept. Bounded in time so a stuck spool cannot hold a hook forever.
  */
-export function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
-  return withTimeout(new Promise<Buffer>((resolve) => txn.message_stream.get_data({ dot_stuffed: true }, resolve)), 30000, 'message read');
+export async function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
+  const stream = txn.message_stream as unknown as { headers: string[]; get_data(o: object, cb: (b: Buffer) => void): void };
+  const raw = await withTimeout(
+    new Promise<Buffer>((resolve) => {
+      // the stream writes its `headers` (the parsed copy) instead of the received header block
+      // when it has any; it reads them when the read starts, so they are put back at once
+      const parsed = stream.headers;
+      stream.headers = [];
+      try {
+        stream.get_data({ dot_stuffed: true }, resolve);
+      } finally {
+        stream.headers = parsed;
+      }
+    }),
+    30000,
+    'message read',
+  );
+  const header = txn.header as unknown as { header_list?: string[] };
+  return applyHeaderEdits(raw, header.header_list ?? [], ((txn as unknown as { encoding?: BufferEncoding }).encoding ?? 'utf8'));
 }

@@ -18,6 +18,11 @@ export const REPLIES = {
   sender_blocked: { code: 550, dsn: '5.7.1', text: 'Sender blocked by the recipient' },
   spam_rejected: { code: 550, dsn: '5.7.1', text: 'Message refused as spam' },
   virus_rejected: { code: 550, dsn: '5.7.1', text: 'Message refused: it contains a virus' },
+  // RFC 1870: a message over the size limit is 552, at MAIL (SIZE=) and after DATA
+  too_big: { code: 552, dsn: '5.3.4', text: 'Message size exceeds fixed maximum message size' },
+  too_many_header_lines: { code: 552, dsn: '5.3.4', text: 'Message header has too many lines' },
+  // RFC 5321 4.5.3.1.10: the client sends the other recipients in a later transaction
+  too_many_recipients: { code: 452, dsn: '4.5.3', text: 'Too many recipients' },
 } satisfies Record<RejectReason | string, Reply>;
 
 export type ReplyName = keyof typeof REPLIES;

@@ -31,3 +31,72 @@ export function tagSubject(message: Buffer, tag: string): Buffer {
   const at = m.index + m[0].length;
   return Buffer.concat([message.subarray(0, at), Buffer.from(`${safeTag} `, 'utf8'), message.subarray(at)]);
 }
+
+/** One header field as raw text (latin1: one char per byte), continuation lines included. */
+export interface RawHeaderField {
+  name: string;
+  raw: string; // the field's lines as received, ending with a line break
+}
+
+/** The fields of a header block (latin1 text, so bytes round-trip), each with its line ends. */
+export function headerFields(head: string): RawHeaderField[] {
+  const fields: RawHeaderField[] = [];
+  for (const line of head.split(/(?<=\n)/)) {
+    if (!line.trim()) continue;
+    if (/^[ \t]/.test(line) && fields.length) fields[fields.length - 1].raw += line;
+    else fields.push({ name: line.slice(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase(), raw: line.endsWith('\n') ? line : `${line}\r\n` });
+  }
+  return fields;
+}
+
+/** The message without the header fields whose (lower-case) name matches `drop`; the body is untouched. */
+export function removeHeaderFields(message: Buffer, drop: (name: string) => boolean): Buffer {
+  const end = headerEnd(message);
+  const fields = headerFields(message.subarray(0, end).toString('latin1'));
+  if (!fields.some((f) => drop(f.name))) return message;
+  const hasBody = message.indexOf('\r\n\r\n') >= 0 || message.indexOf('\n\n') >= 0;
+  const head = fields
+    .filter((f) => !drop(f.name))
+    .map((f) => f.raw)
+    .join('');
+  return Buffer.concat([Buffer.from(head + (hasBody ? '\r\n' : ''), 'latin1'), message.subarray(end)]);
+}
+
+
+/** Physical lines in the header block (continuation lines count: they are what parsers cap). */
+export function headerLineCount(message: Buffer): number {
+  const head = message.subarray(0, headerEnd(message)).toString('latin1');
+  let n = 0;
+  for (const line of head.split('\n')) if (line !== '' && line !== '\r') n++;
+  return n;
+}
+
+/**
+ * The message as received, with the header edits other steps made on their parsed copy of the
+ * header (Haraka's `header_list`: fields decoded with `encoding`, capped at its max_lines):
+ * fields only in `current` were added and go in front; received fields missing from `current`
+ * were removed. Every other byte stays as received (8-bit header bytes, folding): writing the
+ * parsed copy back would turn 8-bit bytes into U+FFFD and lose the lines past the cap.
+ */
+export function applyHeaderEdits(raw: Buffer, current: readonly string[], encoding: BufferEncoding = 'utf8'): Buffer {
+  const end = headerEnd(raw);
+  const head = raw.subarray(0, end).toString('latin1');
+  const key = (s: string) => s.replace(/\r\n/g, '\n').replace(/\n?$/, '\n');
+  const unmatched = new Map<string, number>();
+  for (const c of current) unmatched.set(key(c), (unmatched.get(key(c)) ?? 0) + 1);
+  const kept: string[] = [];
+  let removed = false;
+  for (const f of headerFields(head)) {
+    const k = key(Buffer.from(f.raw, 'latin1').toString(encoding));
+    const n = unmatched.get(k) ?? 0;
+    if (n > 0) {
+      unmatched.set(k, n - 1);
+      kept.push(f.raw);
+    } else removed = true;
+  }
+  const added: string[] = [];
+  for (const [k, n] of unmatched) for (let i = 0; i < n; i++) added.push(k.replace(/\n/g, '\r\n'));
+  if (!added.length && !removed) return raw;
+  const blank = head.endsWith('\r\n\r\n') ? 2 : head.endsWith('\n\n') ? 1 : 0;
+  return Buffer.concat([Buffer.from(added.join(''), 'utf8'), Buffer.from(kept.join(''), 'latin1'), raw.subarray(end - blank)]);
+}

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Policy } from './policies';
 import type { ListDecision } from './senderLists';
-import { headerEnd, headerValues } from '../core';
+import { headerEnd, headerValues, headerFields } from '../core';
 
 /** What happens to one final target. Absent = inbox, untouched. */
 export interface TargetFate {
@@ -170,20 +170,7 @@ export function isSpamHeader(name: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Warning text on top of the body
 
-interface Field {
-  name: string;
-  raw: string; // the field's lines as received, ending with a line break
-}
 
-function headerFields(head: string): Field[] {
-  const fields: Field[] = [];
-  for (const line of head.split(/(?<=\n)/)) {
-    if (!line.trim()) continue;
-    if (/^[ \t]/.test(line) && fields.length) fields[fields.length - 1].raw += line;
-    else fields.push({ name: line.slice(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase(), raw: line.endsWith('\n') ? line : `${line}\r\n` });
-  }
-  return fields;
-}
 
 function base64Lines(text: string): string {
   return (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
@@ -226,17 +213,4 @@ export function addWarning(message: Buffer, warning: string): Buffer {
     '\r\n';
   const bodyEndsWithBreak = body.length === 0 || body[body.length - 1] === 0x0a;
   return Buffer.concat([Buffer.from(top, 'latin1'), body, Buffer.from(`${bodyEndsWithBreak ? '' : '\r\n'}--${boundary}--\r\n`, 'latin1')]);
-}
-
-/** The message without the header fields whose (lower-case) name matches `drop`; the body is untouched. */
-export function removeHeaderFields(message: Buffer, drop: (name: string) => boolean): Buffer {
-  const end = headerEnd(message);
-  const fields = headerFields(message.subarray(0, end).toString('latin1'));
-  if (!fields.some((f) => drop(f.name))) return message;
-  const hasBody = message.indexOf('\r\n\r\n') >= 0 || message.indexOf('\n\n') >= 0;
-  const head = fields
-    .filter((f) => !drop(f.name))
-    .map((f) => f.raw)
-    .join('');
-  return Buffer.concat([Buffer.from(head + (hasBody ? '\r\n' : ''), 'latin1'), message.subarray(end)]);
 }

@@ -6,10 +6,10 @@
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { simpleParser, type ParsedMail, type AddressObject } from 'mailparser';
-import { type Db, invalid, notFound, headerEnd, headerLine, headerValues } from '../core';
+import { type Db, invalid, notFound, headerEnd, headerLine, headerValues, removeHeaderFields } from '../core';
 import { getMailbox, addUsage } from '../directory';
 import { deliverToMaildir, maildirPath, type FinalTarget, type MailhostNotes } from '../delivery';
-import { fateCategory, removeHeaderFields, isSpamHeader, type VerdictSummary, headerFromAddress, ensureListEntry, normalizePattern } from '../policy';
+import { fateCategory, isSpamHeader, type VerdictSummary, headerFromAddress, ensureListEntry, normalizePattern } from '../policy';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);

@@ -2,7 +2,8 @@
 // all-reject rule, the SpamAssassin-style headers and the warning text.
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
-import { decideFate, decideFates, everyoneRejects, spamHeaders, addWarning, removeHeaderFields, isSpamHeader, fateCategory, type FateInput, type Category, BUILTIN_DEFAULT_POLICY, type Policy, type ListDecision } from '../../../lib/policy';
+import { decideFate, decideFates, everyoneRejects, spamHeaders, addWarning, isSpamHeader, fateCategory, type FateInput, type Category, BUILTIN_DEFAULT_POLICY, type Policy, type ListDecision } from '../../../lib/policy';
+import { removeHeaderFields } from '../../../lib/core';
 
 const policy = (p: Partial<Policy> = {}): Policy => ({ ...BUILTIN_DEFAULT_POLICY, ...p });
 const none: ListDecision = { decision: null, newsletter: false };
