@@ -6,7 +6,7 @@
 // SMTP, replies read from the loopback smarthost.
 import assert from 'node:assert/strict';
 import { engines } from '../helpers/db';
-import { useMailStack, waitUntil, autoreplyDecision } from '../helpers/e2e';
+import { useMailStack, type MailStack, waitUntil, autoreplyDecision } from '../helpers/e2e';
 import { sendMessage, buildMessage, type Transcript } from '../helpers/smtp';
 import { EICAR } from '../helpers/clamd';
 import { JUNK_FOLDER } from '../../lib/delivery';
@@ -18,29 +18,27 @@ const D = 'exemple.fr';
 let n = 0;
 const fresh = () => `jean.${++n}@client.test`;
 
+/** One mailbox per verdict, each with an autoresponder, an alias over a spam and a ham one, an allow list. */
+async function provision({ cli: c }: MailStack): Promise<void> {
+  await c('migrate');
+  await c('domain', 'add', D);
+  // threshold -100: every message is spam for these recipients, whatever its score
+  await c('policy', 'add', 'tagall', '--threshold=-100', '--action', 'tag');
+  await c('policy', 'add', 'junkall', '--threshold=-100', '--action', 'junk');
+  await c('policy', 'add', 'holdall', '--threshold=-100', '--action', 'quarantine');
+  for (const [box, policy] of [['tagged', 'tagall'], ['junked', 'junkall'], ['held', 'holdall'], ['allowed', 'holdall'], ['ham', '']]) {
+    await c('mailbox', 'add', `${box}@${D}`, '--password', PASSWORD);
+    if (policy) await c('policy', 'assign', policy, `${box}@${D}`);
+    await c('autoreply', 'set', `${box}@${D}`, '--text', `Absent (${box}).`, '--max-per-day', '10');
+  }
+  await c('alias', 'add', `equipe@${D}`, `tagged@${D}`, `ham@${D}`);
+  await c('list', 'add', 'allow', '*@friends.test', '--mailbox', `allowed@${D}`);
+}
+
 for (const engine of engines()) {
   describe(`autoreply and spam verdicts end to end [${engine}]`, function () {
     this.timeout(60000);
-    const stack = useMailStack({
-      engine,
-      plugins: PLUGINS,
-      clamd: true,
-      async provision({ cli: c }) {
-        await c('migrate');
-        await c('domain', 'add', D);
-        // threshold -100: every message is spam for these recipients, whatever its score
-        await c('policy', 'add', 'tagall', '--threshold=-100', '--action', 'tag');
-        await c('policy', 'add', 'junkall', '--threshold=-100', '--action', 'junk');
-        await c('policy', 'add', 'holdall', '--threshold=-100', '--action', 'quarantine');
-        for (const [box, policy] of [['tagged', 'tagall'], ['junked', 'junkall'], ['held', 'holdall'], ['allowed', 'holdall'], ['ham', '']]) {
-          await c('mailbox', 'add', `${box}@${D}`, '--password', PASSWORD);
-          if (policy) await c('policy', 'assign', policy, `${box}@${D}`);
-          await c('autoreply', 'set', `${box}@${D}`, '--text', `Absent (${box}).`, '--max-per-day', '10');
-        }
-        await c('alias', 'add', `equipe@${D}`, `tagged@${D}`, `ham@${D}`);
-        await c('list', 'add', 'allow', '*@friends.test', '--mailbox', `allowed@${D}`);
-      },
-    });
+    const stack = useMailStack({ engine, plugins: PLUGINS, clamd: true, provision });
     const count = (address: string, folder?: string) => stack.maildir(address, folder).length;
 
     /** replies sent, and "mailbox:reason" for each recipient held back, sorted */

@@ -411,12 +411,17 @@ for (const engine of engines()) {
         return { port: () => port, open, cut };
       }
 
-      it('MariaDB cut through a proxy -> 451 4.3.0 (not 550), Haraka alive; proxy back -> 250 again', async () => {
+      /** Haraka reaching this database through a proxy the test can cut */
+      async function harakaBehindProxy() {
         const real = new URL(stack.t.url);
         const proxy = await dbProxy({ host: real.hostname, port: Number(real.port || 3306) });
         const viaProxy = new URL(stack.t.url);
         viaProxy.port = String(proxy.port());
-        const haraka = await stack.startHaraka({ db: viaProxy.toString() });
+        return { proxy, haraka: await stack.startHaraka({ db: viaProxy.toString() }) };
+      }
+
+      it('MariaDB cut through a proxy -> 451 4.3.0 (not 550), Haraka alive; proxy back -> 250 again', async () => {
+        const { proxy, haraka } = await harakaBehindProxy();
         try {
           assert.equal((await rcptOnce(haraka.port, 'jean@example.com')).code, 250);
           // a session opened before the cut sees the failure too
@@ -450,11 +455,7 @@ for (const engine of engines()) {
       });
 
       it('MariaDB cut between RCPT and the end of DATA -> DATA answered 45x 4.3.0, not 250', async () => {
-        const real = new URL(stack.t.url);
-        const proxy = await dbProxy({ host: real.hostname, port: Number(real.port || 3306) });
-        const viaProxy = new URL(stack.t.url);
-        viaProxy.port = String(proxy.port());
-        const haraka = await stack.startHaraka({ db: viaProxy.toString() });
+        const { proxy, haraka } = await harakaBehindProxy();
         try {
           const c = await SmtpClient.connect(haraka.port);
           await c.cmd('EHLO test.example');

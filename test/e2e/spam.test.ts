@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { engines } from '../helpers/db';
-import { useMailStack } from '../helpers/e2e';
+import { useMailStack, type MailStack } from '../helpers/e2e';
 import { sendMessage, buildMessage } from '../helpers/smtp';
 import { EICAR } from '../helpers/clamd';
 import { maildirPath, JUNK_FOLDER } from '../../lib/delivery';
@@ -21,45 +21,44 @@ function head(file: string): string {
   return raw.slice(0, raw.indexOf('\r\n\r\n') + 2);
 }
 
+/** Domains, policies (with their assignments), mailboxes, forwards and sender lists the tests rely on. */
+async function provision({ cli: c }: MailStack): Promise<void> {
+  await c('migrate');
+  await c('domain', 'add', 'example.com');
+  await c('domain', 'add', 'strict.test');
+  // threshold -100: every message is spam for these recipients, whatever the engine scores
+  await c('policy', 'add', 'tagall', '--threshold=-100', '--action', 'tag', '--subject-tag', '[SPAM]', '--warning', 'Ce message ressemble à du spam.');
+  await c('policy', 'add', 'junkall', '--threshold=-100', '--action', 'junk');
+  await c('policy', 'add', 'holdall', '--threshold=-100', '--action', 'quarantine', '--virus-action', 'quarantine');
+  await c('policy', 'add', 'rejectall', '--threshold=-100', '--action', 'reject');
+  for (const local of ['tagged', 'junked', 'held', 'blk1', 'blk2', 'av', 'plain', 'rej1', 'rej2', 'keepme', 'big', 'hfrom']) {
+    await c('mailbox', 'add', `${local}@example.com`, '--password', PASSWORD);
+  }
+  await c('policy', 'assign', 'tagall', 'tagged@example.com');
+  await c('policy', 'assign', 'junkall', 'junked@example.com');
+  await c('policy', 'assign', 'holdall', 'held@example.com');
+  await c('policy', 'assign', 'holdall', 'av@example.com');
+  await c('policy', 'assign', 'holdall', 'big@example.com');
+  await c('policy', 'assign', 'rejectall', 'rej1@example.com');
+  await c('policy', 'assign', 'rejectall', 'rej2@example.com');
+  // forwards: strict.test holds spam (not forwarded); example.com tags it (forwarded tagged)
+  await c('policy', 'assign', 'junkall', 'strict.test');
+  await c('alias', 'add', 'fw@strict.test', 'out-strict@remote.test');
+  await c('alias', 'add', 'fw@example.com', 'out-tag@remote.test');
+  await c('policy', 'assign', 'tagall', 'example.com');
+  await c('policy', 'assign', 'none', 'plain@example.com'); // no override: the domain's
+  // lists
+  await c('list', 'add', 'block', 'spammer.test', '--mailbox', 'blk1@example.com');
+  await c('list', 'add', 'allow', 'friend@allowed.test', '--mailbox', 'av@example.com');
+  await c('list', 'add', 'block', '*@badfrom.test', '--mailbox', 'hfrom@example.com');
+  await c('policy', 'assign', 'default', 'hfrom@example.com');
+}
+
 for (const engine of engines()) {
   describe(`spam verdicts end to end [${engine}]`, function () {
     this.timeout(60000);
-    const stack = useMailStack({
-      engine,
-      plugins: PLUGINS,
-      clamd: true,
-      async provision({ cli: c }) {
-        await c('migrate');
-        await c('domain', 'add', 'example.com');
-        await c('domain', 'add', 'strict.test');
-        // threshold -100: every message is spam for these recipients, whatever the engine scores
-        await c('policy', 'add', 'tagall', '--threshold=-100', '--action', 'tag', '--subject-tag', '[SPAM]', '--warning', 'Ce message ressemble à du spam.');
-        await c('policy', 'add', 'junkall', '--threshold=-100', '--action', 'junk');
-        await c('policy', 'add', 'holdall', '--threshold=-100', '--action', 'quarantine', '--virus-action', 'quarantine');
-        await c('policy', 'add', 'rejectall', '--threshold=-100', '--action', 'reject');
-        for (const local of ['tagged', 'junked', 'held', 'blk1', 'blk2', 'av', 'plain', 'rej1', 'rej2', 'keepme', 'big', 'hfrom']) {
-          await c('mailbox', 'add', `${local}@example.com`, '--password', PASSWORD);
-        }
-        await c('policy', 'assign', 'tagall', 'tagged@example.com');
-        await c('policy', 'assign', 'junkall', 'junked@example.com');
-        await c('policy', 'assign', 'holdall', 'held@example.com');
-        await c('policy', 'assign', 'holdall', 'av@example.com');
-        await c('policy', 'assign', 'holdall', 'big@example.com');
-        await c('policy', 'assign', 'rejectall', 'rej1@example.com');
-        await c('policy', 'assign', 'rejectall', 'rej2@example.com');
-        // forwards: strict.test holds spam (not forwarded); example.com tags it (forwarded tagged)
-        await c('policy', 'assign', 'junkall', 'strict.test');
-        await c('alias', 'add', 'fw@strict.test', 'out-strict@remote.test');
-        await c('alias', 'add', 'fw@example.com', 'out-tag@remote.test');
-        await c('policy', 'assign', 'tagall', 'example.com');
-        await c('policy', 'assign', 'none', 'plain@example.com'); // no override: the domain's
-        // lists
-        await c('list', 'add', 'block', 'spammer.test', '--mailbox', 'blk1@example.com');
-        await c('list', 'add', 'allow', 'friend@allowed.test', '--mailbox', 'av@example.com');
-        await c('list', 'add', 'block', '*@badfrom.test', '--mailbox', 'hfrom@example.com');
-        await c('policy', 'assign', 'default', 'hfrom@example.com');
-      },
-    });
+    const stack = useMailStack({ engine, plugins: PLUGINS, clamd: true, provision });
+
     it('one message to three recipients with three policies: tagged / Junk / quarantine, headers on each copy', async () => {
       const msg = buildMessage({ from: 'promo@shop.test', subject: 'Big offer', body: 'Hello there.\r\n', headers: { 'X-Spam-Flag': 'NO', 'X-Spam-Status': 'No, score=-50.0 forged' } });
       const res = await sendMessage(stack.haraka.port, 'promo@shop.test', ['tagged@example.com', 'junked@example.com', 'held@example.com'], msg);

@@ -123,7 +123,12 @@ export function useMailStack(opts: MailStackOptions): MailStack {
   let stack: MailStack | undefined;
   before(async function () {
     this.timeout(120000);
-    stack = await startMailStack(opts);
+    // filled before provisioning too, so provision() may use the returned object
+    const provision = async (s: MailStack) => {
+      Object.assign(live, s);
+      await opts.provision?.(s);
+    };
+    stack = await startMailStack({ ...opts, provision });
     Object.assign(live, stack);
   });
   after(async () => {
