@@ -5,110 +5,50 @@
 // sender is answered); a message released from quarantine is never answered. Real Haraka, real
 // SMTP, replies read from the loopback smarthost.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
-import { startHaraka, type RunningHaraka } from '../helpers/haraka';
-import { sendMessage, buildMessage, startSink, type Sink, type Transcript } from '../helpers/smtp';
-import { main } from '../../bin/cli';
-import { startFakeClamd, clamdIni, EICAR } from '../helpers/clamd';
-import { maildirPath, JUNK_FOLDER } from '../../lib/delivery';
+import { engines } from '../helpers/db';
+import { useMailStack, type MailStack, waitUntil, autoreplyDecision } from '../helpers/e2e';
+import { sendMessage, buildMessage, type Transcript } from '../helpers/smtp';
+import { EICAR } from '../helpers/clamd';
+import { JUNK_FOLDER } from '../../lib/delivery';
 
 const PLUGINS = ['mailhost.loopback_rdns', 'clamd', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver', 'mailhost.autoreply'];
 const PASSWORD = 'secret-pass-1';
 const D = 'exemple.fr';
 
-
-async function cli(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<string> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { env, out: (s) => out.push(s), err: (s) => err.push(s) });
-  assert.equal(code, 0, `mailhost ${argv.join(' ')}: ${err.join(' ')}`);
-  return out.join('\n');
-}
-
-function count(dataDir: string, address: string, folder?: string): number {
-  const root = maildirPath(dataDir, address);
-  const dir = path.join(folder ? path.join(root, folder) : root, 'new');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).length : 0;
-}
-
-async function waitUntil<T>(fn: () => T | undefined, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 let n = 0;
 const fresh = () => `jean.${++n}@client.test`;
+
+/** One mailbox per verdict, each with an autoresponder, an alias over a spam and a ham one, an allow list. */
+async function provision({ cli: c }: MailStack): Promise<void> {
+  await c('migrate');
+  await c('domain', 'add', D);
+  // threshold -100: every message is spam for these recipients, whatever its score
+  await c('policy', 'add', 'tagall', '--threshold=-100', '--action', 'tag');
+  await c('policy', 'add', 'junkall', '--threshold=-100', '--action', 'junk');
+  await c('policy', 'add', 'holdall', '--threshold=-100', '--action', 'quarantine');
+  for (const [box, policy] of [['tagged', 'tagall'], ['junked', 'junkall'], ['held', 'holdall'], ['allowed', 'holdall'], ['ham', '']]) {
+    await c('mailbox', 'add', `${box}@${D}`, '--password', PASSWORD);
+    if (policy) await c('policy', 'assign', policy, `${box}@${D}`);
+    await c('autoreply', 'set', `${box}@${D}`, '--text', `Absent (${box}).`, '--max-per-day', '10');
+  }
+  await c('alias', 'add', `equipe@${D}`, `tagged@${D}`, `ham@${D}`);
+  await c('list', 'add', 'allow', '*@friends.test', '--mailbox', `allowed@${D}`);
+}
 
 for (const engine of engines()) {
   describe(`autoreply and spam verdicts end to end [${engine}]`, function () {
     this.timeout(60000);
-    let t: TestDb;
-    let haraka: RunningHaraka;
-    let sink: Sink;
-    let clamd: Awaited<ReturnType<typeof startFakeClamd>>;
-    let dataDir: string;
-    let env: NodeJS.ProcessEnv;
+    const stack = useMailStack({ engine, plugins: PLUGINS, clamd: true, provision });
+    const count = (address: string, folder?: string) => stack.maildir(address, folder).length;
 
-    before(async function () {
-      this.timeout(120000);
-      t = await createTestDb(engine as Engine);
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-e2e-arspam-'));
-      env = { MAILHOST_DB: t.url, MAILHOST_DATA: dataDir };
-      const c = (...argv: string[]) => cli(env, ...argv);
-      await c('migrate');
-      await c('domain', 'add', D);
-      // threshold -100: every message is spam for these recipients, whatever its score
-      await c('policy', 'add', 'tagall', '--threshold=-100', '--action', 'tag');
-      await c('policy', 'add', 'junkall', '--threshold=-100', '--action', 'junk');
-      await c('policy', 'add', 'holdall', '--threshold=-100', '--action', 'quarantine');
-      for (const [box, policy] of [['tagged', 'tagall'], ['junked', 'junkall'], ['held', 'holdall'], ['allowed', 'holdall'], ['ham', '']]) {
-        await c('mailbox', 'add', `${box}@${D}`, '--password', PASSWORD);
-        if (policy) await c('policy', 'assign', policy, `${box}@${D}`);
-        await c('autoreply', 'set', `${box}@${D}`, '--text', `Absent (${box}).`, '--max-per-day', '10');
-      }
-      await c('alias', 'add', `equipe@${D}`, `tagged@${D}`, `ham@${D}`);
-      await c('list', 'add', 'allow', '*@friends.test', '--mailbox', `allowed@${D}`);
-      clamd = await startFakeClamd();
-      sink = await startSink();
-      haraka = await startHaraka({
-        db: t.url,
-        dataDir,
-        relay: `127.0.0.1:${sink.port}`,
-        plugins: PLUGINS,
-        configFiles: { 'clamd.ini': clamdIni(clamd.port) },
-      });
-    });
-
-    after(async () => {
-      await haraka?.stop();
-      await sink?.close();
-      await clamd?.close();
-      await t?.cleanup();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    });
-
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') console.log(haraka.log().slice(-6000));
-    });
-
+    /** replies sent, and "mailbox:reason" for each recipient held back, sorted */
     async function decision(tr: Transcript): Promise<{ sent: number; reasons: string[] }> {
-      assert.equal(tr.data?.code, 250, JSON.stringify(tr));
-      const uuid = /\(([0-9A-F-]+\.\d+)\)/i.exec(tr.data!.text)![1].replace(/[.]/g, '\\.');
-      const done = await waitUntil(() => new RegExp(`${uuid} autoreplies done: (\\d+) sent`).exec(haraka.log()) ?? undefined, 15000, 'the autoreply decision');
-      const reasons = [...haraka.log().matchAll(new RegExp(`${uuid} no reply from (\\S+) \\(autoreply \\S+\\): (\\w+)`, 'g'))].map((m) => `${m[1]}:${m[2]}`);
-      return { sent: Number(done[1]), reasons: reasons.sort() };
+      const { sent, held } = await autoreplyDecision(stack.haraka, tr);
+      return { sent, reasons: held.map((h) => `${h.mailbox}:${h.reason}`).sort() };
     }
 
-    const repliesTo = (who: string) => sink.messages.filter((m) => m.to.includes(who));
-    const send = (from: string, to: string[], subject = 'Bonjour') => sendMessage(haraka.port, from, to, buildMessage({ from, to: to[0], subject }));
+    const repliesTo = (who: string) => stack.sink.messages.filter((m) => m.to.includes(who));
+    const send = (from: string, to: string[], subject = 'Bonjour') => sendMessage(stack.haraka.port, from, to, buildMessage({ from, to: to[0], subject }));
 
     it('ham: the control case replies', async () => {
       const who = fresh();
@@ -118,11 +58,11 @@ for (const engine of engines()) {
 
     it('spam for the recipient - tagged in the inbox, to Junk, quarantined: no reply', async () => {
       const who = fresh();
-      const before = { tagged: count(dataDir, `tagged@${D}`), junked: count(dataDir, `junked@${D}`, JUNK_FOLDER) };
+      const before = { tagged: count(`tagged@${D}`), junked: count(`junked@${D}`, JUNK_FOLDER) };
       const d = await decision(await send(who, [`tagged@${D}`, `junked@${D}`, `held@${D}`]));
       assert.deepEqual(d, { sent: 0, reasons: [`held@${D}:spam`, `junked@${D}:spam`, `tagged@${D}:spam`] });
-      assert.equal(count(dataDir, `tagged@${D}`), before.tagged + 1, 'delivered, tagged');
-      assert.equal(count(dataDir, `junked@${D}`, JUNK_FOLDER), before.junked + 1, 'delivered to Junk');
+      assert.equal(count(`tagged@${D}`), before.tagged + 1, 'delivered, tagged');
+      assert.equal(count(`junked@${D}`, JUNK_FOLDER), before.junked + 1, 'delivered to Junk');
       assert.equal(repliesTo(who).length, 0);
     });
 
@@ -147,7 +87,7 @@ for (const engine of engines()) {
     it('a virus is never answered, not even from an allowed sender, nor for a recipient with the default policy', async () => {
       const who = `ami.${++n}@friends.test`;
       const msg = buildMessage({ from: who, to: `allowed@${D}`, subject: 'pièce jointe', body: `Voici le fichier.\r\n${EICAR}\r\n` });
-      const d = await decision(await sendMessage(haraka.port, who, [`allowed@${D}`, `ham@${D}`], msg));
+      const d = await decision(await sendMessage(stack.haraka.port, who, [`allowed@${D}`, `ham@${D}`], msg));
       assert.deepEqual(d, { sent: 0, reasons: [`allowed@${D}:virus`, `ham@${D}:virus`] });
       assert.equal(repliesTo(who).length, 0);
     });
@@ -155,12 +95,12 @@ for (const engine of engines()) {
     it('a message released from quarantine is never answered', async () => {
       const who = fresh();
       const subject = `libération ${n}`;
-      await decision(await sendMessage(haraka.port, who, [`held@${D}`], Buffer.from(buildMessage({ from: who, to: `held@${D}`, subject: `=?UTF-8?Q?${encodeURIComponent(subject).replace(/%/g, '=')}?=` }), 'utf8')));
-      const listed = JSON.parse(await cli(env, 'quarantine', 'list', '--mailbox', `held@${D}`, '--sender', who, '--json'));
+      await decision(await sendMessage(stack.haraka.port, who, [`held@${D}`], Buffer.from(buildMessage({ from: who, to: `held@${D}`, subject: `=?UTF-8?Q?${encodeURIComponent(subject).replace(/%/g, '=')}?=` }), 'utf8')));
+      const listed = JSON.parse(await stack.cli('quarantine', 'list', '--mailbox', `held@${D}`, '--sender', who, '--json'));
       assert.equal(listed.rows.length, 1, JSON.stringify(listed));
-      const before = count(dataDir, `held@${D}`);
-      assert.match(await cli(env, 'quarantine', 'release', String(listed.rows[0].id)), /released/);
-      assert.equal(count(dataDir, `held@${D}`), before + 1, 'released into the inbox');
+      const before = count(`held@${D}`);
+      assert.match(await stack.cli('quarantine', 'release', String(listed.rows[0].id)), /released/);
+      assert.equal(count(`held@${D}`), before + 1, 'released into the inbox');
       // a control message answered after the release: the queue has drained past it
       const control = fresh();
       assert.equal((await decision(await send(control, [`ham@${D}`]))).sent, 1);

@@ -4,42 +4,17 @@
 // ("0 sent", with the rule that held), and nothing reached the sink for that correspondent.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
-import { startHaraka, type RunningHaraka } from '../helpers/haraka';
-import { sendMessage, buildMessage, startSink, type Sink, type SinkMessage, type Transcript } from '../helpers/smtp';
-import { main } from '../../bin/cli';
-import { maildirPath } from '../../lib/delivery';
-import { openDb, type Db } from '../../lib/core';
+import { engines } from '../helpers/db';
+import { useMailStack, waitUntil, autoreplyDecision } from '../helpers/e2e';
+import { sendMessage, buildMessage, type SinkMessage, type Transcript } from '../helpers/smtp';
 import { updateMailbox } from '../../lib/directory';
 import { listMemory, findAutoreply } from '../../lib/autoreply';
 
 const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.rcpt', 'mailhost.deliver', 'mailhost.autoreply'];
 const PASSWORD = 'secret-pass-1';
 const DOMAIN = 'exemple.fr';
-
-async function cli(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<void> {
-  const err: string[] = [];
-  const code = await main(argv, { env, out: () => undefined, err: (s) => err.push(s) });
-  assert.equal(code, 0, `mailhost ${argv.join(' ')}: ${err.join(' ')}`);
-}
-
-function maildirCount(dataDir: string, address: string): number {
-  const dir = path.join(maildirPath(dataDir, address), 'new');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).length : 0;
-}
-
-async function waitUntil<T>(fn: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let counter = 0;
 /** A correspondent nobody else uses, so the per-day memory of other tests never interferes. */
@@ -48,94 +23,60 @@ const fresh = (name = 'jean') => `${name}.${++counter}@client.test`;
 for (const engine of engines()) {
   describe(`autoreply end to end [${engine}]`, function () {
     this.timeout(60000);
-    let t: TestDb;
-    let db: Db;
-    let haraka: RunningHaraka;
-    let sink: Sink;
-    let dataDir: string;
-    let env: NodeJS.ProcessEnv;
-    let files: string;
+    /** the autoreply's text, HTML and attachment files, in the database's scratch dir */
+    const files = () => path.join(stack.t.dir, 'files');
+    const stack = useMailStack({
+      engine,
+      plugins: PLUGINS,
+      async provision({ cli: c }) {
+        fs.mkdirSync(files());
+        await c('migrate');
+        await c('domain', 'add', DOMAIN);
+        await c('mailbox', 'add', `zoe@${DOMAIN}`, '--password', PASSWORD, '--name', 'Zoé Élan');
+        for (const local of ['paul', 'html', 'cond', 'dotcond', 'later', 'ended', 'away', 'dots', 'race', 'quiet']) await c('mailbox', 'add', `${local}@${DOMAIN}`, '--password', PASSWORD);
+        await c('alias', 'add', `contact@${DOMAIN}`, `zoe@${DOMAIN}`);
+        await c('alias', 'add', `equipe@${DOMAIN}`, `zoe@${DOMAIN}`, `paul@${DOMAIN}`);
+        await c('alias', 'add', `*@${DOMAIN}`, `zoe@${DOMAIN}`);
+        await updateMailbox(stack.db, `zoe@${DOMAIN}`, { language: 'fr' });
 
-    before(async function () {
-      this.timeout(120000);
-      t = await createTestDb(engine as Engine);
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-e2e-ar-'));
-      files = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-e2e-ar-files-'));
-      env = { MAILHOST_DB: t.url, MAILHOST_DATA: dataDir };
-      const c = (...argv: string[]) => cli(env, ...argv);
-      await c('migrate');
-      await c('domain', 'add', DOMAIN);
-      await c('mailbox', 'add', `zoe@${DOMAIN}`, '--password', PASSWORD, '--name', 'Zoé Élan');
-      for (const local of ['paul', 'html', 'cond', 'dotcond', 'later', 'ended', 'away', 'dots', 'race', 'quiet']) await c('mailbox', 'add', `${local}@${DOMAIN}`, '--password', PASSWORD);
-      await c('alias', 'add', `contact@${DOMAIN}`, `zoe@${DOMAIN}`);
-      await c('alias', 'add', `equipe@${DOMAIN}`, `zoe@${DOMAIN}`, `paul@${DOMAIN}`);
-      await c('alias', 'add', `*@${DOMAIN}`, `zoe@${DOMAIN}`);
-      db = openDb(t.url);
-      await updateMailbox(db, `zoe@${DOMAIN}`, { language: 'fr' });
-
-      const text = path.join(files, 'absence.txt');
-      fs.writeFileSync(text, "Bonjour,\n\nJe suis en congé jusqu'au 3 août ; je répondrai à mon retour.\nÀ bientôt — Zoé\n");
-      await c('autoreply', 'set', `zoe@${DOMAIN}`, '--text-file', text, '--start', '2020-01-01');
-      const html = path.join(files, 'absence.html');
-      fs.writeFileSync(html, '<html><body><p>Je suis <b>absent</b> jusqu&#39;au 3 ao&ucirc;t.</p></body></html>');
-      const pdf = path.join(files, 'Plan d’accès.pdf');
-      fs.writeFileSync(pdf, Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1'));
-      await c('autoreply', 'set', `html@${DOMAIN}`, '--text', 'Je suis absent (texte).', '--html-file', html, '--attach', pdf, '--subject', 'Absent : réponse différée', '--reply-to', `accueil@${DOMAIN}`);
-      await c('autoreply', 'set', `cond@${DOMAIN}`, '--text', 'Votre commande est bien reçue.', '--condition', 'subject:commande');
-      await c('autoreply', 'set', `dotcond@${DOMAIN}`, '--text', 'Référence reçue.', '--condition', 'body:réf .42');
-      await c('autoreply', 'set', `later@${DOMAIN}`, '--text', 'Pas encore.', '--start', '2999-01-01');
-      await c('autoreply', 'set', `ended@${DOMAIN}`, '--text', 'Fini.', '--start', '2020-01-01', '--end', '2021-01-01');
-      await c('autoreply', 'set', `away@${DOMAIN}`, '--text', 'Absent, votre message est transmis.', '--forward-to', 'remplacant@remote.test');
-      await c('autoreply', 'set', `dots@${DOMAIN}`, '--text', 'Ligne un\n.\n.point en tête\nfin');
-      await c('autoreply', 'set', `race@${DOMAIN}`, '--text', 'Une fois par jour.');
-      await c('autoreply', 'set', `quiet@${DOMAIN}`, '--text', 'Désactivé.', '--enabled', 'no');
-      sink = await startSink();
-      haraka = await startHaraka({ db: t.url, dataDir, relay: `127.0.0.1:${sink.port}`, plugins: PLUGINS });
+        const text = path.join(files(), 'absence.txt');
+        fs.writeFileSync(text, "Bonjour,\n\nJe suis en congé jusqu'au 3 août ; je répondrai à mon retour.\nÀ bientôt — Zoé\n");
+        await c('autoreply', 'set', `zoe@${DOMAIN}`, '--text-file', text, '--start', '2020-01-01');
+        const html = path.join(files(), 'absence.html');
+        fs.writeFileSync(html, '<html><body><p>Je suis <b>absent</b> jusqu&#39;au 3 ao&ucirc;t.</p></body></html>');
+        const pdf = path.join(files(), 'Plan d’accès.pdf');
+        fs.writeFileSync(pdf, Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n', 'latin1'));
+        await c('autoreply', 'set', `html@${DOMAIN}`, '--text', 'Je suis absent (texte).', '--html-file', html, '--attach', pdf, '--subject', 'Absent : réponse différée', '--reply-to', `accueil@${DOMAIN}`);
+        await c('autoreply', 'set', `cond@${DOMAIN}`, '--text', 'Votre commande est bien reçue.', '--condition', 'subject:commande');
+        await c('autoreply', 'set', `dotcond@${DOMAIN}`, '--text', 'Référence reçue.', '--condition', 'body:réf .42');
+        await c('autoreply', 'set', `later@${DOMAIN}`, '--text', 'Pas encore.', '--start', '2999-01-01');
+        await c('autoreply', 'set', `ended@${DOMAIN}`, '--text', 'Fini.', '--start', '2020-01-01', '--end', '2021-01-01');
+        await c('autoreply', 'set', `away@${DOMAIN}`, '--text', 'Absent, votre message est transmis.', '--forward-to', 'remplacant@remote.test');
+        await c('autoreply', 'set', `dots@${DOMAIN}`, '--text', 'Ligne un\n.\n.point en tête\nfin');
+        await c('autoreply', 'set', `race@${DOMAIN}`, '--text', 'Une fois par jour.');
+        await c('autoreply', 'set', `quiet@${DOMAIN}`, '--text', 'Désactivé.', '--enabled', 'no');
+      },
     });
-
-    after(async () => {
-      await haraka?.stop();
-      await sink?.close();
-      await db?.destroy();
-      await t?.cleanup();
-      for (const d of [dataDir, files]) if (d) fs.rmSync(d, { recursive: true, force: true });
-    });
-
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') console.log(haraka.log().slice(-6000));
-    });
-
-    /** The transaction id Haraka gave in its 250 after DATA. */
-    function uuidOf(tr: Transcript): string {
-      assert.equal(tr.data?.code, 250, JSON.stringify(tr));
-      const m = /\(([0-9A-F-]+\.\d+)\)/i.exec(tr.data!.text);
-      assert.ok(m, tr.data!.text);
-      return m[1];
-    }
-
-    /** Waits for the plugin's decision on that transaction: "N sent, M skipped", and the skip reasons. */
+    /** The plugin's decision on that transaction: replies sent, and the reasons it held any back. */
     async function decision(tr: Transcript): Promise<{ sent: number; reasons: string[] }> {
-      const uuid = uuidOf(tr);
-      const esc = uuid.replace(/[.]/g, '\\.');
-      const done = await waitUntil(() => new RegExp(`${esc} autoreplies done: (\\d+) sent`).exec(haraka.log()) ?? undefined, 15000, `decision for ${uuid}`);
-      const reasons = [...haraka.log().matchAll(new RegExp(`${esc} no reply from \\S+ \\(autoreply \\S+\\): (\\w+)`, 'g'))].map((m) => m[1]);
-      return { sent: Number(done[1]), reasons };
+      const { sent, held } = await autoreplyDecision(stack.haraka, tr);
+      return { sent, reasons: held.map((h) => h.reason) };
     }
 
-    const repliesTo = (who: string) => sink.messages.filter((m) => m.to.includes(who));
+    const repliesTo = (who: string) => stack.sink.messages.filter((m) => m.to.includes(who));
 
     async function replyTo(who: string, count = 1): Promise<SinkMessage[]> {
       return waitUntil(() => (repliesTo(who).length >= count ? repliesTo(who) : undefined), 20000, `${count} reply(ies) to ${who}`);
     }
 
     async function send(from: string, to: string[], opts: Parameters<typeof buildMessage>[0] = {}): Promise<Transcript> {
-      return sendMessage(haraka.port, from, to, Buffer.from(buildMessage({ from, to: to[0], ...opts }), 'utf8'));
+      return sendMessage(stack.haraka.port, from, to, Buffer.from(buildMessage({ from, to: to[0], ...opts }), 'utf8'));
     }
 
     it('replies: null sender, From the mailbox with its label, To the sender, RFC 3834 headers, French accents intact', async () => {
       const who = fresh();
       const mid = `<orig.${Date.now()}@client.test>`;
-      const before = maildirCount(dataDir, `zoe@${DOMAIN}`);
+      const before = stack.maildir(`zoe@${DOMAIN}`).length;
       const tr = await send(who, [`zoe@${DOMAIN}`], { subject: '=?UTF-8?Q?R=C3=A9union_d=27=C3=A9t=C3=A9?=', headers: { 'Message-ID': mid, References: '<root@client.test>' } });
       assert.equal((await decision(tr)).sent, 1);
       const [out] = await replyTo(who);
@@ -152,9 +93,9 @@ for (const engine of engines()) {
       assert.equal(mail.inReplyTo, mid);
       assert.deepEqual(mail.references, ['<root@client.test>', mid]);
       assert.equal(mail.text!.trim(), "Bonjour,\n\nJe suis en congé jusqu'au 3 août ; je répondrai à mon retour.\nÀ bientôt — Zoé");
-      assert.equal(maildirCount(dataDir, `zoe@${DOMAIN}`), before + 1, 'the message itself was delivered');
-      const ar = await findAutoreply(db, `zoe@${DOMAIN}`);
-      assert.ok((await listMemory(db, ar.id)).some((m) => m.correspondent === who));
+      assert.equal(stack.maildir(`zoe@${DOMAIN}`).length, before + 1, 'the message itself was delivered');
+      const ar = await findAutoreply(stack.db, `zoe@${DOMAIN}`);
+      assert.ok((await listMemory(stack.db, ar.id)).some((m) => m.correspondent === who));
     });
 
     it('the same correspondent again the same day: no second reply', async () => {
@@ -197,7 +138,7 @@ for (const engine of engines()) {
       assert.equal(mail.attachments.length, 1);
       assert.equal(mail.attachments[0].filename, 'Plan d’accès.pdf');
       assert.equal(mail.attachments[0].contentType, 'application/pdf');
-      assert.ok(mail.attachments[0].content.equals(fs.readFileSync(path.join(files, 'Plan d’accès.pdf'))));
+      assert.ok(mail.attachments[0].content.equals(fs.readFileSync(path.join(files(), 'Plan d’accès.pdf'))));
     });
 
     it('a safe Reply-To gets the reply; a foreign one does not', async () => {
@@ -240,25 +181,25 @@ for (const engine of engines()) {
       for (const box of ['later', 'ended', 'quiet']) {
         const who = fresh();
         assert.deepEqual(await decision(await send(who, [`${box}@${DOMAIN}`])), { sent: 0, reasons: [] }, box);
-        assert.equal(maildirCount(dataDir, `${box}@${DOMAIN}`) > 0, true);
+        assert.equal(stack.maildir(`${box}@${DOMAIN}`).length > 0, true);
         assert.equal(repliesTo(who).length, 0);
       }
     });
 
     it('forwards incoming mail while away, and replies', async () => {
       const who = fresh();
-      const before = sink.messages.filter((m) => m.to.includes('remplacant@remote.test')).length;
+      const before = stack.sink.messages.filter((m) => m.to.includes('remplacant@remote.test')).length;
       const tr = await send(who, [`away@${DOMAIN}`], { subject: 'Pour le remplaçant' });
       assert.equal((await decision(tr)).sent, 1);
       await replyTo(who);
       const fwd = await waitUntil(() => {
-        const got = sink.messages.filter((m) => m.to.includes('remplacant@remote.test'));
+        const got = stack.sink.messages.filter((m) => m.to.includes('remplacant@remote.test'));
         return got.length > before ? got[got.length - 1] : undefined;
       }, 20000, 'the away forward');
       assert.match(fwd.from, /^SRS0=/i, 'forwarded with an SRS sender');
       const mail = await simpleParser(fwd.raw);
       assert.equal(mail.subject, 'Pour le remplaçant');
-      assert.equal(maildirCount(dataDir, `away@${DOMAIN}`), 1, 'and kept in the mailbox');
+      assert.equal(stack.maildir(`away@${DOMAIN}`).length, 1, 'and kept in the mailbox');
     });
 
     // every "never reply" rule of the issue, over SMTP
@@ -297,7 +238,7 @@ for (const engine of engines()) {
       it(`no reply: ${c.name}`, async () => {
         const who = c.from ?? fresh();
         const before = c.from !== undefined ? repliesTo(c.from).length : 0;
-        const tr = await sendMessage(haraka.port, who, [c.to ?? `zoe@${DOMAIN}`], buildMessage({ from: who || 'bounce@client.test', to: `zoe@${DOMAIN}`, headers: c.headers }));
+        const tr = await sendMessage(stack.haraka.port, who, [c.to ?? `zoe@${DOMAIN}`], buildMessage({ from: who || 'bounce@client.test', to: `zoe@${DOMAIN}`, headers: c.headers }));
         assert.equal(tr.data?.code, 250);
         assert.deepEqual(await decision(tr), { sent: 0, reasons: [c.reason] });
         if (who) assert.equal(repliesTo(who).length, before);
@@ -310,63 +251,41 @@ for (const engine of engines()) {
       assert.equal((await decision(await send(who, [`zoe@${DOMAIN}`]))).sent, 1);
       await replyTo(who);
       for (const c of suppressed) if (c.from) assert.equal(repliesTo(c.from).length, 0, c.name);
-      assert.equal(sink.messages.filter((m) => m.to.some((a) => /noreply|no-reply|listserv|majordomo|request|owner-|bounces|daemon/i.test(a))).length, 0);
+      assert.equal(stack.sink.messages.filter((m) => m.to.some((a) => /noreply|no-reply|listserv|majordomo|request|owner-|bounces|daemon/i.test(a))).length, 0);
       // every reply that left had the null sender
-      for (const m of sink.messages) if (!m.to.includes('remplacant@remote.test')) assert.equal(m.from, '');
+      for (const m of stack.sink.messages) if (!m.to.includes('remplacant@remote.test')) assert.equal(m.from, '');
     });
   });
 
   describe(`autoreply per-day limit across two Haraka workers [${engine}]`, function () {
     this.timeout(90000);
-    let t: TestDb;
-    let db: Db;
-    let haraka: RunningHaraka;
-    let sink: Sink;
-    let dataDir: string;
-
-    before(async function () {
-      this.timeout(120000);
-      t = await createTestDb(engine as Engine);
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-e2e-ar2-'));
-      const env = { MAILHOST_DB: t.url, MAILHOST_DATA: dataDir };
-      await cli(env, 'migrate');
-      await cli(env, 'domain', 'add', DOMAIN);
-      await cli(env, 'mailbox', 'add', `zoe@${DOMAIN}`, '--password', PASSWORD);
-      await cli(env, 'autoreply', 'set', `zoe@${DOMAIN}`, '--text', 'Absente.', '--max-per-day', '2');
-      db = openDb(t.url);
-      sink = await startSink();
-      haraka = await startHaraka({ db: t.url, dataDir, relay: `127.0.0.1:${sink.port}`, plugins: PLUGINS, nodes: 2 });
-    });
-
-    after(async () => {
-      await haraka?.stop();
-      await sink?.close();
-      await db?.destroy();
-      await t?.cleanup();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    });
-
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') console.log(haraka.log().slice(-6000));
+    const stack = useMailStack({
+      engine,
+      plugins: PLUGINS,
+      nodes: 2,
+      async provision({ cli }) {
+        await cli('migrate');
+        await cli('domain', 'add', DOMAIN);
+        await cli('mailbox', 'add', `zoe@${DOMAIN}`, '--password', PASSWORD);
+        await cli('autoreply', 'set', `zoe@${DOMAIN}`, '--text', 'Absente.', '--max-per-day', '2');
+      },
     });
 
     it('eight concurrent deliveries from one correspondent: exactly max-per-day (2) replies', async () => {
       const who = 'racer@client.test';
       const sent = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => sendMessage(haraka.port, who, [`zoe@${DOMAIN}`], buildMessage({ from: who, to: `zoe@${DOMAIN}`, subject: `message ${i}` }))),
+        Array.from({ length: 8 }, (_, i) => sendMessage(stack.haraka.port, who, [`zoe@${DOMAIN}`], buildMessage({ from: who, to: `zoe@${DOMAIN}`, subject: `message ${i}` }))),
       );
       for (const tr of sent) assert.equal(tr.data?.code, 250);
-      const uuids = sent.map((tr) => /\(([0-9A-F-]+\.\d+)\)/i.exec(tr.data!.text)![1]);
-      await waitUntil(() => (uuids.every((u) => haraka.log().includes(`${u} autoreplies done`)) ? true : undefined), 20000, 'every decision');
-      const decisions = uuids.map((u) => Number(new RegExp(`${u.replace('.', '\\.')} autoreplies done: (\\d+) sent`).exec(haraka.log())![1]));
+      const decisions = (await Promise.all(sent.map((tr) => autoreplyDecision(stack.haraka, tr)))).map((d) => d.sent);
       assert.equal(decisions.reduce((a, b) => a + b, 0), 2, `replies sent: ${decisions}`);
-      await waitUntil(() => (sink.messages.length >= 2 ? true : undefined), 20000, 'two replies');
+      await waitUntil(() => (stack.sink.messages.length >= 2 ? true : undefined), 20000, 'two replies');
       await new Promise((r) => setTimeout(r, 500));
-      assert.equal(sink.messages.filter((m) => m.to.includes(who)).length, 2);
-      const pids = new Set([...haraka.log().matchAll(/autoreplies done: .*\(worker (\d+)\)/g)].map((m) => m[1]));
+      assert.equal(stack.sink.messages.filter((m) => m.to.includes(who)).length, 2);
+      const pids = new Set([...stack.haraka.log().matchAll(/autoreplies done: .*\(worker (\d+)\)/g)].map((m) => m[1]));
       if (pids.size < 2) console.log(`      (note: the OS gave every connection to one worker: ${[...pids].join(',')})`);
-      const ar = await findAutoreply(db, `zoe@${DOMAIN}`);
-      assert.equal((await listMemory(db, ar.id))[0].count, 2);
+      const ar = await findAutoreply(stack.db, `zoe@${DOMAIN}`);
+      assert.equal((await listMemory(stack.db, ar.id))[0].count, 2);
     });
   });
 }

@@ -4,30 +4,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
-import { startHaraka, type RunningHaraka } from '../helpers/haraka';
-import { sendMessage, buildMessage, startSink, SmtpClient, type Sink, type Reply } from '../helpers/smtp';
-import { main } from '../../bin/cli';
-import { maildirPath } from '../../lib/delivery';
+import { engines } from '../helpers/db';
+import { useMailStack, waitUntil } from '../helpers/e2e';
+import { sendMessage, buildMessage, SmtpClient, type Reply } from '../helpers/smtp';
 import { openDb } from '../../lib/core';
 
 // the foundation chain (other plugins of config/plugins are tested by their own suites)
 const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.rcpt', 'mailhost.deliver'];
 const PASSWORD = 'secret-pass-1';
 
-/** `mailhost ...` in-process against this database; every command must succeed. */
-async function cli(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<void> {
-  const err: string[] = [];
-  const code = await main(argv, { env, out: () => undefined, err: (s) => err.push(s) });
-  assert.equal(code, 0, `mailhost ${argv.join(' ')}: ${err.join(' ')}`);
-}
-
-function maildir(dataDir: string, address: string, sub = 'new'): string[] {
-  const dir = path.join(maildirPath(dataDir, address), sub);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
-}
 const read = (f: string) => fs.readFileSync(f);
 const code = (r: Reply) => `${r.code} ${r.text.slice(0, 5)}`;
 
@@ -35,16 +21,6 @@ const code = (r: Reply) => `${r.code} ${r.text.slice(0, 5)}`;
 function split(raw: Buffer): { head: string; body: Buffer } {
   const i = raw.indexOf('\r\n\r\n');
   return { head: raw.subarray(0, i + 2).toString('utf8'), body: raw.subarray(i + 4) };
-}
-
-async function waitUntil<T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function rcptOnce(port: number, rcpt: string, from = 'alice@sender.test'): Promise<Reply> {
@@ -61,62 +37,41 @@ async function rcptOnce(port: number, rcpt: string, from = 'alice@sender.test'):
 for (const engine of engines()) {
   describe(`foundation end to end [${engine}]`, function () {
     this.timeout(60000);
-    let t: TestDb;
-    let haraka: RunningHaraka;
-    let sink: Sink;
-    let dataDir: string;
-    let env: NodeJS.ProcessEnv;
-
-    before(async function () {
-      this.timeout(120000);
-      t = await createTestDb(engine as Engine);
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-e2e-'));
-      env = { MAILHOST_DB: t.url, MAILHOST_DATA: dataDir };
-      const c = (...argv: string[]) => cli(env, ...argv);
-      await c('migrate');
-      await c('domain', 'add', 'example.com');
-      await c('domain', 'add', 'other.test');
-      await c('domain', 'add', 'exämple.fr');
-      await c('domain-alias', 'add', 'alias.test', 'example.com');
-      // jean is the first mailbox of example.com: postmaster@ goes there
-      for (const local of ['jean', 'multi', 'body', 'dots', 'dotskeep', 'dup', 'sub', 'viaalias', 'fwd', 'keep', 'loopme', 'off', 'full', 'catch']) {
-        await c('mailbox', 'add', `${local}@example.com`, '--password', PASSWORD);
-      }
-      await c('mailbox', 'add', 'exact@other.test', '--password', PASSWORD);
-      await c('mailbox', 'add', 'jean@exämple.fr', '--password', PASSWORD);
-      await c('mailbox', 'set', 'off@example.com', '--active', 'no');
-      await c('mailbox', 'set', 'full@example.com', '--quota-mb', '1');
-      await c('mailbox', 'set', 'fwd@example.com', '--redirect', 'out@remote.test');
-      await c('mailbox', 'set', 'keep@example.com', '--redirect', 'out-keep@remote.test', '--keep-copy', 'yes');
-      await c('mailbox', 'set', 'dotskeep@example.com', '--redirect', 'out-dots@remote.test', '--keep-copy', 'yes');
-      await c('alias', 'add', 'info@example.com', 'dup@example.com');
-      await c('alias', 'add', 'team@example.com', 'dup@example.com', 'info@example.com');
-      await c('alias', 'add', 'group@example.com', 'multi@example.com', 'full@example.com');
-      await c('alias', 'add', 'la@example.com', 'lb@example.com');
-      await c('alias', 'add', 'lb@example.com', 'la@example.com');
-      await c('alias', 'add', '*@other.test', 'catch@example.com');
-      sink = await startSink();
-      haraka = await startHaraka({ db: t.url, dataDir, relay: `127.0.0.1:${sink.port}`, plugins: PLUGINS });
+    const stack = useMailStack({
+      engine,
+      plugins: PLUGINS,
+      async provision({ cli: c }) {
+        await c('migrate');
+        await c('domain', 'add', 'example.com');
+        await c('domain', 'add', 'other.test');
+        await c('domain', 'add', 'exämple.fr');
+        await c('domain-alias', 'add', 'alias.test', 'example.com');
+        // jean is the first mailbox of example.com: postmaster@ goes there
+        for (const local of ['jean', 'multi', 'body', 'dots', 'dotskeep', 'dup', 'sub', 'viaalias', 'fwd', 'keep', 'loopme', 'off', 'full', 'catch']) {
+          await c('mailbox', 'add', `${local}@example.com`, '--password', PASSWORD);
+        }
+        await c('mailbox', 'add', 'exact@other.test', '--password', PASSWORD);
+        await c('mailbox', 'add', 'jean@exämple.fr', '--password', PASSWORD);
+        await c('mailbox', 'set', 'off@example.com', '--active', 'no');
+        await c('mailbox', 'set', 'full@example.com', '--quota-mb', '1');
+        await c('mailbox', 'set', 'fwd@example.com', '--redirect', 'out@remote.test');
+        await c('mailbox', 'set', 'keep@example.com', '--redirect', 'out-keep@remote.test', '--keep-copy', 'yes');
+        await c('mailbox', 'set', 'dotskeep@example.com', '--redirect', 'out-dots@remote.test', '--keep-copy', 'yes');
+        await c('alias', 'add', 'info@example.com', 'dup@example.com');
+        await c('alias', 'add', 'team@example.com', 'dup@example.com', 'info@example.com');
+        await c('alias', 'add', 'group@example.com', 'multi@example.com', 'full@example.com');
+        await c('alias', 'add', 'la@example.com', 'lb@example.com');
+        await c('alias', 'add', 'lb@example.com', 'la@example.com');
+        await c('alias', 'add', '*@other.test', 'catch@example.com');
+      },
     });
-
-    after(async () => {
-      await haraka?.stop();
-      await sink?.close();
-      await t?.cleanup();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    });
-
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') console.log(haraka.log().slice(-4000));
-    });
-
     it('a full mailbox: accepted until the quota is used, then 452 4.2.2', async () => {
       const big = buildMessage({ to: 'full@example.com', body: `${'x'.repeat(998)}\r\n`.repeat(1100) });
-      const first = await sendMessage(haraka.port, 'alice@sender.test', ['full@example.com'], big);
+      const first = await sendMessage(stack.haraka.port, 'alice@sender.test', ['full@example.com'], big);
       assert.equal(first.rcpts[0].code, 250);
       assert.equal(first.data?.code, 250);
-      assert.equal(maildir(dataDir, 'full@example.com').length, 1);
-      const again = await rcptOnce(haraka.port, 'full@example.com');
+      assert.equal(stack.maildir('full@example.com').length, 1);
+      const again = await rcptOnce(stack.haraka.port, 'full@example.com');
       assert.equal(code(again), '452 4.2.2');
     });
 
@@ -131,7 +86,7 @@ for (const engine of engines()) {
         ['MULTI@Alias.Test', '250'],
         ['group@example.com', '250'],
       ];
-      const res = await sendMessage(haraka.port, 'alice@sender.test', rcpts.map((r) => r[0]), buildMessage({ to: 'multi@example.com' }));
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', rcpts.map((r) => r[0]), buildMessage({ to: 'multi@example.com' }));
       assert.equal(res.mail.code, 250);
       res.rcpts.forEach((r, i) => {
         const want = rcpts[i][1];
@@ -139,14 +94,14 @@ for (const engine of engines()) {
       });
       assert.equal(res.data?.code, 250);
       // multi@ reached three ways (direct, domain alias, alias whose other member is full): one copy
-      assert.equal(maildir(dataDir, 'multi@example.com').length, 1);
-      assert.equal(maildir(dataDir, 'full@example.com').length, 1, 'the full member got nothing more');
-      assert.equal(maildir(dataDir, 'off@example.com').length, 0);
+      assert.equal(stack.maildir('multi@example.com').length, 1);
+      assert.equal(stack.maildir('full@example.com').length, 1, 'the full member got nothing more');
+      assert.equal(stack.maildir('off@example.com').length, 0);
     });
 
     it('malformed recipients get 501/553, never an accept', async () => {
       for (const bad of ['a..b@example.com', 'jean@exa_mple.com', 'jean@']) {
-        const r = await rcptOnce(haraka.port, bad);
+        const r = await rcptOnce(stack.haraka.port, bad);
         assert.ok([501, 553].includes(r.code), `${bad}: ${r.code} ${r.text}`);
       }
     });
@@ -154,11 +109,11 @@ for (const engine of engines()) {
     it('writes the message into new/ with Delivered-To, X-Original-To and the body intact (8-bit)', async () => {
       const body = 'Bonjour Jean,\r\nÉté à Noël: 8-bit text\r\n\r\n  indented\r\n-- \r\nbye\r\n';
       const msg = Buffer.from(buildMessage({ to: 'body@example.com', subject: 'contents', body }), 'utf8');
-      const res = await sendMessage(haraka.port, 'alice@sender.test', ['Body@Example.com'], msg);
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['Body@Example.com'], msg);
       assert.equal(res.data?.code, 250);
-      const files = maildir(dataDir, 'body@example.com');
+      const files = stack.maildir('body@example.com');
       assert.equal(files.length, 1);
-      assert.deepEqual(maildir(dataDir, 'body@example.com', 'tmp'), []);
+      assert.deepEqual(stack.maildir('body@example.com', '', 'tmp'), []);
       const raw = read(files[0]);
       const { head, body: got } = split(raw);
       assert.match(head, /^Return-Path: <alice@sender\.test>\r\nDelivered-To: body@example\.com\r\nX-Original-To: body@example\.com\r\n/);
@@ -172,14 +127,14 @@ for (const engine of engines()) {
       'lines starting with "." are stored un-stuffed in the Maildir, also for a keep-copy forward',
       async () => {
         const body = '.a line starting with a dot\r\n..two dots\r\n.\r\nend\r\n';
-        const before = sink.messages.length;
-        const res = await sendMessage(haraka.port, 'alice@sender.test', ['dots@example.com', 'dotskeep@example.com'], buildMessage({ body }));
+        const before = stack.sink.messages.length;
+        const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['dots@example.com', 'dotskeep@example.com'], buildMessage({ body }));
         assert.equal(res.data?.code, 250);
         for (const a of ['dots@example.com', 'dotskeep@example.com']) {
-          const [f] = maildir(dataDir, a);
+          const [f] = stack.maildir(a);
           assert.equal(split(read(f)).body.toString('utf8'), body, a);
         }
-        const [out] = (await sink.waitFor(before + 1)).slice(before);
+        const [out] = (await stack.sink.waitFor(before + 1)).slice(before);
         assert.equal(split(out.raw).body.toString('utf8'), body, 'forwarded copy intact too');
       },
     );
@@ -187,22 +142,22 @@ for (const engine of engines()) {
     it('an 8-bit ISO-8859-1 message keeps every byte, in the Maildir and in the forwarded copy', async () => {
       const body = Buffer.from('D\xe9j\xe0 vu : \xe7a co\xfbte 5 \xa4, r\xe9ponse \xe0 No\xebl.\r\n.point\r\n', 'latin1');
       const head = 'From: alice@sender.test\r\nTo: dotskeep@example.com\r\nSubject: caf\xe9\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n';
-      const before = sink.messages.length;
-      const earlier = new Set(maildir(dataDir, 'dotskeep@example.com'));
-      const res = await sendMessage(haraka.port, 'alice@sender.test', ['dotskeep@example.com'], Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      const before = stack.sink.messages.length;
+      const earlier = new Set(stack.maildir('dotskeep@example.com'));
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['dotskeep@example.com'], Buffer.concat([Buffer.from(head, 'latin1'), body]));
       assert.equal(res.data?.code, 250);
-      const files = maildir(dataDir, 'dotskeep@example.com').filter((f) => !earlier.has(f));
+      const files = stack.maildir('dotskeep@example.com').filter((f) => !earlier.has(f));
       assert.equal(files.length, 1);
       assert.ok(split(read(files[0])).body.equals(body), 'Maildir copy intact');
-      const [out] = (await sink.waitFor(before + 1)).slice(before);
+      const [out] = (await stack.sink.waitFor(before + 1)).slice(before);
       assert.ok(split(out.raw).body.equals(body), `forwarded copy intact: ${split(out.raw).body.toString('latin1')}`);
     });
 
     it('delivers exactly one file when one mailbox is reached by several recipients and paths', async () => {
-      const res = await sendMessage(haraka.port, 'alice@sender.test', ['dup@example.com', 'info@example.com', 'team@example.com', 'DUP@alias.test'], buildMessage());
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['dup@example.com', 'info@example.com', 'team@example.com', 'DUP@alias.test'], buildMessage());
       assert.deepEqual(res.rcpts.map((r) => r.code), [250, 250, 250, 250]);
       assert.equal(res.data?.code, 250);
-      const files = maildir(dataDir, 'dup@example.com');
+      const files = stack.maildir('dup@example.com');
       assert.equal(files.length, 1);
       const { head } = split(read(files[0]));
       assert.equal(head.match(/^Delivered-To: /gm)?.length, 1);
@@ -210,34 +165,34 @@ for (const engine of engines()) {
     });
 
     it('subaddress: delivered to the base mailbox with the tag kept in Delivered-To', async () => {
-      const res = await sendMessage(haraka.port, 'alice@sender.test', ['sub+News@example.com'], buildMessage());
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['sub+News@example.com'], buildMessage());
       assert.equal(res.data?.code, 250);
-      const [f] = maildir(dataDir, 'sub@example.com');
+      const [f] = stack.maildir('sub@example.com');
       const { head } = split(read(f));
       assert.match(head, /^Delivered-To: sub\+news@example\.com\r$/m);
       assert.match(head, /^X-Original-To: sub\+news@example\.com\r$/m);
     });
 
     it('domain alias, catch-all (exact wins), IDN + case', async () => {
-      const res = await sendMessage(haraka.port, 'alice@sender.test', ['viaalias@ALIAS.test', 'nobody@other.test', 'exact@other.test'], buildMessage());
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['viaalias@ALIAS.test', 'nobody@other.test', 'exact@other.test'], buildMessage());
       assert.deepEqual(res.rcpts.map((r) => r.code), [250, 250, 250]);
       assert.equal(res.data?.code, 250);
-      assert.equal(maildir(dataDir, 'viaalias@example.com').length, 1);
-      const [c] = maildir(dataDir, 'catch@example.com');
+      assert.equal(stack.maildir('viaalias@example.com').length, 1);
+      const [c] = stack.maildir('catch@example.com');
       assert.match(split(read(c)).head, /^X-Original-To: nobody@other\.test\r$/m);
-      assert.equal(maildir(dataDir, 'exact@other.test').length, 1);
+      assert.equal(stack.maildir('exact@other.test').length, 1);
 
-      const idn = await sendMessage(haraka.port, 'alice@sender.test', ['JEAN@XN--EXMPLE-CUA.FR'], buildMessage());
+      const idn = await sendMessage(stack.haraka.port, 'alice@sender.test', ['JEAN@XN--EXMPLE-CUA.FR'], buildMessage());
       assert.equal(idn.data?.code, 250, JSON.stringify(idn));
-      assert.equal(maildir(dataDir, 'jean@xn--exmple-cua.fr').length, 1);
+      assert.equal(stack.maildir('jean@xn--exmple-cua.fr').length, 1);
     });
 
     it(
       'X-Original-To is the address the client gave, before the domain alias',
       async () => {
-        const res = await sendMessage(haraka.port, 'alice@sender.test', ['viaalias@alias.test'], buildMessage());
+        const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['viaalias@alias.test'], buildMessage());
         assert.equal(res.data?.code, 250);
-        const files = maildir(dataDir, 'viaalias@example.com');
+        const files = stack.maildir('viaalias@example.com');
         const { head } = split(read(files[files.length - 1]));
         assert.match(head, /^X-Original-To: viaalias@alias\.test\r$/m);
         assert.match(head, /^Delivered-To: viaalias@example\.com\r$/m);
@@ -245,7 +200,7 @@ for (const engine of engines()) {
     );
 
     it('IDN in UTF-8 (SMTPUTF8): JEAN@EXÄMPLE.fr', async () => {
-      const c = await SmtpClient.connect(haraka.port);
+      const c = await SmtpClient.connect(stack.haraka.port);
       try {
         const ehlo = await c.cmd('EHLO test.example');
         assert.match(ehlo.text, /SMTPUTF8/);
@@ -256,18 +211,18 @@ for (const engine of engines()) {
       } finally {
         await c.quit();
       }
-      assert.equal(maildir(dataDir, 'jean@xn--exmple-cua.fr').length, 2);
+      assert.equal(stack.maildir('jean@xn--exmple-cua.fr').length, 2);
     });
 
     it('postmaster@ of a domain goes to its first mailbox', async () => {
-      const before = maildir(dataDir, 'jean@example.com').length;
-      const res = await sendMessage(haraka.port, 'alice@sender.test', ['PostMaster@example.com'], buildMessage());
+      const before = stack.maildir('jean@example.com').length;
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['PostMaster@example.com'], buildMessage());
       assert.equal(res.data?.code, 250);
-      assert.equal(maildir(dataDir, 'jean@example.com').length, before + 1);
+      assert.equal(stack.maildir('jean@example.com').length, before + 1);
     });
 
     it('RCPT TO:<postmaster> without a domain is accepted (RFC 5321 4.5.1)', async () => {
-      const c = await SmtpClient.connect(haraka.port);
+      const c = await SmtpClient.connect(stack.haraka.port);
       try {
         await c.cmd('EHLO test.example');
         await c.cmd('MAIL FROM:<alice@sender.test>');
@@ -279,28 +234,28 @@ for (const engine of engines()) {
     });
 
     it('relay refusal: a domain we do not host gets 550 5.7.1 and nothing is sent out', async () => {
-      const res = await sendMessage(haraka.port, 'alice@sender.test', ['victim@notours.test', 'other@example.org'], buildMessage());
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['victim@notours.test', 'other@example.org'], buildMessage());
       assert.deepEqual(res.rcpts.map(code), ['550 5.7.1', '550 5.7.1']);
       assert.equal(res.data, undefined);
       await new Promise((r) => setTimeout(r, 500));
-      assert.deepEqual(sink.messages.filter((m) => m.to.some((a) => /notours\.test|example\.org/.test(a))), []);
+      assert.deepEqual(stack.sink.messages.filter((m) => m.to.some((a) => /notours\.test|example\.org/.test(a))), []);
     });
 
     it('mail loop: a message already delivered to the mailbox is refused 554 5.4.6', async () => {
       const msg = buildMessage({ headers: { 'Delivered-To': 'loopme@example.com' } });
-      const res = await sendMessage(haraka.port, 'alice@sender.test', ['loopme@example.com'], msg);
+      const res = await sendMessage(stack.haraka.port, 'alice@sender.test', ['loopme@example.com'], msg);
       assert.equal(res.rcpts[0].code, 250);
       assert.equal(res.data?.code, 554);
       assert.match(res.data!.text, /^5\.4\.6/);
-      assert.equal(maildir(dataDir, 'loopme@example.com').length, 0);
+      assert.equal(stack.maildir('loopme@example.com').length, 0);
     });
 
     it('forward to an external address leaves through the smarthost with an SRS sender; a bounce to it reaches the original sender', async () => {
-      const before = sink.messages.length;
+      const before = stack.sink.messages.length;
       const body = 'forward me\r\n.dotted line\r\nend\r\n';
-      const res = await sendMessage(haraka.port, 'Alice@Sender.test', ['fwd@example.com', 'keep@example.com'], buildMessage({ body }));
+      const res = await sendMessage(stack.haraka.port, 'Alice@Sender.test', ['fwd@example.com', 'keep@example.com'], buildMessage({ body }));
       assert.equal(res.data?.code, 250);
-      const got = (await sink.waitFor(before + 2)).slice(before);
+      const got = (await stack.sink.waitFor(before + 2)).slice(before);
       assert.equal(got.length, 2, 'one outbound message per forwarding mailbox');
       const fwd = got.find((m) => m.to.includes('out@remote.test'))!;
       const keep = got.find((m) => m.to.includes('out-keep@remote.test'))!;
@@ -309,96 +264,77 @@ for (const engine of engines()) {
       assert.match(fwd.from, /^SRS0=[0-9a-f]{8}=[a-z2-7]{2}=sender\.test=Alice@example\.com$/);
       assert.match(split(fwd.raw).head, /^Delivered-To: fwd@example\.com\r$/m);
       assert.equal(split(fwd.raw).body.toString('utf8'), body, 'forwarded body intact (dot-stuffing round trip)');
-      assert.deepEqual(maildir(dataDir, 'fwd@example.com'), [], 'no local copy without keep-copy');
-      assert.equal(maildir(dataDir, 'keep@example.com').length, 1, 'keep-copy keeps one');
+      assert.deepEqual(stack.maildir('fwd@example.com'), [], 'no local copy without keep-copy');
+      assert.equal(stack.maildir('keep@example.com').length, 1, 'keep-copy keeps one');
 
       // the destination bounces to the SRS address: we reverse it to the original sender
-      const bounce = await sendMessage(haraka.port, '', [fwd.from], buildMessage({ from: 'MAILER-DAEMON@remote.test', subject: 'Undelivered Mail' }));
+      const bounce = await sendMessage(stack.haraka.port, '', [fwd.from], buildMessage({ from: 'MAILER-DAEMON@remote.test', subject: 'Undelivered Mail' }));
       assert.equal(bounce.rcpts[0].code, 250, bounce.rcpts[0].text);
       assert.equal(bounce.data?.code, 250);
-      const back = (await sink.waitFor(before + 3)).slice(before + 2);
+      const back = (await stack.sink.waitFor(before + 3)).slice(before + 2);
       assert.equal(back.length, 1);
       assert.equal(back[0].from, '');
       assert.deepEqual(back[0].to.map((a) => a.toLowerCase()), ['alice@sender.test']);
     });
 
     it('a long original sender (SRS local part > 64 characters) still round-trips', async () => {
-      const before = sink.messages.length;
+      const before = stack.sink.messages.length;
       const sender = 'jean-pierre.dupont@newsletters.entreprise-exemple.fr';
-      const res = await sendMessage(haraka.port, sender, ['fwd@example.com'], buildMessage());
+      const res = await sendMessage(stack.haraka.port, sender, ['fwd@example.com'], buildMessage());
       assert.equal(res.data?.code, 250);
-      const [out] = (await sink.waitFor(before + 1)).slice(before);
+      const [out] = (await stack.sink.waitFor(before + 1)).slice(before);
       assert.ok(out, 'forward reached the sink');
       assert.ok(out.from.split('@')[0].length > 64, out.from);
-      const bounce = await sendMessage(haraka.port, '', [out.from], buildMessage({ subject: 'bounce' }));
+      const bounce = await sendMessage(stack.haraka.port, '', [out.from], buildMessage({ subject: 'bounce' }));
       assert.equal(bounce.rcpts[0].code, 250, bounce.rcpts[0].text);
       assert.equal(bounce.data?.code, 250);
-      const [back] = (await sink.waitFor(before + 2)).slice(before + 1);
+      const [back] = (await stack.sink.waitFor(before + 2)).slice(before + 1);
       assert.ok(back, 'bounce reached the sink');
       assert.deepEqual(back.to, [sender]);
     });
 
     it('a forged SRS bounce address is refused 550 5.1.1', async () => {
-      const r = await rcptOnce(haraka.port, 'SRS0=00000000=aa=sender.test=alice@example.com', '');
+      const r = await rcptOnce(stack.haraka.port, 'SRS0=00000000=aa=sender.test=alice@example.com', '');
       assert.equal(code(r), '550 5.1.1');
     });
   });
 
   describe(`cluster mode [${engine}]`, function () {
     this.timeout(90000);
-    let t: TestDb;
-    let haraka: RunningHaraka | undefined;
-    let dataDir: string;
-    after(async () => {
-      await haraka?.stop();
-      await t?.cleanup();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    });
+    const stack = useMailStack({ engine, plugins: PLUGINS, migrate: false, sink: false, haraka: false });
 
     it('nodes=2 on an empty database: the master migrates, the workers resolve and deliver', async () => {
-      t = await createTestDb(engine as Engine, { migrate: false });
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-e2e-cluster-'));
-      haraka = await startHaraka({ db: t.url, dataDir, plugins: PLUGINS, nodes: 2 });
-      const migrated = await waitUntil(async () => ((await t.db.schema.hasTable('mailboxes')) ? true : undefined), 20000, 'the master to migrate');
+      const haraka = await stack.startHaraka({ nodes: 2 });
+      const migrated = await waitUntil(async () => ((await stack.db.schema.hasTable('mailboxes')) ? true : undefined), 20000, 'the master to migrate');
       assert.ok(migrated);
-      const env = { MAILHOST_DB: t.url, MAILHOST_DATA: dataDir };
-      await cli(env, 'domain', 'add', 'example.com');
-      await cli(env, 'mailbox', 'add', 'jean@example.com', '--password', PASSWORD);
+      await stack.cli('domain', 'add', 'example.com');
+      await stack.cli('mailbox', 'add', 'jean@example.com', '--password', PASSWORD);
       for (let i = 0; i < 6; i++) {
         const res = await sendMessage(haraka.port, 'alice@sender.test', ['jean@example.com', 'ghost@example.com'], buildMessage());
         assert.deepEqual([res.rcpts.map((r) => r.code), res.data?.code], [[250, 550], 250]);
       }
-      assert.equal(maildir(dataDir, 'jean@example.com').length, 6);
+      assert.equal(stack.maildir('jean@example.com').length, 6);
     });
   });
 
   describe(`database failure mid-run [${engine}]`, function () {
     this.timeout(90000);
-    let t: TestDb;
-    let haraka: RunningHaraka | undefined;
-    let dataDir: string;
-
-    before(async () => {
-      t = await createTestDb(engine as Engine);
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-e2e-dbfail-'));
-      const env = { MAILHOST_DB: t.url, MAILHOST_DATA: dataDir };
-      await cli(env, 'domain', 'add', 'example.com');
-      await cli(env, 'mailbox', 'add', 'jean@example.com', '--password', PASSWORD);
+    const stack = useMailStack({
+      engine,
+      plugins: PLUGINS,
+      sink: false,
+      haraka: false, // each test starts its own, on the database as it is or through a proxy
+      async provision({ cli }) {
+        await cli('domain', 'add', 'example.com');
+        await cli('mailbox', 'add', 'jean@example.com', '--password', PASSWORD);
+      },
     });
-    afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && haraka) console.log(haraka.log().slice(-4000));
-      await haraka?.stop();
-      haraka = undefined;
-    });
-    after(async () => {
-      await t?.cleanup();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterEach(() => stack.stopHaraka());
 
     it('tables gone -> 451 4.3.0 (not 550), Haraka alive; restored -> 250', async () => {
-      haraka = await startHaraka({ db: t.url, dataDir, plugins: PLUGINS });
+      const haraka = await stack.startHaraka();
       assert.equal((await rcptOnce(haraka.port, 'jean@example.com')).code, 250);
-      const admin = openDb(t.url);
+      const admin = openDb(stack.t.url);
       try {
         await admin.schema.renameTable('mailboxes', 'mailboxes_away');
         const r = await rcptOnce(haraka.port, 'jean@example.com');
@@ -418,11 +354,11 @@ for (const engine of engines()) {
 
     if (engine === 'sqlite') {
       it('SQLite write-locked by another process -> DATA answered 45x 4.3.0 (not 250), Haraka alive, then 250 again', async () => {
-        haraka = await startHaraka({ db: t.url, dataDir, plugins: PLUGINS });
+        const haraka = await stack.startHaraka();
         // better-sqlite3 directly: another process holding the write lock (a long admin write, a backup...)
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const Database = require('better-sqlite3');
-        const other = new Database(t.url.replace(/^sqlite:(\/\/)?/, ''));
+        const other = new Database(stack.t.url.replace(/^sqlite:(\/\/)?/, ''));
         try {
           other.exec('BEGIN IMMEDIATE');
           other.exec('UPDATE domains SET active = active');
@@ -475,12 +411,17 @@ for (const engine of engines()) {
         return { port: () => port, open, cut };
       }
 
-      it('MariaDB cut through a proxy -> 451 4.3.0 (not 550), Haraka alive; proxy back -> 250 again', async () => {
-        const real = new URL(t.url);
+      /** Haraka reaching this database through a proxy the test can cut */
+      async function harakaBehindProxy() {
+        const real = new URL(stack.t.url);
         const proxy = await dbProxy({ host: real.hostname, port: Number(real.port || 3306) });
-        const viaProxy = new URL(t.url);
+        const viaProxy = new URL(stack.t.url);
         viaProxy.port = String(proxy.port());
-        haraka = await startHaraka({ db: viaProxy.toString(), dataDir, plugins: PLUGINS });
+        return { proxy, haraka: await stack.startHaraka({ db: viaProxy.toString() }) };
+      }
+
+      it('MariaDB cut through a proxy -> 451 4.3.0 (not 550), Haraka alive; proxy back -> 250 again', async () => {
+        const { proxy, haraka } = await harakaBehindProxy();
         try {
           assert.equal((await rcptOnce(haraka.port, 'jean@example.com')).code, 250);
           // a session opened before the cut sees the failure too
@@ -500,25 +441,21 @@ for (const engine of engines()) {
 
           await proxy.open();
           const back = await waitUntil(async () => {
-            const r = await rcptOnce(haraka!.port, 'jean@example.com');
+            const r = await rcptOnce(haraka.port, 'jean@example.com');
             return r.code === 250 ? r : r.code === 451 ? undefined : r;
           }, 20000, 'RCPT 250 after the database came back');
           assert.equal(back.code, 250);
-          const before = maildir(dataDir, 'jean@example.com').length;
+          const before = stack.maildir('jean@example.com').length;
           const res = await sendMessage(haraka.port, 'alice@sender.test', ['jean@example.com'], buildMessage());
           assert.equal(res.data?.code, 250);
-          assert.equal(maildir(dataDir, 'jean@example.com').length, before + 1);
+          assert.equal(stack.maildir('jean@example.com').length, before + 1);
         } finally {
           await proxy.cut().catch(() => undefined);
         }
       });
 
       it('MariaDB cut between RCPT and the end of DATA -> DATA answered 45x 4.3.0, not 250', async () => {
-        const real = new URL(t.url);
-        const proxy = await dbProxy({ host: real.hostname, port: Number(real.port || 3306) });
-        const viaProxy = new URL(t.url);
-        viaProxy.port = String(proxy.port());
-        haraka = await startHaraka({ db: viaProxy.toString(), dataDir, plugins: PLUGINS });
+        const { proxy, haraka } = await harakaBehindProxy();
         try {
           const c = await SmtpClient.connect(haraka.port);
           await c.cmd('EHLO test.example');
