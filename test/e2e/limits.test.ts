@@ -2,54 +2,37 @@
 // 8-bit header bytes and long headers round-trip byte for byte, or are refused before 250.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { engines, createTestDb, type TestDb } from '../helpers/db';
-import { startHaraka, type RunningHaraka } from '../helpers/haraka';
+import { engines } from '../helpers/db';
+import { useMailStack } from '../helpers/e2e';
 import { SmtpClient, sendMessage } from '../helpers/smtp';
 import { createDomain, createMailbox } from '../../lib/directory';
 import { addListEntry } from '../../lib/policy';
 
+const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.limits', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver'];
 const LIMITS = '[limits]\nmax_bytes=200000\nmax_rcpt_per_transaction=5\nmax_rcpt_per_connection=8\n';
-
-function stored(dataDir: string, address: string): Buffer[] {
-  const [local, domain] = address.split('@');
-  const dir = path.join(dataDir, 'mail', domain, local, 'Maildir', 'new');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f))) : [];
-}
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n') + '\r\n', 'latin1');
 
 for (const engine of engines()) {
   describe(`SMTP limits and byte fidelity end to end [${engine}]`, function () {
     this.timeout(90000);
-    let t: TestDb;
-    let haraka: RunningHaraka;
-    let dataDir: string;
-
-    before(async function () {
-      this.timeout(120000);
-      t = await createTestDb(engine);
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-limits-'));
-      await createDomain(t.db, { name: 'example.com' });
-      for (const l of ['jean', 'size', 'heads', 'latin', 'many']) await createMailbox(t.db, { address: `${l}@example.com`, password: 'secret-pass-1' });
-      // an allowed sender: the copy is not subject-tagged, whatever the filter thinks of it
-      await addListEntry(t.db, { mailbox: 'latin@example.com', kind: 'allow', pattern: 'jose@sender.test' });
-      haraka = await startHaraka({ db: t.url, dataDir, configFiles: { 'mailhost.ini': LIMITS } });
+    const stack = useMailStack({
+      engine,
+      plugins: PLUGINS,
+      sink: false,
+      configFiles: { 'mailhost.ini': LIMITS },
+      async provision({ db }) {
+        await createDomain(db, { name: 'example.com' });
+        for (const l of ['jean', 'size', 'heads', 'latin', 'many']) await createMailbox(db, { address: `${l}@example.com`, password: 'secret-pass-1' });
+        // an allowed sender: the copy is not subject-tagged, whatever the filter thinks of it
+        await addListEntry(db, { mailbox: 'latin@example.com', kind: 'allow', pattern: 'jose@sender.test' });
+      },
     });
-
-    after(async () => {
-      await haraka?.stop();
-      await t?.cleanup();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    });
-
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') console.log(haraka.log().slice(-4000));
-    });
+    const port = () => stack.haraka.port;
+    const stored = (address: string) => stack.maildir(address).sort().map((f) => fs.readFileSync(f));
 
     it('advertises its size limit and refuses a larger SIZE= at MAIL with 552 5.3.4 (RFC 1870)', async () => {
-      const c = await SmtpClient.connect(haraka.port);
+      const c = await SmtpClient.connect(port());
       try {
         const ehlo = await c.cmd('EHLO test.example');
         assert.match(ehlo.text, /SIZE 200000/);
@@ -64,15 +47,15 @@ for (const engine of engines()) {
 
     it('refuses a message over the size limit after DATA with 552 and stores nothing', async () => {
       const big = crlf(['Subject: big', '', ...Array.from({ length: 3000 }, () => 'x'.repeat(100))]);
-      const r = await sendMessage(haraka.port, 'a@sender.test', ['size@example.com'], big);
+      const r = await sendMessage(port(), 'a@sender.test', ['size@example.com'], big);
       assert.equal(r.data?.code, 552);
       assert.match(r.data!.text, /5\.3\.4/);
-      assert.deepEqual(stored(dataDir, 'size@example.com'), []);
+      assert.deepEqual(stored('size@example.com'), []);
     });
 
     it('refuses 100,000 header lines before 250 with 552 and stores nothing', async () => {
       const msg = crlf([...Array.from({ length: 100000 }, (_, i) => `X-Line-${i}: v`), 'Subject: many', '', 'body']);
-      const c = await SmtpClient.connect(haraka.port);
+      const c = await SmtpClient.connect(port());
       try {
         await c.cmd('EHLO test.example');
         await c.cmd('MAIL FROM:<a@sender.test>');
@@ -83,7 +66,7 @@ for (const engine of engines()) {
       } finally {
         await c.quit();
       }
-      assert.deepEqual(stored(dataDir, 'heads@example.com'), []);
+      assert.deepEqual(stored('heads@example.com'), []);
     });
 
     it('keeps 8-bit header bytes and every header line byte for byte (our fields only added in front)', async () => {
@@ -92,9 +75,9 @@ for (const engine of engines()) {
         Buffer.from('Subject: Caf\xe9 cr\xe8me \xe0 la fran\xe7aise\r\nFrom: "Jos\xe9" <jose@sender.test>\r\nX-Folded: one\r\n\ttwo \xff\r\n', 'latin1'),
         Buffer.from('X-Spam-Flag: NO-FORGED\r\n\r\nCorps du message: \xe9t\xe9\r\n', 'latin1'),
       ]);
-      const r = await sendMessage(haraka.port, 'jose@sender.test', ['latin@example.com'], original);
+      const r = await sendMessage(port(), 'jose@sender.test', ['latin@example.com'], original);
       assert.equal(r.data?.code, 250, r.data?.text);
-      const [copy] = stored(dataDir, 'latin@example.com');
+      const [copy] = stored('latin@example.com');
       assert.ok(copy, 'stored');
       const withoutForged = Buffer.from(original.toString('latin1').replace('X-Spam-Flag: NO-FORGED\r\n', ''), 'latin1');
       assert.ok(copy.subarray(copy.length - withoutForged.length).equals(withoutForged), 'the received bytes end the stored copy unchanged');
@@ -106,7 +89,7 @@ for (const engine of engines()) {
     });
 
     it('caps recipients per transaction (452 4.5.3, the rest sent later) and per connection', async () => {
-      const c = await SmtpClient.connect(haraka.port);
+      const c = await SmtpClient.connect(port());
       try {
         await c.cmd('EHLO test.example');
         await c.cmd('MAIL FROM:<a@sender.test>');
@@ -123,7 +106,7 @@ for (const engine of engines()) {
       } finally {
         await c.quit();
       }
-      assert.equal(stored(dataDir, 'many@example.com').length, 1);
+      assert.equal(stored('many@example.com').length, 1);
     });
   });
 }

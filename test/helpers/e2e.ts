@@ -27,6 +27,8 @@ export interface MailStackOptions {
   migrate?: boolean;
   /** start Haraka in before() (default true); false: the tests call startHaraka() themselves */
   haraka?: boolean;
+  /** extra Haraka config files: name -> content (e.g. mailhost.ini) */
+  configFiles?: Record<string, string>;
   /** runs after the database, data dir and CLI exist, before Haraka starts */
   provision?(stack: MailStack): Promise<void>;
 }
@@ -86,7 +88,7 @@ export async function startMailStack(opts: MailStackOptions): Promise<MailStack>
       relay: stack.sink ? `127.0.0.1:${stack.sink.port}` : undefined,
       plugins: opts.plugins,
       nodes: o.nodes ?? opts.nodes,
-      configFiles: stack.clamd ? { 'clamd.ini': clamdIni(stack.clamd.port) } : undefined,
+      configFiles: { ...(stack.clamd ? { 'clamd.ini': clamdIni(stack.clamd.port) } : {}), ...opts.configFiles },
     });
     stack.haraka = running;
     return running;
