@@ -1,9 +1,9 @@
 // Accounts of the admin pages: ISP admins and clients (customers owning domains). A client
 // reaches only its own account (name, e-mail, password, language).
-import { createAccount, updateAccount, deleteAccount, checkCurrentPassword, ACCOUNT_ROLES } from '../../lib/accounts';
+import { createAccount, updateAccount, deleteAccount, ACCOUNT_ROLES } from '../../lib/accounts';
 import { scopes } from '../engine/scopes';
 import type { FormValues, Option, ResourceDef } from '../engine/types';
-import { defined, languageOptions, passwordChange, passwordInput } from './common';
+import { currentPasswordRule, defined, languageOptions, passwordChange, passwordInput } from './common';
 
 async function roleOptions(): Promise<Option[]> {
   return [
@@ -56,11 +56,7 @@ export const accounts: ResourceDef = {
   // nobody deletes the account they are logged in with
   canDelete: (r, p) => !(p.role !== 'user' && Number(r.id) === p.id),
   // a client changes its own password only with the current one (rule in lib/accounts)
-  async onBeforeSave(ctx, v, row) {
-    if (row && (v.text('password') !== undefined || v.generate())) {
-      await checkCurrentPassword(ctx.principal, { key: `account:${row.id}`, passwordHash: row.password_hash as string | null }, v.text('current_password'));
-    }
-  },
+  onBeforeSave: currentPasswordRule('account'),
   async onInsert(ctx, v) {
     const { account, password } = await createAccount(ctx.db, { ...accountFields(v), username: v.text('username') ?? '', role: v.oneOf('role', ACCOUNT_ROLES) ?? 'client', language: v.nullable('language') ?? null, ...passwordInput(v) });
     return { id: account.id, notice: password ? ctx.t('flash.generated_password', { password }) : undefined };

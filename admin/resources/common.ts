@@ -2,8 +2,9 @@
 // scopes, so a select never offers someone else's object) and feature detection.
 import { type Db, displayDomain, generatePassword } from '../../lib/core';
 import { isMailboxPolicy, LIST_KINDS } from '../../lib/policy';
+import { checkCurrentPassword, type PasswordOwner } from '../../lib/accounts';
 import { scopes } from '../engine/scopes';
-import type { ColumnDef, Ctx, FieldDef, FormValues, Option, SearchDef } from '../engine/types';
+import type { ColumnDef, Ctx, FieldDef, FormValues, Option, ResourceDef, SearchDef } from '../engine/types';
 
 /** Domains the principal may use, for selects and address fields. */
 export async function domainOptions(ctx: Ctx): Promise<Option[]> {
@@ -54,6 +55,18 @@ export async function spamPolicyOptions(ctx: Ctx): Promise<Option[]> {
 /** Only the keys that were on the submitted form (undefined = not changed). */
 export function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * onBeforeSave of a login's edit form (an account, a mailbox): changing its password may need
+ * the current one (the rule is lib/accounts checkCurrentPassword).
+ */
+export function currentPasswordRule(kind: PasswordOwner['kind']): NonNullable<ResourceDef['onBeforeSave']> {
+  return async (ctx, v, row) => {
+    if (!row || (v.text('password') === undefined && !v.generate())) return;
+    const owner = { kind, id: Number(row.id), passwordHash: row.password_hash == null ? null : String(row.password_hash) };
+    await checkCurrentPassword(ctx.principal, owner, v.text('current_password'));
+  };
 }
 
 /** A new login's password for lib: the typed one, or lib generates one (box ticked, or none typed). */

@@ -8,11 +8,10 @@
 // (admin/resources/mailboxChildren.ts) served under /mailboxes/<id>/...
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/directory';
 import { displayAddress, invalid } from '../../lib/core';
-import { checkCurrentPassword } from '../../lib/accounts';
 import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policy';
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef, TabDef } from '../engine/types';
-import { defined, domainOptions, languageOptions, passwordChange, passwordInput, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
+import { currentPasswordRule, defined, domainOptions, languageOptions, passwordChange, passwordInput, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
 
 const hasSpamPolicies = tableExists('spam_policies');
 
@@ -105,11 +104,7 @@ export function mailboxesResource(): ResourceDef {
     label: (r) => displayAddress(String(r.address)),
     canDelete: (r) => r.local_part !== 'postmaster',
     // a mailbox owner changes the password only with the current one (rule in lib/accounts)
-    async onBeforeSave(ctx, v, row) {
-      if (row && (v.text('password') !== undefined || v.generate())) {
-        await checkCurrentPassword(ctx.principal, { key: `user:${row.id}`, passwordHash: row.password_hash as string | null }, v.text('current_password'));
-      }
-    },
+    onBeforeSave: currentPasswordRule('mailbox'),
     async onInsert(ctx, v) {
       const { mailbox, password } = await createMailbox(ctx.db, { ...mailboxFields(v), address: v.address(), language: v.nullable('language') ?? null, ...passwordInput(v) });
       return { id: mailbox.id, notice: password ? ctx.t('flash.generated_password', { password }) : undefined };

@@ -23,7 +23,7 @@ describe('lib/accounts checkCurrentPassword', () => {
   });
 
   it('a client changing its own account password must give the right current one', async () => {
-    const own = { key: 'account:7', passwordHash: hash };
+    const own = { kind: 'account' as const, id: 7, passwordHash: hash };
     await checkCurrentPassword(who('client', 7), own, CURRENT);
     for (const current of [undefined, '', 'Wrong-pass-42']) {
       const e = await refusal(checkCurrentPassword(who('client', 7), own, current));
@@ -34,16 +34,16 @@ describe('lib/accounts checkCurrentPassword', () => {
   });
 
   it('a mailbox owner changing its own mailbox password must give the right current one', async () => {
-    const own = { key: 'user:3', passwordHash: hash };
+    const own = { kind: 'mailbox' as const, id: 3, passwordHash: hash };
     await checkCurrentPassword(who('user', 3), own, CURRENT);
     assert.equal((await refusal(checkCurrentPassword(who('user', 3), own, 'Wrong-pass-42'))).field, 'current_password');
   });
 
   it('resetting someone else: a client for a mailbox of its domains, an admin for anyone (itself too), without it', async () => {
-    await checkCurrentPassword(who('client', 7), { key: 'user:3', passwordHash: hash }, undefined);
-    await checkCurrentPassword(who('admin', 1), { key: 'account:7', passwordHash: hash }, undefined);
-    await checkCurrentPassword(who('admin', 1), { key: 'account:1', passwordHash: hash }, undefined);
+    await checkCurrentPassword(who('client', 7), { kind: 'mailbox' as const, id: 3, passwordHash: hash }, undefined);
+    await checkCurrentPassword(who('admin', 1), { kind: 'account' as const, id: 7, passwordHash: hash }, undefined);
+    await checkCurrentPassword(who('admin', 1), { kind: 'account', id: 1, passwordHash: hash }, undefined);
     // account 3 and mailbox 3 are different logins
-    await checkCurrentPassword(who('user', 3), { key: 'account:3', passwordHash: hash }, undefined);
+    await checkCurrentPassword(who('user', 3), { kind: 'account', id: 3, passwordHash: hash }, undefined);
   });
 });
