@@ -27,6 +27,7 @@ export interface Option {
   labelKey?: string;
 }
 
+/** Each type is read, shown and drawn by its kind: engine/form/kinds (one table, keyed by type). */
 export type FieldType =
   | 'text'
   | 'number'
@@ -80,7 +81,7 @@ export interface FieldDef {
   autocomplete?: string;
 }
 
-/** A file posted with a multipart form (parsed in app.ts, size-limited). */
+/** A file posted with a multipart form (parsed by admin/multipart.ts, size-limited). */
 export interface UploadedFile {
   filename: string;
   contentType: string;
