@@ -8,7 +8,8 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import type { Db } from '../lib/core';
 import { authenticate, loadPrincipal, principalKey, setPrincipalLanguage, type Principal } from '../lib/accounts';
 import { isSupported } from './i18n';
-import { flash } from './engine/router';
+import { flash } from './engine/flash';
+import { SESSION_COOKIE } from './setup/session';
 
 declare module 'express-session' {
   interface SessionData {
@@ -103,7 +104,7 @@ export function sessionRoutes(db: Db): express.Router {
     req.logout((err) => {
       if (err) return next(err);
       req.session.destroy(() => {
-        res.clearCookie('mailhost.sid');
+        res.clearCookie(SESSION_COOKIE);
         res.redirect(303, '/login');
       });
     });

@@ -115,7 +115,8 @@ const LIB_MESSAGES: [RegExp, string][] = [
   [/username must be/, 'err.username'],
   [/language must be|choose a language/, 'err.language'],
   [/cannot be renamed/, 'err.rename'],
-  [/catch-all page/, 'err.catchall_elsewhere'],
+  [/^a catch-all \(\*\) is not/, 'err.catchall_elsewhere'],
+  [/current password is wrong/, 'err.current_password'],
 ];
 
 export function translateError(t: T, err: MailhostError | Error): string {

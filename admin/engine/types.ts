@@ -1,4 +1,4 @@
-// The shape of a declarative admin resource. A resource is data: the engine (engine/router.ts)
+// The shape of a declarative admin resource. A resource is data: the engine (engine/router.ts and its parts)
 // renders list, add, edit and delete for every resource from this description alone.
 import type { Knex } from 'knex';
 import type { Db } from '../../lib/core';
@@ -27,6 +27,7 @@ export interface Option {
   labelKey?: string;
 }
 
+/** Each type is read, shown and drawn by its kind: engine/form/kinds (one table, keyed by type). */
 export type FieldType =
   | 'text'
   | 'number'
@@ -80,7 +81,7 @@ export interface FieldDef {
   autocomplete?: string;
 }
 
-/** A file posted with a multipart form (parsed in app.ts, size-limited). */
+/** A file posted with a multipart form (parsed by admin/multipart.ts, size-limited). */
 export interface UploadedFile {
   filename: string;
   contentType: string;
@@ -99,7 +100,7 @@ export interface TabDef {
    * are columns of the row, saved by the resource's onUpdate.
    */
   load?: (ctx: Ctx, row: Record<string, unknown>) => Promise<Record<string, unknown>>;
-  save?: (ctx: Ctx, row: Record<string, unknown>, values: Values) => Promise<void>;
+  save?: (ctx: Ctx, row: Record<string, unknown>, values: FormValues) => Promise<void>;
   /**
    * A tab that is a whole child resource (its `parent` names this resource): the tab links to
    * /<resource>/<id>/<child>, where the child's list, add, edit and delete are served.
@@ -135,8 +136,36 @@ export interface SearchDef {
   roles?: Role[];
 }
 
-/** Parsed, typed form values (address fields give { local, domain_id }). */
+/** Parsed form values by field name (address fields give { local, domain_id, domain }). */
 export type Values = Record<string, unknown>;
+
+/**
+ * The submitted values as the hooks read them, typed by the field type that produced them
+ * (engine/form/kinds): `undefined` always means "not on the submitted form" (another tab, a
+ * field of another role, an empty optional number), so `{ name: v.text('name') }` passed
+ * through `defined()` changes only what was submitted.
+ */
+export interface FormValues {
+  /** names of the submitted values (for the audit log) */
+  names(): string[];
+  /** text, textarea, targets, password, select: the string */
+  text(name: string): string | undefined;
+  /** a select that may be set to none: null */
+  nullable(name: string): string | null | undefined;
+  /** a select among fixed values, typed */
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined;
+  checkbox(name: string): boolean | undefined;
+  number(name: string): number | undefined;
+  /** a select of another resource's id: null for none */
+  id(name: string): number | null | undefined;
+  /** checkboxes of ids */
+  ids(name: string): number[] | undefined;
+  /** an address field as local@domain */
+  address(name?: string): string;
+  file(name: string): UploadedFile | undefined;
+  /** the "generate" box of a password field was ticked */
+  generate(name?: string): boolean;
+}
 
 export interface ResourceDef {
   /** URL segment and i18n prefix: /mailboxes, "res.mailboxes.*" */
@@ -175,12 +204,11 @@ export interface ResourceDef {
   /** a row that may not be deleted (e.g. postmaster@): no delete button, and refused */
   canDelete?: (row: Record<string, unknown>, p: Principal) => boolean;
   // ---- lifecycle hooks; all optional except the ones needed by the permissions given
-  /** adjust or check values before insert/update; throw MailhostError(field) to refuse */
-  onBeforeSave?: (ctx: Ctx, values: Values, row: Record<string, unknown> | null) => Promise<Values> | Values;
+  /** checks before insert/update (row: null on insert); throw a MailhostError (field) to refuse */
+  onBeforeSave?: (ctx: Ctx, values: FormValues, row: Record<string, unknown> | null) => Promise<void>;
   /** create through lib; returns the new id and an optional extra flash line (e.g. a generated password) */
-  onInsert?: (ctx: Ctx, values: Values) => Promise<{ id: number; notice?: string }>;
+  onInsert?: (ctx: Ctx, values: FormValues) => Promise<{ id: number; notice?: string }>;
   /** update through lib with the values of one tab */
-  onUpdate?: (ctx: Ctx, row: Record<string, unknown>, values: Values) => Promise<{ notice?: string } | void>;
+  onUpdate?: (ctx: Ctx, row: Record<string, unknown>, values: FormValues) => Promise<{ notice?: string } | void>;
   onDelete?: (ctx: Ctx, row: Record<string, unknown>) => Promise<void>;
-  onAfterSave?: (ctx: Ctx, id: number, values: Values, created: boolean) => Promise<void>;
 }

@@ -1,16 +1,20 @@
 // Accounts of the admin pages: ISP admins and clients (customers owning domains). A client
 // reaches only its own account (name, e-mail, password, language).
-import { createAccount, updateAccount, deleteAccount } from '../../lib/accounts';
-import { generatePassword, verifyPassword, invalid } from '../../lib/core';
+import { createAccount, updateAccount, deleteAccount, ACCOUNT_ROLES } from '../../lib/accounts';
 import { scopes } from '../engine/scopes';
-import type { Option, ResourceDef } from '../engine/types';
-import { defined, languageOptions } from './common';
+import type { FormValues, Option, ResourceDef } from '../engine/types';
+import { currentPasswordRule, defined, languageOptions, passwordChange, passwordInput } from './common';
 
 async function roleOptions(): Promise<Option[]> {
   return [
     { value: 'admin', labelKey: 'role.admin' },
     { value: 'client', labelKey: 'role.client' },
   ];
+}
+
+/** The fields an account's form maps one to one onto lib's input (undefined: not on the form). */
+function accountFields(v: FormValues) {
+  return { name: v.text('name'), email: v.text('email'), active: v.checkbox('active') };
 }
 
 export const accounts: ResourceDef = {
@@ -51,46 +55,15 @@ export const accounts: ResourceDef = {
   label: (r) => String(r.username),
   // nobody deletes the account they are logged in with
   canDelete: (r, p) => !(p.role !== 'user' && Number(r.id) === p.id),
-  // a client changes its own password only with the current one (a stolen session is not enough)
-  async onBeforeSave(ctx, v, row) {
-    if (ctx.principal.role === 'client' && row && (v.password !== undefined || v.password_generate)) {
-      const current = typeof v.current_password === 'string' ? v.current_password : '';
-      if (!current || !(await verifyPassword(current, String(row.password_hash ?? '')))) throw invalid('current_password', ctx.t('err.current_password'));
-    }
-    return v;
-  },
+  // a client changes its own password only with the current one (rule in lib/accounts)
+  onBeforeSave: currentPasswordRule('account'),
   async onInsert(ctx, v) {
-    const { account, password } = await createAccount(ctx.db, {
-      username: String(v.username),
-      role: v.role === 'admin' ? 'admin' : 'client',
-      password: v.password_generate ? undefined : (v.password as string | undefined),
-      generatePassword: !!v.password_generate,
-      name: v.name as string | undefined,
-      email: v.email as string | undefined,
-      language: (v.language as string | null | undefined) ?? null,
-      active: v.active as boolean | undefined,
-    });
+    const { account, password } = await createAccount(ctx.db, { ...accountFields(v), username: v.text('username') ?? '', role: v.oneOf('role', ACCOUNT_ROLES) ?? 'client', language: v.nullable('language') ?? null, ...passwordInput(v) });
     return { id: account.id, notice: password ? ctx.t('flash.generated_password', { password }) : undefined };
   },
   async onUpdate(ctx, row, v) {
-    let password = v.password as string | undefined;
-    let notice: string | undefined;
-    if (v.password_generate) {
-      password = generatePassword();
-      notice = ctx.t('flash.generated_password', { password });
-    }
-    await updateAccount(
-      ctx.db,
-      Number(row.id),
-      defined({
-        password,
-        name: v.name as string | undefined,
-        email: v.email as string | undefined,
-        language: v.language as string | null | undefined,
-        active: v.active as boolean | undefined,
-        role: v.role === undefined ? undefined : v.role === 'admin' ? ('admin' as const) : ('client' as const),
-      }),
-    );
+    const { password, notice } = passwordChange(ctx, v);
+    await updateAccount(ctx.db, Number(row.id), defined({ ...accountFields(v), password, language: v.nullable('language'), role: v.oneOf('role', ACCOUNT_ROLES) }));
     return { notice };
   },
   async onDelete({ db }, row) {

@@ -1,16 +1,22 @@
 // Aliases, forwards (mail groups) and catch-alls: one lib mechanism (lib/aliases.ts), three
 // pages as in ISPConfig. postmaster@ of each domain is listed with the aliases; it can be
 // pointed elsewhere but never deleted.
-import { createAlias, updateAlias, deleteAlias, getAlias, getDomain } from '../../lib/directory';
-import { displayAddress, invalid } from '../../lib/core';
+import { createAlias, updateAlias, deleteAlias, getAlias, getDomain, type AliasKind } from '../../lib/directory';
+import { displayAddress } from '../../lib/core';
 import { scopes } from '../engine/scopes';
-import type { FieldDef, ResourceDef } from '../engine/types';
-import { addressOf, defined, domainOptions } from './common';
+import type { FieldDef, FormValues, ResourceDef } from '../engine/types';
+import { defined, domainOptions } from './common';
 
 type Page = 'aliases' | 'forwards' | 'catchall';
 
 const KINDS: Record<Page, string[]> = { aliases: ['alias', 'postmaster'], forwards: ['forward'], catchall: ['catchall'] };
 const ICONS: Record<Page, string> = { aliases: 'at', forwards: 'people', catchall: 'inboxes' };
+const KIND_OF_NEW: Record<Page, AliasKind> = { aliases: 'alias', forwards: 'forward', catchall: 'catchall' };
+
+/** The fields every alias page maps one to one onto lib's input (undefined: not on the form). */
+function aliasFields(v: FormValues) {
+  return { active: v.checkbox('active'), description: v.text('description') };
+}
 
 function aliasResource(page: Page): ResourceDef {
   const catchall = page === 'catchall';
@@ -51,20 +57,13 @@ function aliasResource(page: Page): ResourceDef {
       return Promise.all(rows.map(async (r) => ({ ...r, targets: (await getAlias(db, Number(r.id))).targets })));
     },
     async onInsert({ db }, v) {
-      const address = catchall ? `*@${(await getDomain(db, Number(v.domain_id))).name}` : addressOf(v);
-      // "*@" makes a catch-all, which lives on its own page (this list would not show it)
-      if (!catchall && address.startsWith('*@')) throw invalid('address', 'a catch-all is set on the catch-all page');
-      const a = await createAlias(db, {
-        address,
-        targets: String(v.targets ?? ''),
-        kind: page === 'forwards' ? 'forward' : 'alias',
-        active: v.active as boolean | undefined,
-        description: v.description as string | undefined,
-      });
+      const address = catchall ? `*@${(await getDomain(db, Number(v.id('domain_id')))).name}` : v.address();
+      // lib refuses "*" on the aliases and forwards pages: a catch-all lives on its own page
+      const a = await createAlias(db, { ...aliasFields(v), address, targets: v.text('targets') ?? '', kind: KIND_OF_NEW[page] });
       return { id: a.id };
     },
     async onUpdate({ db }, row, v) {
-      await updateAlias(db, Number(row.id), defined({ targets: v.targets as string | undefined, active: v.active as boolean | undefined, description: v.description as string | undefined }));
+      await updateAlias(db, Number(row.id), defined({ ...aliasFields(v), targets: v.text('targets') }));
     },
     async onDelete({ db }, row) {
       await deleteAlias(db, Number(row.id));

@@ -1,9 +1,10 @@
 // Small pieces shared by the resource declarations: option lists (always read through the
 // scopes, so a select never offers someone else's object) and feature detection.
-import { type Db, displayDomain } from '../../lib/core';
+import { type Db, displayDomain, generatePassword } from '../../lib/core';
 import { isMailboxPolicy, LIST_KINDS } from '../../lib/policy';
+import { checkCurrentPassword, type PasswordOwner } from '../../lib/accounts';
 import { scopes } from '../engine/scopes';
-import type { ColumnDef, Ctx, FieldDef, Option, SearchDef, Values } from '../engine/types';
+import type { ColumnDef, Ctx, FieldDef, FormValues, Option, ResourceDef, SearchDef } from '../engine/types';
 
 /** Domains the principal may use, for selects and address fields. */
 export async function domainOptions(ctx: Ctx): Promise<Option[]> {
@@ -51,22 +52,33 @@ export async function spamPolicyOptions(ctx: Ctx): Promise<Option[]> {
   return rows.map((r: { id: number; name: string }) => ({ value: String(r.id), label: String(r.name) }));
 }
 
-export const idOrNull = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
-
 /** Only the keys that were on the submitted form (undefined = not changed). */
 export function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export interface AddressValue {
-  local: string;
-  domain_id: number;
-  domain: string;
+/**
+ * onBeforeSave of a login's edit form (an account, a mailbox): changing its password may need
+ * the current one (the rule is lib/accounts checkCurrentPassword).
+ */
+export function currentPasswordRule(kind: PasswordOwner['kind']): NonNullable<ResourceDef['onBeforeSave']> {
+  return async (ctx, v, row) => {
+    if (!row || (v.text('password') === undefined && !v.generate())) return;
+    const owner = { kind, id: Number(row.id), passwordHash: row.password_hash == null ? null : String(row.password_hash) };
+    await checkCurrentPassword(ctx.principal, owner, v.text('current_password'));
+  };
 }
 
-export function addressOf(values: Values, field = 'address'): string {
-  const a = values[field] as AddressValue;
-  return `${a.local}@${a.domain}`;
+/** A new login's password for lib: the typed one, or lib generates one (box ticked, or none typed). */
+export function passwordInput(v: FormValues): { password?: string; generatePassword: boolean } {
+  return { password: v.generate() ? undefined : v.text('password'), generatePassword: v.generate() };
+}
+
+/** A password change on an edit form: the typed one, or one generated here and shown once (notice). */
+export function passwordChange(ctx: Ctx, v: FormValues): { password?: string; notice?: string } {
+  if (!v.generate()) return { password: v.text('password') };
+  const password = generatePassword();
+  return { password, notice: ctx.t('flash.generated_password', { password }) };
 }
 
 /** A select's options from a fixed list of values, labelled by the locale keys `<prefix><value>`. */
@@ -90,4 +102,6 @@ export const senderListEntry = {
     { name: 'pattern', column: 'sender_lists.pattern', type: 'text' },
     { name: 'comment', column: 'sender_lists.comment', type: 'text' },
   ] as SearchDef[],
+  /** the entry's fields as lib's input (its owner is added by the page) */
+  input: (v: FormValues) => ({ kind: v.text('kind') ?? '', pattern: v.text('pattern') ?? '', comment: v.text('comment') }),
 };

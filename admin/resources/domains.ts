@@ -2,10 +2,15 @@
 import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/directory';
 import { displayDomain } from '../../lib/core';
 import { scopes } from '../engine/scopes';
-import type { ResourceDef } from '../engine/types';
-import { clientOptions, defined, domainOptions, idOrNull, spamPolicyOptions, tableExists } from './common';
+import type { FormValues, ResourceDef } from '../engine/types';
+import { clientOptions, defined, domainOptions, spamPolicyOptions, tableExists } from './common';
 
 const hasSpamPolicies = tableExists('spam_policies');
+
+/** The fields a domain's form maps one to one onto lib's input (undefined: not on the form). */
+function domainFields(v: FormValues) {
+  return { active: v.checkbox('active'), defaultQuotaMb: v.number('default_quota_mb'), spamPolicyId: v.id('spam_policy_id') };
+}
 
 export const domains: ResourceDef = {
   name: 'domains',
@@ -43,27 +48,13 @@ export const domains: ResourceDef = {
   },
   label: (r) => displayDomain(String(r.name)),
   async onInsert({ db, principal }, v) {
-    const d = await createDomain(db, {
-      name: String(v.name),
-      // a client's new domain is always its own
-      clientId: principal.role === 'client' ? principal.id : idOrNull(v.client_id),
-      active: v.active as boolean,
-      defaultQuotaMb: v.default_quota_mb as number | undefined,
-      spamPolicyId: v.spam_policy_id === undefined ? undefined : idOrNull(v.spam_policy_id),
-    });
+    // a client's new domain is always its own
+    const clientId = principal.role === 'client' ? principal.id : (v.id('client_id') ?? null);
+    const d = await createDomain(db, { ...domainFields(v), name: v.text('name') ?? '', clientId });
     return { id: d.id };
   },
   async onUpdate({ db }, row, v) {
-    await updateDomain(
-      db,
-      Number(row.id),
-      defined({
-        clientId: v.client_id === undefined ? undefined : idOrNull(v.client_id),
-        active: v.active as boolean | undefined,
-        defaultQuotaMb: v.default_quota_mb as number | undefined,
-        spamPolicyId: v.spam_policy_id === undefined ? undefined : idOrNull(v.spam_policy_id),
-      }),
-    );
+    await updateDomain(db, Number(row.id), defined({ ...domainFields(v), clientId: v.id('client_id') }));
   },
   async onDelete({ db }, row) {
     await deleteDomain(db, Number(row.id));
@@ -99,13 +90,13 @@ export const domainAliases: ResourceDef = {
   },
   label: (r) => displayDomain(String(r.name)),
   async onInsert({ db }, v) {
-    const target = await getDomain(db, Number(v.domain_id));
-    const a = await createDomainAlias(db, String(v.name), target.name);
-    if (v.active === false) await updateDomainAlias(db, a.id, { active: false });
+    const target = await getDomain(db, Number(v.id('domain_id')));
+    const a = await createDomainAlias(db, v.text('name') ?? '', target.name);
+    if (v.checkbox('active') === false) await updateDomainAlias(db, a.id, { active: false });
     return { id: a.id };
   },
   async onUpdate({ db }, row, v) {
-    await updateDomainAlias(db, Number(row.id), defined({ domainId: v.domain_id === undefined ? undefined : Number(v.domain_id), active: v.active as boolean | undefined }));
+    await updateDomainAlias(db, Number(row.id), defined({ domainId: v.id('domain_id') ?? undefined, active: v.checkbox('active') }));
   },
   async onDelete({ db }, row) {
     await deleteDomainAlias(db, String(row.name));

@@ -17,11 +17,10 @@ import {
   addAttachment,
   deleteAttachment,
   type AutoreplyInput,
-  type ReplyCondition,
 } from '../../lib/autoreply';
 import { addListEntry, deleteListEntry } from '../../lib/policy';
 import { byMailbox, scopes } from '../engine/scopes';
-import type { Ctx, Option, ResourceDef, UploadedFile, Values } from '../engine/types';
+import type { Ctx, FormValues, Option, ResourceDef } from '../engine/types';
 import { tableExists, i18nOptions as options, senderListEntry } from './common';
 
 const hasAutoreplies = tableExists('autoreplies');
@@ -31,7 +30,6 @@ const hasSenderLists = tableExists('sender_lists');
 const ALL = ['list', 'create', 'edit', 'delete'] as const;
 const EVERYONE = { admin: [...ALL], client: [...ALL], user: [...ALL] };
 const MAILBOX = { resource: 'mailboxes', key: 'mailbox_id' };
-
 
 function parentId(ctx: Ctx): number {
   return Number(ctx.parent!.id);
@@ -43,26 +41,28 @@ async function poolOptions(ctx: Ctx): Promise<Option[]> {
   return (await listAttachments(ctx.db, parentId(ctx))).map((a) => ({ value: String(a.id), label: a.filename }));
 }
 
-const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+/** An optional text: null when left empty. */
+const text = (v: string | undefined): string | null => (v !== undefined && v.trim() !== '' ? v : null);
 
 /** Form values -> lib input. "Now": start now, and end 48 h later unless an end is given. */
-function autoreplyInput(v: Values): AutoreplyInput {
-  const now = !!v.start_now;
+function autoreplyInput(v: FormValues): AutoreplyInput {
+  const now = !!v.checkbox('start_now');
+  const endsAt = v.nullable('ends_at');
   return {
-    name: v.name as string | undefined,
-    enabled: v.enabled as boolean | undefined,
-    condition: v.condition as ReplyCondition | undefined,
-    conditionText: text(v.condition_text),
-    subject: text(v.subject) ?? null,
-    replyTo: text(v.reply_to),
-    bodyText: (v.body_text as string | undefined) ?? '',
-    bodyHtml: text(v.body_html),
-    startsAt: now ? 'now' : ((v.starts_at as string | null | undefined) ?? null),
-    endsAt: now && !v.ends_at ? undefined : ((v.ends_at as string | null | undefined) ?? null),
-    maxPerDay: v.max_per_day as number | undefined,
-    maxCorrespondents: v.max_correspondents as number | undefined,
-    forwardTo: text(v.forward_to),
-    attachmentIds: Array.isArray(v.attachment_ids) ? v.attachment_ids.map(Number) : undefined,
+    name: v.text('name'),
+    enabled: v.checkbox('enabled'),
+    condition: v.oneOf('condition', CONDITIONS),
+    conditionText: text(v.text('condition_text')),
+    subject: text(v.text('subject')),
+    replyTo: text(v.text('reply_to')),
+    bodyText: v.text('body_text') ?? '',
+    bodyHtml: text(v.text('body_html')),
+    startsAt: now ? 'now' : (v.nullable('starts_at') ?? null),
+    endsAt: now && !endsAt ? undefined : (endsAt ?? null),
+    maxPerDay: v.number('max_per_day'),
+    maxCorrespondents: v.number('max_correspondents'),
+    forwardTo: text(v.text('forward_to')),
+    attachmentIds: v.ids('attachment_ids'),
   };
 }
 
@@ -164,7 +164,7 @@ export const attachmentFiles: ResourceDef = {
   },
   label: (r) => String(r.filename),
   async onInsert(ctx, v) {
-    const f = v.file as UploadedFile;
+    const f = v.file('file')!; // required: the engine refuses the form without it
     const contentType = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i.test(f.contentType) && f.contentType !== 'application/octet-stream' ? f.contentType : undefined;
     const a = await addAttachment(ctx.db, parentId(ctx), { filename: f.filename, content: f.content, contentType });
     return { id: a.id };
@@ -189,7 +189,7 @@ export const mailboxSenders: ResourceDef = {
   list: { columns: senderListEntry.columns, search: senderListEntry.search },
   label: (r) => String(r.pattern),
   async onInsert(ctx, v) {
-    const e = await addListEntry(ctx.db, { mailbox: parentId(ctx), kind: String(v.kind), pattern: String(v.pattern), comment: v.comment as string | undefined });
+    const e = await addListEntry(ctx.db, { ...senderListEntry.input(v), mailbox: parentId(ctx) });
     return { id: e.id };
   },
   async onDelete({ db }, row) {

@@ -7,11 +7,11 @@
 // autoresponder, attachments and sender lists tabs are whole child resources
 // (admin/resources/mailboxChildren.ts) served under /mailboxes/<id>/...
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/directory';
-import { displayAddress, generatePassword, verifyPassword, invalid } from '../../lib/core';
+import { displayAddress, invalid } from '../../lib/core';
 import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policy';
 import { scopes } from '../engine/scopes';
-import type { Ctx, ResourceDef, TabDef, Values } from '../engine/types';
-import { addressOf, defined, domainOptions, languageOptions, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
+import type { FormValues, ResourceDef, TabDef } from '../engine/types';
+import { currentPasswordRule, defined, domainOptions, languageOptions, passwordChange, passwordInput, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
 
 const hasSpamPolicies = tableExists('spam_policies');
 
@@ -37,21 +37,20 @@ const spamTab: TabDef = {
   },
   async save({ db }, row, v) {
     const id = Number(row.id);
-    if (v.spam_mode === 'own') {
-      await setMailboxOwnPolicy(db, id, { threshold: String(v.own_threshold ?? ''), action: String(v.own_action), newsletterAction: String(v.own_newsletter_action) });
-    } else if (v.spam_mode === 'policy') {
-      if (v.spam_policy_id == null) throw invalid('spam_policy_id', 'choose a policy');
-      await setMailboxSharedPolicy(db, id, Number(v.spam_policy_id));
+    const mode = v.text('spam_mode');
+    if (mode === 'own') {
+      await setMailboxOwnPolicy(db, id, { threshold: v.text('own_threshold') ?? '', action: v.text('own_action') ?? '', newsletterAction: v.text('own_newsletter_action') ?? '' });
+    } else if (mode === 'policy') {
+      const policyId = v.id('spam_policy_id');
+      if (policyId == null) throw invalid('spam_policy_id', 'choose a policy');
+      await setMailboxSharedPolicy(db, id, policyId);
     } else await setMailboxSharedPolicy(db, id, null);
   },
 };
 
-function passwordChange(ctx: Ctx, v: Values): { password?: string; notice?: string } {
-  if (v.password_generate) {
-    const password = generatePassword();
-    return { password, notice: ctx.t('flash.generated_password', { password }) };
-  }
-  return { password: v.password as string | undefined };
+/** The fields a mailbox's form maps one to one onto lib's input (undefined: not on the form). */
+function mailboxFields(v: FormValues) {
+  return { name: v.text('name'), quotaMb: v.number('quota_mb'), active: v.checkbox('active'), redirectTo: v.text('redirect_to'), keepCopy: v.checkbox('keep_copy') };
 }
 
 export function mailboxesResource(): ResourceDef {
@@ -104,41 +103,15 @@ export function mailboxesResource(): ResourceDef {
     },
     label: (r) => displayAddress(String(r.address)),
     canDelete: (r) => r.local_part !== 'postmaster',
-    // a mailbox owner changes the password only with the current one
-    async onBeforeSave(ctx, v, row) {
-      if (ctx.principal.role === 'user' && row && (v.password !== undefined || v.password_generate)) {
-        const current = typeof v.current_password === 'string' ? v.current_password : '';
-        if (!current || !(await verifyPassword(current, String(row.password_hash ?? '')))) throw invalid('current_password', ctx.t('err.current_password'));
-      }
-      return v;
-    },
+    // a mailbox owner changes the password only with the current one (rule in lib/accounts)
+    onBeforeSave: currentPasswordRule('mailbox'),
     async onInsert(ctx, v) {
-      const { mailbox, password } = await createMailbox(ctx.db, {
-        address: addressOf(v),
-        password: v.password_generate ? undefined : (v.password as string | undefined),
-        generatePassword: !!v.password_generate,
-        quotaMb: v.quota_mb as number | undefined,
-        name: v.name as string | undefined,
-        active: v.active as boolean | undefined,
-        language: (v.language as string | null | undefined) ?? null,
-      });
+      const { mailbox, password } = await createMailbox(ctx.db, { ...mailboxFields(v), address: v.address(), language: v.nullable('language') ?? null, ...passwordInput(v) });
       return { id: mailbox.id, notice: password ? ctx.t('flash.generated_password', { password }) : undefined };
     },
     async onUpdate(ctx, row, v) {
       const { password, notice } = passwordChange(ctx, v);
-      await updateMailbox(
-        ctx.db,
-        Number(row.id),
-        defined({
-          password,
-          name: v.name as string | undefined,
-          quotaMb: v.quota_mb as number | undefined,
-          active: v.active as boolean | undefined,
-          language: v.language as string | null | undefined,
-          redirectTo: v.redirect_to as string | undefined,
-          keepCopy: v.keep_copy as boolean | undefined,
-        }),
-      );
+      await updateMailbox(ctx.db, Number(row.id), defined({ ...mailboxFields(v), password, language: v.nullable('language') }));
       return { notice };
     },
     async onDelete({ db }, row) {

@@ -3,10 +3,15 @@
 import { createPolicy, updatePolicy, deletePolicy, SPAM_ACTIONS, NEWSLETTER_ACTIONS, VIRUS_ACTIONS, DEFAULT_POLICY_NAME, addListEntry, deleteListEntry } from '../../lib/policy';
 import { displayAddress, displayDomain } from '../../lib/core';
 import { scopes } from '../engine/scopes';
-import type { Ctx, Option, ResourceDef } from '../engine/types';
+import type { Ctx, FormValues, Option, ResourceDef } from '../engine/types';
 import { defined, tableExists, i18nOptions as options, senderListEntry } from './common';
 
 const hasSpamTables = tableExists('sender_lists');
+
+/** The fields a policy's form maps one to one onto lib's input (undefined: not on the form). */
+function policyFields(v: FormValues) {
+  return { name: v.text('name'), threshold: v.text('threshold'), action: v.text('action'), newsletterAction: v.text('newsletter_action'), virusAction: v.text('virus_action') };
+}
 
 export const spamPolicies: ResourceDef = {
   name: 'spam-policies',
@@ -43,33 +48,11 @@ export const spamPolicies: ResourceDef = {
   label: (r) => String(r.name),
   canDelete: (r) => r.name !== DEFAULT_POLICY_NAME,
   async onInsert({ db }, v) {
-    const p = await createPolicy(db, {
-      name: String(v.name),
-      threshold: v.threshold as string,
-      action: v.action as string,
-      subjectTag: (v.subject_tag as string | undefined) ?? '',
-      warning: (v.warning as string | undefined) ?? null,
-      newsletterAction: v.newsletter_action as string,
-      antivirus: !!v.antivirus,
-      virusAction: v.virus_action as string,
-    });
+    const p = await createPolicy(db, { ...policyFields(v), name: v.text('name') ?? '', subjectTag: v.text('subject_tag') ?? '', warning: v.text('warning') ?? null, antivirus: !!v.checkbox('antivirus') });
     return { id: p.id };
   },
   async onUpdate({ db }, row, v) {
-    await updatePolicy(
-      db,
-      Number(row.id),
-      defined({
-        name: v.name as string | undefined,
-        threshold: v.threshold as string | undefined,
-        action: v.action as string | undefined,
-        subjectTag: v.subject_tag as string | undefined,
-        warning: v.warning as string | undefined,
-        newsletterAction: v.newsletter_action as string | undefined,
-        antivirus: v.antivirus as boolean | undefined,
-        virusAction: v.virus_action as string | undefined,
-      }),
-    );
+    await updatePolicy(db, Number(row.id), defined({ ...policyFields(v), subjectTag: v.text('subject_tag'), warning: v.text('warning'), antivirus: v.checkbox('antivirus') }));
   },
   async onDelete({ db }, row) {
     await deletePolicy(db, Number(row.id));
@@ -119,14 +102,8 @@ export const senderLists: ResourceDef = {
   },
   label: (r) => String(r.pattern),
   async onInsert({ db }, v) {
-    const [kind, id] = String(v.owner).split(':');
-    const e = await addListEntry(db, {
-      domain: kind === 'd' ? Number(id) : undefined,
-      mailbox: kind === 'm' ? Number(id) : undefined,
-      kind: String(v.kind),
-      pattern: String(v.pattern),
-      comment: v.comment as string | undefined,
-    });
+    const [kind, id] = (v.text('owner') ?? '').split(':');
+    const e = await addListEntry(db, { ...senderListEntry.input(v), domain: kind === 'd' ? Number(id) : undefined, mailbox: kind === 'm' ? Number(id) : undefined });
     return { id: e.id };
   },
   async onDelete({ db }, row) {

@@ -68,9 +68,21 @@ async function replaceTargets(db: Db, aliasId: number, targets: string[]): Promi
 export interface AliasInput {
   address: string;
   targets: string | string[];
+  /** without a kind, `*@domain` makes a catch-all and any other address an alias */
   kind?: AliasKind;
   active?: boolean;
   description?: string;
+}
+
+/**
+ * The kind of a new alias. `*` is a catch-all, never an alias or forward of that name: a
+ * page (or command) creating aliases or forwards gets a clear refusal, not a catch-all it
+ * would then not list.
+ */
+function aliasKind(local: string, asked: AliasKind | undefined): AliasKind {
+  if (local !== '*') return asked ?? 'alias';
+  if (asked && asked !== 'catchall') throw invalid('address', `a catch-all (*) is not ${asked === 'forward' ? 'a forward' : 'an alias'}: set it as a catch-all`);
+  return 'catchall';
 }
 
 /**
@@ -79,13 +91,13 @@ export interface AliasInput {
  */
 export async function createAlias(db: Db, input: AliasInput): Promise<AliasRow> {
   const addr = parseAliasAddress(input.address);
+  const kind = aliasKind(addr.local, input.kind);
   const targets = normalizeTargets(input.targets);
   if (!targets.length) throw invalid('targets', 'give at least one target address');
   if (targets.includes(addr.address)) throw invalid('targets', 'an alias cannot point to itself');
   const domain = await getDomain(db, addr.domain).catch(() => {
     throw invalid('address', `domain ${addr.domain} is not hosted here (create it first)`);
   });
-  const kind: AliasKind = addr.local === '*' ? 'catchall' : input.kind ?? 'alias';
   const existing = await db('aliases').where({ address: addr.address }).first();
   if (existing?.kind === 'postmaster') {
     return updateAlias(db, Number(existing.id), { targets });

@@ -1,0 +1,52 @@
+// GET /<name>: the list page (search row, one page of rows, row buttons, page links).
+import type { Request, Response } from 'express';
+import { can, canDeleteRow, roleAllowed, scoped } from '../access';
+import type { Env } from '../env';
+import type { Ctx, ResourceDef, RowAction } from '../types';
+import { applySearch } from './search';
+import { pageOf, pageUrl, rowsOfPage } from './paging';
+
+interface ListRow {
+  row: Record<string, unknown>;
+  editUrl: string | null;
+  deleteUrl: string | null;
+  actions: { name: string; label: string; icon: string; url: string }[];
+}
+
+/** What each listed row links to: its form, its delete confirmation, its row actions. */
+function listRow(r: ResourceDef, ctx: Ctx, base: string, row: Record<string, unknown>, actions: RowAction[]): ListRow {
+  return {
+    row,
+    editUrl: can(r, ctx.principal.role, 'edit') ? `${base}/${row.id}` : null,
+    deleteUrl: canDeleteRow(r, row, ctx.principal) ? `${base}/${row.id}/delete` : null,
+    actions: actions.filter((a) => !a.when || a.when(row)).map((a) => ({ name: a.name, label: ctx.t(a.label), icon: a.icon, url: `${base}/${row.id}/do/${a.name}` })),
+  };
+}
+
+export async function renderList(env: Env, req: Request, response: Response): Promise<void> {
+  const { ctx, r, base } = env;
+  const role = ctx.principal.role;
+  const q = scoped(r, ctx);
+  const search = await applySearch(r, ctx, req, q);
+  const paging = await pageOf(q, req);
+  const found = await rowsOfPage(q, r.orderBy, `${r.table}.id`, paging.page);
+  const rows = r.decorate ? await r.decorate(ctx, found) : found;
+  const actions = can(r, role, 'edit') ? (r.actions ?? []) : [];
+  response.render('list', {
+    res: r,
+    baseUrl: base,
+    title: ctx.t(`res.${r.name}.title`),
+    parentTabs: env.parentTabs,
+    parentTitle: env.parentTitle,
+    parentIcon: env.parentIcon,
+    columns: r.list.columns.filter((c) => roleAllowed(c.roles, role)),
+    rows: rows.map((row: Record<string, unknown>) => listRow(r, ctx, base, row, actions)),
+    search: search.views,
+    searching: Object.values(search.values).some(Boolean),
+    ...paging,
+    pageUrl: pageUrl(base, search.values),
+    addUrl: can(r, role, 'create') ? `${base}/new` : null,
+    showDeleteColumn: can(r, role, 'delete') || actions.length > 0,
+    hasActions: actions.length > 0,
+  });
+}

@@ -1,0 +1,44 @@
+// The search row of a list: one filter per declared search the role may use, read from the
+// query string (q_<name>) and applied to the scoped query.
+import type { Knex } from 'knex';
+import type { Request } from 'express';
+import { isMysql } from '../../../lib/core';
+import { roleAllowed } from '../access';
+import type { Ctx, Option, ResourceDef, SearchDef } from '../types';
+
+export interface SearchView {
+  def: SearchDef;
+  value: string;
+  options: Option[];
+}
+
+export interface Search {
+  /** the filters' values by name ('' = not filtered) */
+  values: Record<string, string>;
+  views: SearchView[];
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function applyFilter(q: Knex.QueryBuilder, s: SearchDef, v: string, ctx: Ctx): void {
+  // backslash is MariaDB's default LIKE escape; SQLite needs it spelled out
+  if (s.type === 'text') q.whereRaw(`LOWER(??) LIKE ?${isMysql(ctx.db) ? '' : ` ESCAPE '\\'`}`, [s.column, `%${escapeLike(v.toLowerCase())}%`]);
+  else if (s.type === 'bool') q.where(s.column, v === '1');
+  else q.where(s.column, v);
+}
+
+/** Reads the filters of the request and narrows `q` by those given. */
+export async function applySearch(r: ResourceDef, ctx: Ctx, req: Request, q: Knex.QueryBuilder): Promise<Search> {
+  const values: Record<string, string> = {};
+  const views: SearchView[] = [];
+  for (const s of r.list.search.filter((x) => roleAllowed(x.roles, ctx.principal.role))) {
+    const given = req.query[`q_${s.name}`];
+    const v = typeof given === 'string' ? given.trim().slice(0, 200) : '';
+    values[s.name] = v;
+    if (v) applyFilter(q, s, v, ctx);
+    views.push({ def: s, value: v, options: s.options ? await s.options(ctx) : [] });
+  }
+  return { values, views };
+}
