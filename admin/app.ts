@@ -8,6 +8,7 @@ import express from 'express';
 import { csrfSync } from 'csrf-sync';
 import type { ConnectSessionKnexStore } from 'connect-session-knex';
 import { type Db, openDb, migrateLatest, type Settings } from '../lib/core';
+import { smtpSender, type MailSender } from '../lib/quarantine';
 import { ensureInitialAdmin } from '../lib/accounts';
 import { VIEWS_DIR } from './paths';
 import { createPassport, authRoutes, sessionRoutes, requireLogin } from './auth';
@@ -36,6 +37,8 @@ export interface AdminOptions {
   /** how often expired sessions are purged; 0 = never (tests) */
   sessionCleanupMs?: number;
   resources?: ResourceDef[];
+  /** how notices and answers of the quarantine space are sent; default SMTP to MAILHOST_RELAY, else the local Haraka */
+  send?: MailSender;
 }
 
 function baseApp(opts: AdminOptions): express.Express {
@@ -68,7 +71,7 @@ function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: Res
 }
 
 export function createApp(opts: AdminOptions): express.Express {
-  const resources = opts.resources ?? allResources();
+  const resources = opts.resources ?? allResources({ dataDir: opts.settings.dataDir, send: opts.send ?? smtpSender(opts.settings) });
   const app = baseApp(opts);
   app.use(securityHeaders(opts));
   serveStatic(app);

@@ -26,6 +26,7 @@ const listHandler: Handler = async (res, registry, req, response) => renderList(
 export function resourceRouter(res: ResourceDef, registry: Registry = new Map([[res.name, res]])): express.Router {
   const router = express.Router({ mergeParams: true });
   const serve = (h: Handler) => (req: Request, response: Response) => h(res, registry, req, response);
+  res.routes?.(router, res, registry); // the resource's own pages come first
   router.get('/', serve(listHandler)); // @route GET /<name>
   router.get('/new', serve(showAdd)); // @route GET /<name>/new
   router.post('/new', serve(postAdd)); // @route POST /<name>/new

@@ -1,6 +1,7 @@
 // The shape of a declarative admin resource. A resource is data: the engine (engine/router.ts and its parts)
 // renders list, add, edit and delete for every resource from this description alone.
 import type { Knex } from 'knex';
+import type { Router } from 'express';
 import type { Db } from '../../lib/core';
 import type { Principal } from '../../lib/accounts';
 
@@ -131,9 +132,11 @@ export interface SearchDef {
   name: string; // query-string name: q_<name>
   /** qualified column searched, e.g. 'domains.name' */
   column: string;
-  type: 'text' | 'bool' | 'select';
+  type: 'text' | 'bool' | 'select' | 'date';
   options?: (ctx: Ctx) => Promise<Option[]>;
   roles?: Role[];
+  /** narrows the query itself (several columns, a date bound...) instead of the default on `column` */
+  apply?: (q: Knex.QueryBuilder, value: string, ctx: Ctx) => void;
 }
 
 /** Parsed form values by field name (address fields give { local, domain_id, domain }). */
@@ -211,4 +214,10 @@ export interface ResourceDef {
   /** update through lib with the values of one tab */
   onUpdate?: (ctx: Ctx, row: Record<string, unknown>, values: FormValues) => Promise<{ notice?: string } | void>;
   onDelete?: (ctx: Ctx, row: Record<string, unknown>) => Promise<void>;
+  /**
+   * Pages of its own (a custom list view, a preview, bulk actions), mounted on the resource's
+   * router before the generic ones, so they may also replace a generic page. Each must check
+   * access through the engine (envOf, loadRow) like the generic routes do.
+   */
+  routes?: (router: Router, res: ResourceDef, registry: Map<string, ResourceDef>) => void;
 }

@@ -6,7 +6,10 @@ import { aliases, forwards, catchall } from './aliases';
 import { accounts } from './accounts';
 import { spamPolicies, senderLists } from './spam';
 import { mailboxChildren } from './mailboxChildren';
+import { quarantineResource, reviewsResource, type QuarantineServices } from './quarantine';
 
-export function allResources(): ResourceDef[] {
-  return [domains, domainAliases, mailboxesResource(), aliases, forwards, catchall, senderLists, spamPolicies, accounts, ...mailboxChildren];
+/** `services`: what the quarantine pages need (data dir, mail notices); without it they are left out. */
+export function allResources(services?: QuarantineServices): ResourceDef[] {
+  const quarantine = services ? [quarantineResource(services), reviewsResource(services)] : [];
+  return [domains, domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, ...mailboxChildren];
 }

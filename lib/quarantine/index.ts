@@ -1,2 +1,6 @@
-// Quarantine: held messages stored once, compressed, shared by their recipients; release, report, purge.
+// Quarantine: held messages stored once, compressed, shared by their recipients; release, report,
+// purge; the owner's space: release with acceptance, the review queue, mail it sends.
 export * from './store';
+export * from './actions';
+export * from './review';
+export * from './mailer';

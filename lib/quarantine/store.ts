@@ -261,6 +261,8 @@ export interface QuarantinePreview {
   date: string | null; // ISO
   text: string; // the text part, or the HTML part converted to text; never HTML
   textTruncated: boolean;
+  /** the HTML part converted to text ('' when there is none): shown apart, in a sandboxed frame */
+  htmlText: string;
   attachments: { filename: string; contentType: string; size: number }[];
 }
 
@@ -314,6 +316,7 @@ export async function previewQuarantined(db: Db, id: number, opts: { mailbox?: s
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
     text: text.slice(0, PREVIEW_TEXT_MAX),
     textTruncated: text.length > PREVIEW_TEXT_MAX,
+    htmlText: html ? (await htmlAsText(html)).slice(0, PREVIEW_TEXT_MAX) : '',
     attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size })),
   };
 }

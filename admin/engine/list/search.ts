@@ -23,6 +23,7 @@ function escapeLike(s: string): string {
 }
 
 function applyFilter(q: Knex.QueryBuilder, s: SearchDef, v: string, ctx: Ctx): void {
+  if (s.apply) return s.apply(q, v, ctx);
   // backslash is MariaDB's default LIKE escape; SQLite needs it spelled out
   if (s.type === 'text') q.whereRaw(`LOWER(??) LIKE ?${isMysql(ctx.db) ? '' : ` ESCAPE '\\'`}`, [s.column, `%${escapeLike(v.toLowerCase())}%`]);
   else if (s.type === 'bool') q.where(s.column, v === '1');
