@@ -8,7 +8,9 @@ import express from 'express';
 import { csrfSync } from 'csrf-sync';
 import type { ConnectSessionKnexStore } from 'connect-session-knex';
 import { type Db, openDb, migrateLatest, type Settings } from '../lib/core';
-import { smtpSender, type MailSender } from '../lib/quarantine';
+import { smtpSender, linkSecret, type MailSender } from '../lib/quarantine';
+import { linkRoutes } from './quarantine/linkPages';
+import type { QuarantineServices } from './quarantine/services';
 import { ensureInitialAdmin } from '../lib/accounts';
 import { VIEWS_DIR } from './paths';
 import { createPassport, authRoutes, sessionRoutes, requireLogin } from './auth';
@@ -51,7 +53,7 @@ function baseApp(opts: AdminOptions): express.Express {
 }
 
 /** Session, login, uploads and the per-request locals, in the order each needs the previous. */
-function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: ResourceDef[]): void {
+function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: ResourceDef[], services: QuarantineServices): void {
   const { middleware, store } = sessions(opts);
   app.locals.sessionStore = store;
   app.use(middleware);
@@ -66,17 +68,20 @@ function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: Res
   app.use(requestLocals(opts.db, resources, (req) => generateToken(req)));
   app.use(csrfSynchronisedProtection);
   app.use(authRoutes(opts.db, passport));
+  // the digest's signed links: the token is the authority, no login
+  app.use(linkRoutes(opts.db, services, linkSecret(opts.settings.dataDir)));
   app.use(requireLogin);
   app.use(sessionRoutes(opts.db));
 }
 
 export function createApp(opts: AdminOptions): express.Express {
-  const resources = opts.resources ?? allResources({ dataDir: opts.settings.dataDir, send: opts.send ?? smtpSender(opts.settings) });
+  const services: QuarantineServices = { dataDir: opts.settings.dataDir, send: opts.send ?? smtpSender(opts.settings) };
+  const resources = opts.resources ?? allResources(services);
   const app = baseApp(opts);
   app.use(securityHeaders(opts));
   serveStatic(app);
   app.use(express.urlencoded({ extended: false, limit: '2mb' })); // autoreply texts may be 100,000 characters each
-  sessionAndAuth(app, opts, resources);
+  sessionAndAuth(app, opts, resources, services);
   app.use(homeRoutes(opts.db, resources));
   mountResources(app, resources);
   app.use(notFoundPage);

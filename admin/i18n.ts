@@ -117,6 +117,11 @@ const LIB_MESSAGES: [RegExp, string][] = [
   [/cannot be renamed/, 'err.rename'],
   [/^a catch-all \(\*\) is not/, 'err.catchall_elsewhere'],
   [/current password is wrong/, 'err.current_password'],
+  [/has already been released/, 'err.already_released'],
+  [/virus can only be released by an administrator/, 'err.virus_release'],
+  [/request has already been decided/, 'err.already_decided'],
+  [/only a newsletter can be accepted/, 'err.not_newsletter'],
+  [/no sender address to accept/, 'err.no_sender'],
 ];
 
 export function translateError(t: T, err: MailhostError | Error): string {

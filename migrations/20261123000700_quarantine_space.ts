@@ -40,6 +40,7 @@ export async function up(knex: Knex): Promise<void> {
       t.integer('mailbox_id').unsigned().notNullable().references('id').inTable('mailboxes').onDelete('CASCADE');
       t.string('period', 32).notNullable(); // e.g. daily:2026-11-29
       t.bigInteger('sent_ms').notNullable();
+      t.bigInteger('until_ms').notNullable(); // the report covered mail received before this
       t.integer('rows').notNullable().defaultTo(0);
       t.unique(['mailbox_id', 'period']);
     });

@@ -3,6 +3,7 @@
 export * from './address';
 export * from './db';
 export * from './errors';
+export * from './lease';
 export * from './password';
 export * from './replies';
 export * from './rewrite';

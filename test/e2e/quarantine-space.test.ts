@@ -6,56 +6,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Express } from 'express';
 import { engines } from '../helpers/db';
-import { useMailStack, type MailStack } from '../helpers/e2e';
-import { sendMessage, buildMessage } from '../helpers/smtp';
+import { useMailStack } from '../helpers/e2e';
+import { sendMessage } from '../helpers/smtp';
 import { createApp } from '../../admin/app';
 import { loadSettings } from '../../lib/core';
 import { listQuarantine } from '../../lib/quarantine';
-import { seedWorld, login, rowIds, type Session } from '../admin/helpers';
+import { login, rowIds, type Session } from '../admin/helpers';
 
-const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver'];
-const HOSTILE_SUBJECT = '<script>alert("subject")</script> Win';
-const HOSTILE_HTML = '<html><body><p>Click <b>here</b></p><img src="http://images.evil.test/pixel.png" onerror="alert(1)"><script>alert("body")</script></body></html>';
-
-async function provision(stack: MailStack): Promise<void> {
-  await seedWorld(stack.db);
-  await stack.db('accounts').where({ username: 'clienta' }).update({ email: 'clienta@remote.test' });
-  await stack.cli('policy', 'add', 'holdall', '--threshold=-100', '--action', 'quarantine');
-  await stack.cli('policy', 'assign', 'holdall', 'a.test');
-  await stack.cli('policy', 'assign', 'holdall', 'b.test');
-}
-
-function hostileMessage(to: string): string {
-  const boundary = 'b0undary';
-  return buildMessage({
-    from: 'Prize <prize@lottery.test>',
-    to,
-    subject: HOSTILE_SUBJECT,
-    headers: { 'Content-Type': `multipart/mixed; boundary="${boundary}"` },
-    body: [
-      `--${boundary}`,
-      'Content-Type: multipart/alternative; boundary="alt"',
-      '',
-      '--alt',
-      'Content-Type: text/plain; charset=utf-8',
-      '',
-      'Plain <b>text</b> part',
-      '--alt',
-      'Content-Type: text/html; charset=utf-8',
-      '',
-      HOSTILE_HTML,
-      '--alt--',
-      `--${boundary}`,
-      'Content-Type: application/pdf; name="invoice.pdf"',
-      'Content-Disposition: attachment; filename="invoice.pdf"',
-      'Content-Transfer-Encoding: base64',
-      '',
-      Buffer.from('%PDF-1.4 not really').toString('base64'),
-      `--${boundary}--`,
-      '',
-    ].join('\r\n'),
-  });
-}
+import { QUARANTINE_PLUGINS as PLUGINS, provisionQuarantine as provision, hostileMessage } from '../helpers/quarantine';
 
 for (const engine of engines()) {
   describe(`quarantine space over SMTP and HTTP [${engine}]`, function () {

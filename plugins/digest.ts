@@ -1,0 +1,32 @@
+// mailhost.digest - quarantine digests (lib/quarantine digest): the Haraka master runs what is
+// due every few minutes; with several nodes on one database, the one holding the SQL lease
+// sends, and a period is never reported twice. Reports leave by SMTP to MAILHOST_RELAY when
+// set, else through this Haraka's own listener.
+import os from 'node:os';
+import type { Settings } from '../lib/core';
+import { scheduleDigests, smtpSender, linkSecret, publicBaseUrl } from '../lib/quarantine';
+import { pluginSettings, pluginDb } from './common';
+
+export function register(this: Haraka.Plugin): void {
+  this.settings = pluginSettings(this);
+}
+
+export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
+  try {
+    const settings = this.settings as Settings;
+    const send = smtpSender(settings);
+    const secret = linkSecret(settings.dataDir);
+    const baseUrl = publicBaseUrl(settings);
+    this.stopDigests = scheduleDigests(pluginDb(settings), `${os.hostname()}:${process.pid}`, () => ({ send, secret, baseUrl }), {
+      info: (m) => this.loginfo(m),
+      error: (m) => this.logerror(m),
+    });
+  } catch (err) {
+    this.logerror(`digests not scheduled: ${(err as Error).message}`);
+  }
+  next();
+}
+
+export function shutdown(this: Haraka.Plugin): void {
+  (this.stopDigests as (() => void) | undefined)?.();
+}
