@@ -6,7 +6,7 @@ import { overview, groupHelp } from './help';
 
 export type Dispatched =
   | { help: string; code: number }
-  | { help?: undefined; group: CommandGroup; command: Command; action: string | undefined; flags: Record<string, unknown>; args: Record<string, unknown> };
+  | { help?: undefined; code?: undefined; group: CommandGroup; command: Command; action: string | undefined; flags: Record<string, unknown>; args: Record<string, unknown> };
 
 const HELP = ['--help', '-h'];
 

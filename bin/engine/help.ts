@@ -43,10 +43,45 @@ export function usageLine(group: string, cmd: Command): string {
   return [group, cmd.name, ...parts].filter(Boolean).join(' ');
 }
 
+const WIDTH = 100;
+
+/** Parts of a usage line that stay together: `[--name N]`, `(--a | --b)`, `<name>`. */
+function words(line: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let word = '';
+  for (const ch of line) {
+    if (ch === ' ' && depth === 0) {
+      out.push(word);
+      word = '';
+      continue;
+    }
+    if (ch === '[' || ch === '(') depth++;
+    if (ch === ']' || ch === ')') depth--;
+    word += ch;
+  }
+  return [...out, word];
+}
+
+/** `  mailhost <usage>`, wrapped under its first argument when longer than WIDTH. */
+function usageLines(group: string, cmd: Command, suffix = ''): string[] {
+  const head = `  mailhost ${group}${cmd.name ? ` ${cmd.name}` : ''}`;
+  const indent = ' '.repeat(head.length + 1);
+  const lines = [head];
+  for (const w of words(usageLine(group, cmd)).slice(cmd.name ? 2 : 1)) {
+    const last = lines[lines.length - 1];
+    if (last.length + 1 + w.length > WIDTH && last.trim() !== '') lines.push(indent + w);
+    else lines[lines.length - 1] = `${last} ${w}`;
+  }
+  if (lines[lines.length - 1].length + suffix.length > WIDTH) lines.push(indent + suffix.trim());
+  else lines[lines.length - 1] += suffix;
+  return lines;
+}
+
 /** `mailhost help`: every command's usage line, a group per paragraph. */
 export function overview(groups: readonly CommandGroup[]): string {
   const lines = ['usage: mailhost <command> [...]'];
-  for (const g of groups) lines.push('', ...g.commands.map((c) => `  mailhost ${usageLine(g.name, c)}${c.note ? `   (${c.note})` : ''}`));
+  for (const g of groups) lines.push('', ...g.commands.flatMap((c) => usageLines(g.name, c, c.note ? `   (${c.note})` : '')));
   lines.push('', '  mailhost help [<command>]   (or mailhost <command> --help: what each command and flag does)');
   return lines.join('\n');
 }
@@ -55,7 +90,7 @@ function commandBlock(group: string, cmd: Command): string[] {
   const flags = Object.entries(cmd.flags ?? {}).map(([name, def]) => [flagText(name, def) + (def.multiple ? '...' : ''), def.help ?? ''] as const);
   const width = Math.max(0, ...flags.map(([text]) => text.length));
   return [
-    `  mailhost ${usageLine(group, cmd)}`,
+    ...usageLines(group, cmd),
     `      ${cmd.help}${cmd.note ? ` (${cmd.note})` : ''}`,
     ...flags.map(([text, help]) => `        ${text.padEnd(width)}   ${help}`.trimEnd()),
   ];

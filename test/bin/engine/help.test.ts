@@ -1,5 +1,7 @@
 // Help written from the declarations: usage lines, `mailhost help`, `mailhost <group> --help`.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { command, usageLine, overview, groupHelp, type CommandGroup } from '../../../bin/engine';
 import { commandGroups } from '../../../bin/commands';
 
@@ -38,7 +40,8 @@ describe('CLI engine: help', () => {
   it('mailhost help: every command of every group, and how to get more', () => {
     const text = overview([group]);
     assert.match(text, /^usage: mailhost <command> \[\.\.\.\]\n/);
-    assert.match(text, /\n {2}mailhost box add <name> .* {3}\(a note\)\n/);
+    // a long line wraps under its first argument, the note last
+    assert.match(text, /\n {2}mailhost box add <name> \[<tags>\.\.\.\] \(--pw PW \| --gen\) \[--size N\] \[--colour red\|blue\]\n {19}\[--open yes\|no\] \[--label VALUE\]\.\.\. {3}\(a note\)\n/);
     assert.match(text, /\n {2}mailhost box learn --spam\|--ham <files\.\.\.>\n/);
     assert.match(text, /mailhost <command> --help/);
   });
@@ -70,5 +73,14 @@ describe('CLI engine: help', () => {
         }
       }
     }
+  });
+});
+
+describe('README', () => {
+  it('shows `mailhost help` as the declarations write it', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
+    const block = /`\.\/bin\/mailhost help` lists every command[^]*?```\n([^]*?)```/.exec(readme);
+    assert.ok(block, 'the Command line section has a help block');
+    assert.equal(block[1].trimEnd(), overview(commandGroups));
   });
 });
