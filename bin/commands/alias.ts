@@ -2,7 +2,7 @@
 import { command, type CommandGroup } from '../engine';
 import { createAlias, listAliases, deleteAlias } from '../../lib/directory';
 import { displayAddress } from '../../lib/core';
-import { json } from './common';
+import { json, delCommand } from './common';
 
 export const aliasCommand: CommandGroup = {
   name: 'alias',
@@ -29,14 +29,6 @@ export const aliasCommand: CommandGroup = {
         for (const a of rows) ctx.print(`${displayAddress(a.address)}\t${a.kind}\t-> ${a.targets.length ? a.targets.join(', ') : '(default postmaster)'}`);
       },
     }),
-    command({
-      name: 'del',
-      help: 'delete an alias (postmaster@ cannot be deleted)',
-      positionals: [{ name: 'address' }],
-      async run({ args, ctx }) {
-        await deleteAlias(await ctx.db(), args.address);
-        ctx.print(`alias ${args.address} deleted`);
-      },
-    }),
+    delCommand('alias', 'address', 'delete an alias (postmaster@ cannot be deleted)', deleteAlias),
   ],
 };

@@ -2,7 +2,7 @@
 import { command, type CommandGroup } from '../engine';
 import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias } from '../../lib/directory';
 import { displayDomain } from '../../lib/core';
-import { json, quotaMb } from './common';
+import { json, quotaMb, delCommand } from './common';
 
 export const domainCommand: CommandGroup = {
   name: 'domain',
@@ -28,15 +28,7 @@ export const domainCommand: CommandGroup = {
         for (const d of rows) ctx.print(`${displayDomain(d.name)}\t${d.active ? 'active' : 'inactive'}\tquota ${d.default_quota_mb || 'unlimited'} MB`);
       },
     }),
-    command({
-      name: 'del',
-      help: 'delete a domain',
-      positionals: [{ name: 'domain' }],
-      async run({ args, ctx }) {
-        await deleteDomain(await ctx.db(), args.domain);
-        ctx.print(`domain ${args.domain} deleted`);
-      },
-    }),
+    delCommand('domain', 'domain', 'delete a domain', deleteDomain),
   ],
 };
 
@@ -64,14 +56,6 @@ export const domainAliasCommand: CommandGroup = {
         for (const r of rows) ctx.print(`${displayDomain(r.name)}\t-> ${displayDomain(r.domain)}`);
       },
     }),
-    command({
-      name: 'del',
-      help: 'delete an alias domain',
-      positionals: [{ name: 'alias-domain' }],
-      async run({ args, ctx }) {
-        await deleteDomainAlias(await ctx.db(), args['alias-domain']);
-        ctx.print(`domain alias ${args['alias-domain']} deleted`);
-      },
-    }),
+    delCommand('domain alias', 'alias-domain', 'delete an alias domain', deleteDomainAlias),
   ],
 };

@@ -2,7 +2,7 @@
 import { command, type CommandGroup } from '../engine';
 import { createMailbox, updateMailbox, listMailboxes, deleteMailbox } from '../../lib/directory';
 import { displayAddress } from '../../lib/core';
-import { json, password, generatePassword, quotaMb } from './common';
+import { json, password, generatePassword, quotaMb, delCommand } from './common';
 
 const name = { type: 'string', arg: 'LABEL', help: 'a display name' } as const;
 
@@ -69,14 +69,6 @@ export const mailboxCommand: CommandGroup = {
         }
       },
     }),
-    command({
-      name: 'del',
-      help: 'delete a mailbox',
-      positionals: [{ name: 'address' }],
-      async run({ args, ctx }) {
-        await deleteMailbox(await ctx.db(), args.address);
-        ctx.print(`mailbox ${args.address} deleted`);
-      },
-    }),
+    delCommand('mailbox', 'address', 'delete a mailbox', deleteMailbox),
   ],
 };

@@ -1,7 +1,7 @@
 // `mailhost policy`: spam policies and their assignment to domains and mailboxes.
 import { command, type CommandGroup, type FlagValues } from '../engine';
 import { createPolicy, updatePolicy, listPolicies, deletePolicy, assignPolicy, type Policy, type PolicyInput } from '../../lib/policy';
-import { json } from './common';
+import { json, delCommand } from './common';
 
 // the values are checked by lib/policy (one message for the CLI and the admin), so plain strings here
 const POLICY_FLAGS = {
@@ -75,15 +75,7 @@ export const policyCommand: CommandGroup = {
         for (const p of rows) ctx.print(`${describe(p)}\tdomains=${p.domains}\tmailboxes=${p.mailboxes}`);
       },
     }),
-    command({
-      name: 'del',
-      help: 'delete a policy (not the default one)',
-      positionals: [{ name: 'name' }],
-      async run({ args, ctx }) {
-        await deletePolicy(await ctx.db(), args.name);
-        ctx.print(`policy ${args.name} deleted`);
-      },
-    }),
+    delCommand('policy', 'name', 'delete a policy (not the default one)', deletePolicy),
     command({
       name: 'assign',
       help: 'give a domain or a mailbox a policy, or none',
