@@ -7,3 +7,4 @@ export * from './password';
 export * from './replies';
 export * from './rewrite';
 export * from './settings';
+export * from './migrate';

@@ -216,6 +216,36 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
     });
   });
 
+  it('help <group>, <group> --help and <group> <action> --help: 0, written from the declarations', async () => {
+    const group = (await ok('help', 'policy')).join('\n');
+    assert.match(group, /^mailhost policy: /);
+    assert.match(group, /mailhost policy add <name> \[--threshold N\]/);
+    assert.match(group, /--antivirus yes\|no +scan for viruses/);
+    assert.deepEqual(await ok('policy', '--help'), await ok('help', 'policy'));
+    const one = (await ok('policy', 'assign', '--help')).join('\n');
+    assert.match(one, /mailhost policy assign <name\|none> <domain\|address>/);
+    assert.doesNotMatch(one, /policy add/);
+    assert.match((await ok('purge', '--help')).join('\n'), /--token-days N/);
+    await bad(/unknown command "nosuch"/, 'help', 'nosuch');
+  });
+
+  it('a negative number is a value: policy add --threshold -100', async () => {
+    await ok('policy', 'add', 'lenient', '--threshold', '-100', '--action', 'junk');
+    const rows = await json<{ name: string; threshold: number }[]>('policy', 'list');
+    assert.equal(rows.find((p) => p.name === 'lenient')?.threshold, -100);
+    await ok('policy', 'set', 'lenient', '--threshold=-2.5');
+    assert.equal((await json<{ name: string; threshold: number }[]>('policy', 'list')).find((p) => p.name === 'lenient')?.threshold, -2.5);
+    await bad(/--threshold' argument is ambiguous/, 'policy', 'set', 'lenient', '--threshold', '--json');
+  });
+
+  it('migrate --unlock releases the lock a killed migration left', async () => {
+    await ok('migrate');
+    await t().db('knex_migrations_lock').update({ is_locked: 1 });
+    assert.match((await ok('migrate', '--unlock')).join(''), /lock released/);
+    assert.deepEqual((await t().db('knex_migrations_lock').select('is_locked')).map((r) => Number(r.is_locked)), [0]);
+    assert.match((await ok('migrate')).join(''), /up to date/);
+  });
+
   it('a database that cannot be reached is a fault: exit 1, one line', async () => {
     const err: string[] = [];
     const code = await main(['domain', 'list'], { env: { MAILHOST_DB: 'mysql://root@127.0.0.1:1/nothing' }, out: () => undefined, err: (s) => err.push(s) });
