@@ -60,7 +60,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
 /** The daily purge runs in the master process (one per node, whatever the number of workers). */
 export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
   try {
-    this.stopPurge = schedulePurge(pluginDb(this.settings as Settings), { info: (m) => this.loginfo(m), error: (m) => this.logerror(m) });
+    this.stopPurge = schedulePurge(pluginDb(this.settings as Settings), { info: (m) => this.loginfo(m), error: (m) => this.logerror(m) }, { dataDir: (this.settings as Settings).dataDir });
   } catch (err) {
     this.logerror(`quarantine purge not scheduled: ${(err as Error).message}`);
   }

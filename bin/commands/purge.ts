@@ -1,5 +1,5 @@
-// `mailhost purge`: removes quarantined messages older than the retention and forgets rare
-// Bayes tokens not learned for a long time (Haraka's master process also does this once a day).
+// `mailhost purge`: removes quarantined messages older than the retention, forgets rare
+// Bayes tokens not learned for a long time and removes Maildir tmp/ files older than 36 hours (Haraka's master process also does this once a day).
 import { command, type CommandGroup } from '../engine';
 import { purgeAll, describePurge } from '../../lib/maintenance';
 import { dayDate } from '../../lib/spam';
@@ -10,14 +10,14 @@ export const purgeCommand: CommandGroup = {
   summary: 'housekeeping (also done once a day by Haraka)',
   commands: [
     command({
-      help: 'remove old quarantined messages and forget rare Bayes tokens',
+      help: 'remove old quarantined messages, forget rare Bayes tokens, remove stale Maildir tmp files',
       flags: {
         days: { type: 'int', help: 'quarantine older than N days (default: the retention setting)' },
         'token-days': { type: 'int', help: 'rare Bayes tokens not learned for N days (default 180)' },
         json,
       },
       async run({ flags, ctx }) {
-        const r = await purgeAll(await ctx.db(), { retentionDays: flags.days, tokenMaxAgeDays: flags['token-days'] });
+        const r = await purgeAll(await ctx.db(), { retentionDays: flags.days, tokenMaxAgeDays: flags['token-days'], dataDir: ctx.settings.dataDir });
         if (flags.json) {
           return ctx.printJson({
             rows: r.quarantine.rows,
@@ -25,6 +25,7 @@ export const purgeCommand: CommandGroup = {
             before: new Date(r.quarantine.cutoffMs).toISOString(),
             bayes_tokens: r.bayes.tokens,
             bayes_before: dayDate(r.bayes.cutoffDay),
+            maildir_tmp_files: r.maildirTmp?.files ?? 0,
           });
         }
         for (const line of describePurge(r)) ctx.print(line);
