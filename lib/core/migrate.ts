@@ -8,14 +8,18 @@
 //  - every schema step of a migration checks first whether what it makes is already there
 //    (createTableIfMissing, addColumnIfMissing, addIndexIfMissing below), so re-running a
 //    migration that was cut short finishes it and produces exactly the same schema;
-//  - on MariaDB a run holds the named lock GET_LOCK('mailhost_migrate:<database>') on a
-//    connection of its own for its whole length. The server frees it when that connection
-//    goes away, so it is held only while a migrating process (or a statement it left running
-//    on the server) is alive. Concurrent starts wait for each other; and a knex lock row found
-//    set while we hold the named lock was left by a dead run and is released on the spot.
-//    Galera refuses GET_LOCK, so there (and on SQLite) a lock row found set stops the run
-//    with the hint to run `mailhost migrate --unlock` (releaseMigrationLock).
+//  - a run holds a lock of its own for its whole length, one that disappears with the process:
+//    on MariaDB the named lock GET_LOCK('mailhost_migrate:<database>') on a connection kept for
+//    it (the server frees it when that connection ends, i.e. once the process and any statement
+//    it left running on the server are gone); on SQLite (one file, one host) a lock file next to
+//    the database holding the pid. Concurrent starts wait for each other, and a knex lock row
+//    found set while we hold our lock was left by a dead run: it is released on the spot.
+//    Where there is no such lock (Galera refuses GET_LOCK; in-memory SQLite) a lock row found
+//    set stops the run with the hint to run `mailhost migrate --unlock` (releaseMigrationLock).
+//    Caveat: a migration started by something that does not take our lock (knex's own CLI, a
+//    mailhost older than this file) is not seen, and its lock row would be taken for stale.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { type Db, isMysql, rawRows } from './db';
 import { MailhostError } from './errors';
@@ -128,10 +132,9 @@ export async function migrateLatest(db: Db, opts: MigrateOptions = {}): Promise<
 }
 
 /**
- * Clears knex's migration lock (`mailhost migrate --unlock`). Safe: it refuses while a run is
- * in progress (MariaDB: the named lock is held; SQLite: the write lock is, and the release
- * then fails once busy_timeout has passed). Returns whether a lock was set.
- * On Galera the named lock does not exist: the caller's word that nothing runs is taken.
+ * Clears knex's migration lock (`mailhost migrate --unlock`). Safe: it refuses, without waiting,
+ * while a run holds our lock (MariaDB named lock, SQLite lock file). Returns whether the lock
+ * row was set. On Galera there is no named lock: the operator's word that nothing runs is taken.
  */
 export async function releaseMigrationLock(db: Db): Promise<boolean> {
   return withNamedLock(db, 0, async () => {
@@ -148,11 +151,16 @@ async function migrationLockSet(db: Db): Promise<boolean> {
 }
 
 /**
- * Runs `fn` holding GET_LOCK on a connection kept for it (MariaDB/MySQL without Galera);
- * `exclusive` tells `fn` whether it holds the lock (false on SQLite and Galera).
+ * Runs `fn` holding the migration lock of this database: GET_LOCK on a connection kept for it
+ * on MariaDB/MySQL, a lock file next to the SQLite file. `exclusive` tells `fn` whether it
+ * holds one (false on Galera, which refuses GET_LOCK, and for an in-memory SQLite database).
  */
 async function withNamedLock<T>(db: Db, waitSeconds: number, fn: (exclusive: boolean) => Promise<T>): Promise<T> {
-  if (!isMysql(db) || (await isGalera(db))) return fn(false);
+  if (!isMysql(db)) {
+    const file = String(((db.client.config as Knex.Config).connection as { filename?: string })?.filename ?? ':memory:');
+    return file === ':memory:' ? fn(false) : withLockFile(`${file}.migrate-lock`, waitSeconds, fn);
+  }
+  if (await isGalera(db)) return fn(false);
   const conn = await db.client.acquireConnection();
   try {
     const [{ name }] = rawRows(await db.raw('SELECT DATABASE() AS name').connection(conn));
@@ -160,11 +168,10 @@ async function withNamedLock<T>(db: Db, waitSeconds: number, fn: (exclusive: boo
     const [{ got }] = rawRows(await db.raw('SELECT GET_LOCK(?, ?) AS got', [lock, waitSeconds]).connection(conn));
     if (Number(got) !== 1) {
       const [{ holder }] = rawRows(await db.raw('SELECT IS_USED_LOCK(?) AS holder', [lock]).connection(conn));
-      throw new MailhostError(
-        'conflict',
-        `another migration is running on this database (MariaDB connection ${holder ?? '?'} holds the lock ${lock}` +
-          (waitSeconds ? `, waited ${waitSeconds} s` : '') +
-          `): wait for it to finish; if no mailhost process is migrating, the server still runs that connection's statement (see SHOW PROCESSLIST, or KILL ${holder ?? 'it'})`,
+      throw running(
+        `MariaDB connection ${holder ?? '?'} holds the lock ${lock}`,
+        waitSeconds,
+        `if no mailhost process is migrating, the server still runs a statement of that connection (see SHOW PROCESSLIST, or KILL ${holder ?? 'it'})`,
       );
     }
     try {
@@ -174,6 +181,69 @@ async function withNamedLock<T>(db: Db, waitSeconds: number, fn: (exclusive: boo
     }
   } finally {
     await db.client.releaseConnection(conn);
+  }
+}
+
+/**
+ * SQLite is one file on one host: a lock file created exclusively, holding the pid of the run.
+ * A file whose process is gone (killed) is taken over. Two runs that find the same dead pid at
+ * the same instant could both take it over; SQLite's own write lock still keeps their
+ * transactions apart, so at worst one of them fails and is run again.
+ */
+async function withLockFile<T>(lockPath: string, waitSeconds: number, fn: (exclusive: boolean) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  // the lock file appears with the pid already in it (a hard link of a file written first), so
+  // a run killed while taking the lock never leaves an empty lock file nobody could judge
+  const mine = `${lockPath}.${process.pid}`;
+  fs.writeFileSync(mine, String(process.pid));
+  for (;;) {
+    try {
+      fs.linkSync(mine, lockPath);
+      fs.rmSync(mine, { force: true });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const content = readIfThere(lockPath);
+    if (content === undefined) continue; // released meanwhile: try again
+    const holder = Number(content);
+    if (!(Number.isInteger(holder) && holder > 0 && processAlive(holder))) {
+      fs.rmSync(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      fs.rmSync(mine, { force: true });
+      throw running(`process ${holder} holds ${lockPath}`, waitSeconds, 'if that process is not mailhost, remove the file');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    return await fn(true);
+  } finally {
+    fs.rmSync(lockPath, { force: true });
+  }
+}
+
+function running(who: string, waitedSeconds: number, otherwise: string): MailhostError {
+  const waited = waitedSeconds ? `, waited ${waitedSeconds} s` : '';
+  return new MailhostError('conflict', `another migration is running on this database (${who}${waited}): wait for it to finish; ${otherwise}`);
+}
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }
 
