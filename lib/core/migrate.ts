@@ -101,7 +101,7 @@ async function existsAlready(knex: Knex, sql: string): Promise<boolean> {
 // Running the migrations under the lock.
 
 export interface MigrateOptions {
-  /** How long to wait for another run on MariaDB (default 600 s: a big ALTER can take minutes). */
+  /** How long to wait for a run in progress to finish (default 600 s: a big ALTER can take minutes). */
   lockWaitSeconds?: number;
   /** Where a released stale lock is reported (default console.warn). */
   log?: (line: string) => void;
@@ -113,7 +113,7 @@ const UNLOCK_HINT = 'another migration is running, or one was killed: run `mailh
 export async function migrateLatest(db: Db, opts: MigrateOptions = {}): Promise<string[]> {
   const log = opts.log ?? ((line: string) => console.warn(line));
   return withNamedLock(db, opts.lockWaitSeconds ?? 600, async (exclusive) => {
-    // Holding the named lock, no live mailhost run can hold knex's lock row: it is stale.
+    // Holding our lock, no live mailhost run can hold knex's lock row: it is stale.
     if (exclusive && (await migrationLockSet(db))) {
       await db.migrate.forceFreeMigrationsLock();
       log('mailhost: released the migration lock left by a run that was killed');
@@ -124,9 +124,9 @@ export async function migrateLatest(db: Db, opts: MigrateOptions = {}): Promise<
     } catch (err) {
       if ((err as Error).name !== 'MigrationLocked') throw err;
       // knex says "already locked" for the row; SQLite "database is locked" while another
-      // process holds the write lock (its run is in progress)
-      const running = /already locked/i.test((err as Error).message) ? UNLOCK_HINT : `another migration is running (${(err as Error).message}): try again when it has finished`;
-      throw new MailhostError('conflict', `migrations not run: ${running}`);
+      // writer (one that does not take our lock) holds the database
+      const why = /already locked/i.test((err as Error).message) ? UNLOCK_HINT : `another migration is running (${(err as Error).message}): try again when it has finished`;
+      throw new MailhostError('conflict', `migrations not run: ${why}`);
     }
   });
 }
