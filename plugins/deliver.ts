@@ -1,26 +1,24 @@
 // mailhost.deliver - after DATA: refuses mail loops (554 5.4.6); at queue: carries out each
 // final target's fate (lib/delivery) and answers OK only once every copy is durably stored,
 // else DENYSOFT so the sender retries. Also routes all outbound mail via MAILHOST_RELAY.
+import cluster from 'node:cluster';
 import { deliverMessage, loopingTargets, type DeliveryContext, finalTargets, type MailhostNotes } from '../lib/delivery';
 import { srsSecret, type Settings, REPLIES } from '../lib/core';
 import { quarantineStore } from '../lib/quarantine';
 import { addWarning } from '../lib/policy';
-import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
+import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';
 
 export function register(this: Haraka.Plugin): void {
   this.settings = pluginSettings(this);
+  this.outboundQueueLoaded = watchOutboundQueueLoad(this);
   this.register_hook('data_post', 'refuse_mail_loops');
   this.register_hook('queue', 'deliver');
   this.register_hook('queue_outbound', 'deliver_authenticated');
 }
 
-
 /** A target whose mailbox (or forwarding address) is already in Delivered-To would loop. */
 export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer();
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => {
     const all = finalTargets(notes);
     const looping = loopingTargets(all, txn.header.get_all('Delivered-To'));
     if (!looping.length) return answer();
@@ -33,7 +31,6 @@ export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connec
     answer();
   });
 }
-
 
 const CRLF = Buffer.from('\r\n');
 const DOT = Buffer.from('.');
@@ -94,8 +91,40 @@ export function sendViaOutbound(plugin: Haraka.Plugin, from: string, to: string[
   });
 }
 
+/**
+ * A single Haraka process listens before it loads its outbound queue from disk: a forward queued
+ * in between is in the queue directory when the load reads it, so it would be sent twice. This
+ * process's queue load is watched (wrapping outbound.init_queue, which the server calls once);
+ * until it is done, a message that forwards anything answers 4xx and is sent again moments later.
+ * Cluster workers load their queue otherwise (by pid): nothing to wait for there.
+ */
+export function watchOutboundQueueLoad(plugin: Haraka.Plugin): () => boolean {
+  if (cluster.isWorker) return () => true;
+  let outbound: { init_queue?: (...a: unknown[]) => Promise<unknown> };
+  try {
+    outbound = plugin.haraka_require('outbound');
+  } catch {
+    return () => true; // no outbound module (test fixtures): no queue to load
+  }
+  const load = outbound.init_queue;
+  if (typeof load !== 'function') return () => true;
+  let loaded = false;
+  outbound.init_queue = async (...args: unknown[]) => {
+    try {
+      return await load.apply(outbound, args);
+    } finally {
+      loaded = true;
+      outbound.init_queue = load;
+    }
+  };
+  return () => loaded;
+}
+
+const forwardsAnything = (notes: MailhostNotes) => !!notes.remote?.length || finalTargets(notes).some((t) => t.target.kind === 'external' && notes.fates[t.key]?.action !== 'drop');
+
 async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes: MailhostNotes): Promise<void> {
   plugin.AddressClass ??= txn.mail_from.constructor;
+  if (forwardsAnything(notes) && !(plugin.outboundQueueLoaded as () => boolean)()) throw new Error('outbound queue not loaded yet: try again'); // guarded() answers 451
   const report = await deliverMessage(deliveryContext(plugin), {
     message: await messageBuffer(txn),
     mailFrom: envelopeAddress(txn.mail_from),
@@ -105,10 +134,7 @@ async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes:
 }
 
 export function deliver(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer();
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => {
     await deliverAll(this, txn, notes);
     answer(constants.ok);
   });
@@ -119,10 +145,7 @@ export function deliver(this: Haraka.Plugin, next: Haraka.Next, connection: Hara
  * recipients get our delivery, the others go out with the original sender.
  */
 export function deliver_authenticated(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer(); // nothing local: Haraka's outbound sends it as usual
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => { // nothing local: Haraka's outbound sends it as usual
     await deliverAll(this, txn, notes);
     if (notes.remote?.length) {
       await sendViaOutbound(this, envelopeAddress(txn.mail_from), notes.remote, await messageBuffer(txn));

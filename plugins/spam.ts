@@ -9,7 +9,7 @@ import { externalFromTransaction } from '../lib/spam';
 import { decideMessage } from '../lib/smtp';
 import { schedulePurge } from '../lib/maintenance';
 import { withTimeout, REPLIES, type Settings } from '../lib/core';
-import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
+import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';
 
 const VERDICT_TIMEOUT_MS = 20000;
 
@@ -30,10 +30,7 @@ function removeForgedHeaders(txn: Haraka.Transaction): void {
 }
 
 export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer();
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => {
     removeForgedHeaders(txn);
     const query = {
       raw: await messageBuffer(txn),
@@ -60,7 +57,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
 /** The daily purge runs in the master process (one per node, whatever the number of workers). */
 export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
   try {
-    this.stopPurge = schedulePurge(pluginDb(this.settings as Settings), { info: (m) => this.loginfo(m), error: (m) => this.logerror(m) });
+    this.stopPurge = schedulePurge(pluginDb(this.settings as Settings), { info: (m) => this.loginfo(m), error: (m) => this.logerror(m) }, { dataDir: (this.settings as Settings).dataDir });
   } catch (err) {
     this.logerror(`quarantine purge not scheduled: ${(err as Error).message}`);
   }

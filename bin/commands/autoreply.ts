@@ -1,8 +1,9 @@
 // `mailhost autoreply ...`: the autoresponders of a mailbox (ISPConfig, Plesk, Nuxit).
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, parseFlags, intFlag, yesNo, requirePositionals, type CommandGroup } from '../cli';
+import { command, UsageError, type CommandGroup, type FlagValues } from '../engine';
 import { displayAddress, MailhostError } from '../../lib/core';
+import { json } from './common';
 import { getMailbox, getDomain } from '../../lib/directory';
 import {
   saveAutoreply,
@@ -16,8 +17,25 @@ import {
   type ReplyCondition,
 } from '../../lib/autoreply';
 
-const SET_USAGE =
-  'autoreply set <address> [--name N] [--subject S] [--text T | --text-file F] [--html-file F] [--start ISO|now] [--end ISO] [--condition always|subject:TEXT|body:TEXT] [--reply-to A] [--max-per-day N] [--max-correspondents N] [--forward-to A] [--attach FILE]... [--clear-attachments] [--enabled yes|no]';
+const NAME = { type: 'string', arg: 'N', help: 'which autoreply of the mailbox (default: its only one, or "default")' } as const;
+
+const SET_FLAGS = {
+  name: NAME,
+  subject: { type: 'string', arg: 'S', help: 'subject of the reply (default: Re: <incoming subject>)' },
+  text: { type: 'string', arg: 'T', help: 'the reply text' },
+  'text-file': { type: 'string', arg: 'F', help: 'the reply text, read from a file (- = standard input)' },
+  'html-file': { type: 'string', arg: 'F', help: 'an HTML version, read from a file ("" removes it)' },
+  start: { type: 'string', arg: 'ISO|now', help: 'answer from then on' },
+  end: { type: 'string', arg: 'ISO', help: 'answer until then ("" = no end)' },
+  condition: { type: 'string', arg: 'always|subject:TEXT|body:TEXT', help: 'answer only messages whose subject or body contains TEXT' },
+  'reply-to': { type: 'string', arg: 'A', help: 'Reply-To of the reply' },
+  'max-per-day': { type: 'int', help: 'replies to one correspondent per 24 h' },
+  'max-correspondents': { type: 'int', help: 'correspondents remembered (the least recent are forgotten)' },
+  'forward-to': { type: 'string', arg: 'A', help: 'also forward the messages there while away' },
+  attach: { type: 'string', arg: 'FILE', multiple: true, help: 'attach a file to the reply' },
+  'clear-attachments': { type: 'boolean', help: 'remove the attachments' },
+  enabled: { type: 'yesno', help: 'answer or not (a new autoreply answers at once)' },
+} as const;
 
 function readFileFlag(file: string, flag: string): Buffer {
   try {
@@ -38,6 +56,23 @@ function parseCondition(value: string | undefined): { condition?: ReplyCondition
 /** '' clears an optional value (no end, no reply-to, default subject...). */
 const orNull = (v: string | undefined) => (v === undefined ? undefined : v.trim() === '' ? null : v);
 
+function setInput(flags: FlagValues<typeof SET_FLAGS>): AutoreplyInput {
+  return {
+    name: flags.name,
+    subject: orNull(flags.subject),
+    bodyText: flags['text-file'] !== undefined ? readFileFlag(flags['text-file'], '--text-file').toString('utf8') : flags.text,
+    bodyHtml: flags['html-file'] !== undefined ? (flags['html-file'] === '' ? null : readFileFlag(flags['html-file'], '--html-file').toString('utf8')) : undefined,
+    startsAt: flags.start === undefined ? undefined : flags.start.trim().toLowerCase() === 'now' ? 'now' : orNull(flags.start),
+    endsAt: orNull(flags.end),
+    ...parseCondition(flags.condition),
+    replyTo: orNull(flags['reply-to']),
+    maxPerDay: flags['max-per-day'],
+    maxCorrespondents: flags['max-correspondents'],
+    forwardTo: orNull(flags['forward-to']),
+    enabled: flags.enabled,
+  };
+}
+
 function describe(a: Autoreply): string {
   const when = a.starts_at || a.ends_at ? `${a.starts_at ?? '...'} -> ${a.ends_at ?? 'no end'}` : 'always';
   const cond = a.condition === 'always' ? 'always' : `${a.condition === 'subject_contains' ? 'subject' : 'body'}:${a.condition_text}`;
@@ -52,50 +87,38 @@ function describe(a: Autoreply): string {
   return `${displayAddress(a.mailbox)}\t${a.name}\t${a.enabled ? 'enabled' : 'disabled'}\t${when}\t${cond}\t${extras.join('; ')}`;
 }
 
+/** `autoreply enable` and `autoreply disable`. */
+function toggle(name: 'enable' | 'disable') {
+  return command({
+    name,
+    help: `${name} an autoreply`,
+    positionals: [{ name: 'address' }],
+    flags: { name: NAME },
+    async run({ flags, args, ctx }) {
+      const db = await ctx.db();
+      const a = await findAutoreply(db, args.address, flags.name);
+      const done = await setAutoreplyEnabled(db, a.id, name === 'enable');
+      ctx.print(`autoreply "${done.name}" of ${displayAddress(done.mailbox)} ${name}d`);
+    },
+  });
+}
+
 export const autoreplyCommand: CommandGroup = {
   name: 'autoreply',
-  summary: [SET_USAGE, 'autoreply enable|disable <address> [--name N]', 'autoreply list [<address>|<domain>] [--json]', 'autoreply del <address> [--name N]'],
-  async run(action, argv, ctx) {
-    switch (action) {
-      case 'set': {
-        const { values, positionals } = parseFlags(argv, {
-          name: { type: 'string' },
-          subject: { type: 'string' },
-          text: { type: 'string' },
-          'text-file': { type: 'string' },
-          'html-file': { type: 'string' },
-          start: { type: 'string' },
-          end: { type: 'string' },
-          condition: { type: 'string' },
-          'reply-to': { type: 'string' },
-          'max-per-day': { type: 'string' },
-          'max-correspondents': { type: 'string' },
-          'forward-to': { type: 'string' },
-          attach: { type: 'string', multiple: true },
-          'clear-attachments': { type: 'boolean' },
-          enabled: { type: 'string' },
-        });
-        requirePositionals(positionals, 1, SET_USAGE);
-        if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}" (quote texts with spaces)`);
-        if (values.text !== undefined && values['text-file'] !== undefined) throw new UsageError('give --text or --text-file, not both');
-        const enabled = yesNo(values.enabled, '--enabled');
-        const input: AutoreplyInput = {
-          name: values.name,
-          subject: orNull(values.subject),
-          bodyText: values['text-file'] !== undefined ? readFileFlag(values['text-file'], '--text-file').toString('utf8') : values.text,
-          bodyHtml: values['html-file'] !== undefined ? (values['html-file'] === '' ? null : readFileFlag(values['html-file'], '--html-file').toString('utf8')) : undefined,
-          startsAt: values.start === undefined ? undefined : values.start.trim().toLowerCase() === 'now' ? 'now' : orNull(values.start),
-          endsAt: orNull(values.end),
-          ...parseCondition(values.condition),
-          replyTo: orNull(values['reply-to']),
-          maxPerDay: intFlag(values['max-per-day'], '--max-per-day'),
-          maxCorrespondents: intFlag(values['max-correspondents'], '--max-correspondents'),
-          forwardTo: orNull(values['forward-to']),
-          enabled,
-        };
-        const files = (values.attach ?? []).map((f) => ({ filename: path.basename(f), content: readFileFlag(f, '--attach') }));
+  summary: 'the autoresponders of a mailbox (vacation messages)',
+  commands: [
+    command({
+      name: 'set',
+      help: 'create or change an autoreply',
+      positionals: [{ name: 'address' }],
+      flags: SET_FLAGS,
+      groups: [{ flags: ['text', 'text-file'] }],
+      extra: 'quote texts with spaces',
+      async run({ flags, args, ctx }) {
+        const input = setInput(flags);
+        const files = (flags.attach ?? []).map((f) => ({ filename: path.basename(f), content: readFileFlag(f, '--attach') }));
         const db = await ctx.db();
-        const mb = await getMailbox(db, positionals[0]);
+        const mb = await getMailbox(db, args.address);
         // without --name: the mailbox's only autoreply (or "default"), else a new "default"
         let existing: Autoreply | undefined;
         try {
@@ -104,50 +127,46 @@ export const autoreplyCommand: CommandGroup = {
           if (!(err instanceof MailhostError && err.code === 'not_found')) throw err;
         }
         input.name ??= existing?.name;
-        if (!existing && enabled === undefined) input.enabled = true; // a new autoreply set from the CLI answers at once
-        if (files.length || values['clear-attachments']) {
-          const ids = values['clear-attachments'] ? [] : (existing?.attachments.map((a) => a.id) ?? []);
+        if (!existing && flags.enabled === undefined) input.enabled = true; // a new autoreply set from the CLI answers at once
+        if (files.length || flags['clear-attachments']) {
+          const ids = flags['clear-attachments'] ? [] : (existing?.attachments.map((a) => a.id) ?? []);
           for (const f of files) ids.push((await addAttachment(db, mb.id, { ...f, replace: true })).id);
           input.attachmentIds = ids;
         }
         const { autoreply, created } = await saveAutoreply(db, mb.id, input);
         ctx.print(`autoreply "${autoreply.name}" of ${displayAddress(autoreply.mailbox)} ${created ? 'created' : 'updated'} (${autoreply.enabled ? 'enabled' : 'disabled'})`);
-        return;
-      }
-      case 'enable':
-      case 'disable': {
-        const { values, positionals } = parseFlags(argv, { name: { type: 'string' } });
-        requirePositionals(positionals, 1, `autoreply ${action} <address> [--name N]`);
+      },
+    }),
+    toggle('enable'),
+    toggle('disable'),
+    command({
+      name: 'list',
+      help: 'the autoreplies (of a mailbox or a domain)',
+      positionals: [{ name: 'target', label: '<address>|<domain>', optional: true }],
+      flags: { json },
+      async run({ flags, args, ctx }) {
         const db = await ctx.db();
-        const a = await findAutoreply(db, positionals[0], values.name);
-        const done = await setAutoreplyEnabled(db, a.id, action === 'enable');
-        ctx.print(`autoreply "${done.name}" of ${displayAddress(done.mailbox)} ${action}d`);
-        return;
-      }
-      case 'list': {
-        const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } });
-        const db = await ctx.db();
-        const target = positionals[0];
+        const target = args.target;
         let rows = target?.includes('@') ? await listAutoreplies(db, { mailbox: target }) : await listAutoreplies(db);
         if (target && !target.includes('@')) {
           const domain = (await getDomain(db, target)).name; // an unknown domain is an error, not an empty list
           rows = rows.filter((a) => a.mailbox.endsWith(`@${domain}`) || displayAddress(a.mailbox).endsWith(`@${domain}`));
         }
-        if (values.json) return ctx.printJson(rows);
+        if (flags.json) return ctx.printJson(rows);
         for (const a of rows) ctx.print(describe(a));
-        return;
-      }
-      case 'del': {
-        const { values, positionals } = parseFlags(argv, { name: { type: 'string' } });
-        requirePositionals(positionals, 1, 'autoreply del <address> [--name N]');
+      },
+    }),
+    command({
+      name: 'del',
+      help: 'delete an autoreply',
+      positionals: [{ name: 'address' }],
+      flags: { name: NAME },
+      async run({ flags, args, ctx }) {
         const db = await ctx.db();
-        const a = await findAutoreply(db, positionals[0], values.name);
+        const a = await findAutoreply(db, args.address, flags.name);
         await deleteAutoreply(db, a.id);
         ctx.print(`autoreply "${a.name}" of ${displayAddress(a.mailbox)} deleted`);
-        return;
-      }
-      default:
-        throw new UsageError('usage: mailhost autoreply set|enable|disable|list|del <address> ...');
-    }
-  },
+      },
+    }),
+  ],
 };

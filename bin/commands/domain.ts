@@ -1,69 +1,79 @@
-import { UsageError, parseFlags, intFlag, requirePositionals, type CommandGroup } from '../cli';
-import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias } from '../../lib/directory';
+// `mailhost domain ...` and `mailhost domain-alias ...`: the mail domains we host.
+import { command, type CommandGroup } from '../engine';
+import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias, getDomain, updateDomain } from '../../lib/directory';
+import { requireClient } from '../../lib/accounts';
 import { displayDomain } from '../../lib/core';
+import { json, quotaMb, delCommand } from './common';
 
 export const domainCommand: CommandGroup = {
   name: 'domain',
-  summary: ['domain add <domain> [--quota-mb N]       default mailbox quota in MB (0 = unlimited)', 'domain list [--json]', 'domain del <domain>'],
-  async run(action, argv, ctx) {
-    const db = await ctx.db();
-    switch (action) {
-      case 'add': {
-        const { values, positionals } = parseFlags(argv, { 'quota-mb': { type: 'string' } });
-        requirePositionals(positionals, 1, 'domain add <domain> [--quota-mb N]');
-        const d = await createDomain(db, { name: positionals[0], defaultQuotaMb: intFlag(values['quota-mb'], '--quota-mb') });
+  summary: 'the mail domains we host (Unicode names are stored in IDNA form)',
+  commands: [
+    command({
+      name: 'add',
+      help: 'host a domain; its postmaster@ is created with it',
+      positionals: [{ name: 'domain' }],
+      flags: { 'quota-mb': { ...quotaMb, help: 'default quota of its mailboxes in MB (0 = unlimited)' } },
+      async run({ flags, args, ctx }) {
+        const d = await createDomain(await ctx.db(), { name: args.domain, defaultQuotaMb: flags['quota-mb'] });
         ctx.print(`domain ${displayDomain(d.name)} added (postmaster@${d.name} created)`);
-        return;
-      }
-      case 'list': {
-        const { values } = parseFlags(argv, { json: { type: 'boolean' } });
-        const rows = await listDomains(db);
-        if (values.json) return ctx.printJson(rows.map((d) => ({ name: d.name, display: displayDomain(d.name), active: d.active, default_quota_mb: d.default_quota_mb })));
+      },
+    }),
+    command({
+      name: 'set',
+      help: 'change a domain: its client (owner), state or default quota',
+      positionals: [{ name: 'domain' }],
+      flags: {
+        client: { type: 'string', arg: 'NAME', help: 'the client account that owns it ("none": no client)' },
+        active: { type: 'yesno', help: 'an inactive domain refuses mail' },
+        'quota-mb': { ...quotaMb, help: 'default quota of its new mailboxes in MB (0 = unlimited)' },
+      },
+      async run({ flags, args, ctx }) {
+        const db = await ctx.db();
+        const domain = await getDomain(db, args.domain);
+        const clientId = flags.client === undefined ? undefined : flags.client === 'none' ? null : await requireClient(db, flags.client);
+        const d = await updateDomain(db, domain.id, { clientId, active: flags.active, defaultQuotaMb: flags['quota-mb'] });
+        ctx.print(`domain ${displayDomain(d.name)} updated`);
+      },
+    }),
+    command({
+      name: 'list',
+      help: 'the domains, their state and default quota',
+      flags: { json },
+      async run({ flags, ctx }) {
+        const rows = await listDomains(await ctx.db());
+        if (flags.json) return ctx.printJson(rows.map((d) => ({ name: d.name, display: displayDomain(d.name), active: d.active, default_quota_mb: d.default_quota_mb })));
         for (const d of rows) ctx.print(`${displayDomain(d.name)}\t${d.active ? 'active' : 'inactive'}\tquota ${d.default_quota_mb || 'unlimited'} MB`);
-        return;
-      }
-      case 'del': {
-        const { positionals } = parseFlags(argv, {});
-        requirePositionals(positionals, 1, 'domain del <domain>');
-        await deleteDomain(db, positionals[0]);
-        ctx.print(`domain ${positionals[0]} deleted`);
-        return;
-      }
-      default:
-        throw new UsageError('usage: mailhost domain add|list|del ...');
-    }
-  },
+      },
+    }),
+    delCommand('domain', 'domain', 'delete a domain', deleteDomain),
+  ],
 };
 
 export const domainAliasCommand: CommandGroup = {
   name: 'domain-alias',
-  summary: ['domain-alias add <alias-domain> <target-domain>', 'domain-alias list [<domain>] [--json]', 'domain-alias del <alias-domain>'],
-  async run(action, argv, ctx) {
-    const db = await ctx.db();
-    switch (action) {
-      case 'add': {
-        const { positionals } = parseFlags(argv, {});
-        requirePositionals(positionals, 2, 'domain-alias add <alias-domain> <target-domain>');
-        const a = await createDomainAlias(db, positionals[0], positionals[1]);
+  summary: 'alias domains: mail to any@alias goes to any@target',
+  commands: [
+    command({
+      name: 'add',
+      help: 'make <alias-domain> an alias of a hosted domain',
+      positionals: [{ name: 'alias-domain' }, { name: 'target-domain' }],
+      async run({ args, ctx }) {
+        const a = await createDomainAlias(await ctx.db(), args['alias-domain'], args['target-domain']);
         ctx.print(`domain alias ${displayDomain(a.name)} -> ${displayDomain(a.domain)} added`);
-        return;
-      }
-      case 'list': {
-        const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } });
-        const rows = await listDomainAliases(db, positionals[0]);
-        if (values.json) return ctx.printJson(rows.map((r) => ({ name: r.name, domain: r.domain, active: r.active })));
+      },
+    }),
+    command({
+      name: 'list',
+      help: 'the alias domains (of one domain)',
+      positionals: [{ name: 'domain', optional: true }],
+      flags: { json },
+      async run({ flags, args, ctx }) {
+        const rows = await listDomainAliases(await ctx.db(), args.domain);
+        if (flags.json) return ctx.printJson(rows.map((r) => ({ name: r.name, domain: r.domain, active: r.active })));
         for (const r of rows) ctx.print(`${displayDomain(r.name)}\t-> ${displayDomain(r.domain)}`);
-        return;
-      }
-      case 'del': {
-        const { positionals } = parseFlags(argv, {});
-        requirePositionals(positionals, 1, 'domain-alias del <alias-domain>');
-        await deleteDomainAlias(db, positionals[0]);
-        ctx.print(`domain alias ${positionals[0]} deleted`);
-        return;
-      }
-      default:
-        throw new UsageError('usage: mailhost domain-alias add|list|del ...');
-    }
-  },
+      },
+    }),
+    delCommand('domain alias', 'alias-domain', 'delete an alias domain', deleteDomainAlias),
+  ],
 };

@@ -4,7 +4,7 @@
 // and our plugins' timeouts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, parseFlags, requirePositionals, type CommandGroup } from '../cli';
+import { command, UsageError, type CommandGroup } from '../engine';
 import { REPO_ROOT } from '../../lib/haraka';
 
 export function ourPlugins(): string[] {
@@ -42,12 +42,16 @@ export function installIntoHaraka(dir: string): string[] {
 
 export const harakaCommand: CommandGroup = {
   name: 'haraka',
-  summary: ['haraka install <haraka-dir>             add the mailhost plugins to an existing Haraka install'],
-  async run(action, argv, ctx) {
-    if (action !== 'install') throw new UsageError('usage: mailhost haraka install <haraka-dir>');
-    const { positionals } = parseFlags(argv, {});
-    requirePositionals(positionals, 1, 'haraka install <haraka-dir>');
-    const names = installIntoHaraka(path.resolve(positionals[0]));
-    ctx.print(`installed ${names.join(', ')} into ${positionals[0]}; set MAILHOST_DB / MAILHOST_DATA or edit config/mailhost.ini, then restart Haraka`);
-  },
+  summary: 'an existing Haraka install',
+  commands: [
+    command({
+      name: 'install',
+      help: 'add the mailhost plugins to an existing Haraka install',
+      positionals: [{ name: 'haraka-dir' }],
+      async run({ args, ctx }) {
+        const names = installIntoHaraka(path.resolve(args['haraka-dir']));
+        ctx.print(`installed ${names.join(', ')} into ${args['haraka-dir']}; set MAILHOST_DB / MAILHOST_DATA or edit config/mailhost.ini, then restart Haraka`);
+      },
+    }),
+  ],
 };

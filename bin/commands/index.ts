@@ -1,5 +1,5 @@
 // Every command group of the CLI, in the order `mailhost help` lists them.
-import type { CommandGroup } from '../cli';
+import type { CommandGroup } from '../engine';
 import { migrateCommand } from './migrate';
 import { domainCommand, domainAliasCommand } from './domain';
 import { mailboxCommand } from './mailbox';
@@ -13,5 +13,18 @@ import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
 import { learnCommand } from './learn';
 
-export const commandGroups: CommandGroup[] = [migrateCommand, domainCommand, domainAliasCommand, mailboxCommand, aliasCommand, autoreplyCommand, policyCommand, listCommand, quarantineCommand, learnCommand, purgeCommand, harakaCommand];
-commandGroups.push(adminCommand);
+export const commandGroups: CommandGroup[] = [
+  migrateCommand,
+  domainCommand,
+  domainAliasCommand,
+  mailboxCommand,
+  aliasCommand,
+  autoreplyCommand,
+  policyCommand,
+  listCommand,
+  quarantineCommand,
+  learnCommand,
+  purgeCommand,
+  harakaCommand,
+  adminCommand,
+];

@@ -3,8 +3,9 @@
 // walked recursively (Maildir cur/new included, dot-folders such as .Junk skipped unless named).
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, parseFlags, type CommandGroup } from '../cli';
+import { command, UsageError, type CommandGroup } from '../engine';
 import { getDomain } from '../../lib/directory';
+import type { Db } from '../../lib/core';
 import { learnMany, type BayesClass, type LearnItem } from '../../lib/spam';
 
 const NOT_MESSAGES = /^(dovecot|maildirsize$|maildirfolder$|subscriptions$|courier|\.)/;
@@ -50,49 +51,59 @@ export function splitMessages(buf: Buffer): Buffer[] {
   });
 }
 
+/** Learns (or forgets, cls null) every message of the files, in batches. */
+async function train(db: Db, files: string[], cls: BayesClass | null, scope: number | 'global') {
+  let total = 0;
+  let changed = 0;
+  let moved = 0;
+  let batch: LearnItem[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const outcomes = await learnMany(db, batch, { scope });
+    for (const o of outcomes) {
+      if (o.changed) changed++;
+      if (o.changed && o.previous && cls) moved++;
+    }
+    total += batch.length;
+    batch = [];
+  };
+  for (const file of files) {
+    for (const raw of splitMessages(fs.readFileSync(file))) {
+      if (!raw.length) continue;
+      batch.push({ raw, cls });
+      if (batch.length >= BATCH) await flush();
+    }
+  }
+  await flush();
+  return { total, changed, moved };
+}
+
 export const learnCommand: CommandGroup = {
   name: 'learn',
-  summary: ['learn --spam|--ham|--forget [--domain D] <files or dirs...>   train the Bayes filter (files, Maildirs, mbox)'],
-  async run(action, argv, ctx) {
-    const args = action === undefined ? argv : [action, ...argv];
-    const { values, positionals } = parseFlags(args, {
-      spam: { type: 'boolean' },
-      ham: { type: 'boolean' },
-      forget: { type: 'boolean' },
-      domain: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
-    });
-    const chosen = (['spam', 'ham', 'forget'] as const).filter((k) => values[k]);
-    if (chosen.length !== 1) throw new UsageError('usage: mailhost learn --spam|--ham|--forget [--domain D] <files or dirs...>');
-    if (!positionals.length) throw new UsageError('learn: give at least one file or directory');
-    const files = messageFiles(positionals);
-    const cls: BayesClass | null = chosen[0] === 'forget' ? null : chosen[0];
-    const db = await ctx.db();
-    const scope = values.domain ? (await getDomain(db, values.domain)).id : 'global';
-    let total = 0;
-    let changed = 0;
-    let moved = 0;
-    let batch: LearnItem[] = [];
-    const flush = async () => {
-      if (!batch.length) return;
-      const outcomes = await learnMany(db, batch, { scope });
-      for (const o of outcomes) {
-        if (o.changed) changed++;
-        if (o.changed && o.previous && cls) moved++;
-      }
-      total += batch.length;
-      batch = [];
-    };
-    for (const file of files) {
-      for (const raw of splitMessages(fs.readFileSync(file))) {
-        if (!raw.length) continue;
-        batch.push({ raw, cls });
-        if (batch.length >= BATCH) await flush();
-      }
-    }
-    await flush();
-    const where = values.domain ? `domain ${values.domain}` : 'global';
-    if (cls) ctx.print(`learned ${changed} of ${total} messages as ${cls} (${total - changed} already known, ${moved} moved from ${cls === 'spam' ? 'ham' : 'spam'}) [${where}]`);
-    else ctx.print(`forgot ${changed} of ${total} messages (${total - changed} were not learned) [${where}]`);
-  },
+  summary: 'bulk training of the Bayes filter',
+  commands: [
+    command({
+      help: 'train the Bayes filter with messages: files, Maildirs (walked recursively, dot-folders skipped unless named) or mbox',
+      flagsFirst: true,
+      positionals: [{ name: 'paths', label: '<files or dirs...>', variadic: true, missing: 'learn: give at least one file or directory' }],
+      flags: {
+        spam: { type: 'boolean', help: 'learn them as spam' },
+        ham: { type: 'boolean', help: 'learn them as ham' },
+        forget: { type: 'boolean', help: 'forget what was learned from them' },
+        domain: { type: 'string', arg: 'D', help: "the domain's own filter (default: the global one)" },
+        quiet: { type: 'boolean', short: 'q', help: 'accepted for compatibility; the summary line is printed anyway' },
+      },
+      groups: [{ flags: ['spam', 'ham', 'forget'], required: true }],
+      async run({ flags, args, ctx }) {
+        const files = messageFiles(args.paths);
+        const cls: BayesClass | null = flags.spam ? 'spam' : flags.ham ? 'ham' : null;
+        const db = await ctx.db();
+        const scope = flags.domain ? (await getDomain(db, flags.domain)).id : 'global';
+        const { total, changed, moved } = await train(db, files, cls, scope);
+        const where = flags.domain ? `domain ${flags.domain}` : 'global';
+        if (cls) ctx.print(`learned ${changed} of ${total} messages as ${cls} (${total - changed} already known, ${moved} moved from ${cls === 'spam' ? 'ham' : 'spam'}) [${where}]`);
+        else ctx.print(`forgot ${changed} of ${total} messages (${total - changed} were not learned) [${where}]`);
+      },
+    }),
+  ],
 };

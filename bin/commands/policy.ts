@@ -1,29 +1,28 @@
 // `mailhost policy`: spam policies and their assignment to domains and mailboxes.
-import { UsageError, parseFlags, yesNo, requirePositionals, type CommandGroup } from '../cli';
+import { command, type CommandGroup, type FlagValues } from '../engine';
 import { createPolicy, updatePolicy, listPolicies, deletePolicy, assignPolicy, type Policy, type PolicyInput } from '../../lib/policy';
+import { json, delCommand } from './common';
 
+// the values are checked by lib/policy (one message for the CLI and the admin), so plain strings here
 const POLICY_FLAGS = {
-  threshold: { type: 'string' },
-  action: { type: 'string' },
-  'subject-tag': { type: 'string' },
-  warning: { type: 'string' },
-  newsletter: { type: 'string' },
-  antivirus: { type: 'string' },
-  'virus-action': { type: 'string' },
+  threshold: { type: 'string', arg: 'N', help: 'score from which a message is spam (-1000 to 1000, decimals allowed)' },
+  action: { type: 'string', arg: 'tag|junk|quarantine|delete|reject', help: 'what happens to spam' },
+  'subject-tag': { type: 'string', arg: 'T', help: 'prefix of the subject of tagged spam' },
+  warning: { type: 'string', arg: 'TEXT', help: 'a warning added to tagged spam' },
+  newsletter: { type: 'string', arg: 'deliver|junk|quarantine', help: 'what happens to newsletters' },
+  antivirus: { type: 'yesno', help: 'scan for viruses' },
+  'virus-action': { type: 'string', arg: 'quarantine|reject|delete', help: 'what happens to a virus' },
 } as const;
 
-const FLAGS_USAGE = '[--threshold N] [--action tag|junk|quarantine|delete|reject] [--subject-tag T] [--warning TEXT] [--newsletter deliver|junk|quarantine] [--antivirus yes|no] [--virus-action quarantine|reject|delete]';
-
-function input(values: Record<string, string | boolean | undefined>): PolicyInput {
-  const s = (k: string) => values[k] as string | undefined;
+function input(flags: FlagValues<typeof POLICY_FLAGS>): PolicyInput {
   return {
-    threshold: s('threshold'),
-    action: s('action'),
-    subjectTag: s('subject-tag'),
-    warning: s('warning'),
-    newsletterAction: s('newsletter'),
-    antivirus: yesNo(s('antivirus'), '--antivirus'),
-    virusAction: s('virus-action'),
+    threshold: flags.threshold,
+    action: flags.action,
+    subjectTag: flags['subject-tag'],
+    warning: flags.warning,
+    newsletterAction: flags.newsletter,
+    antivirus: flags.antivirus,
+    virusAction: flags['virus-action'],
   };
 }
 
@@ -44,56 +43,52 @@ function describe(p: Policy): string {
 
 export const policyCommand: CommandGroup = {
   name: 'policy',
-  summary: [
-    `policy add <name> ${FLAGS_USAGE}`,
-    'policy set <name> [the same flags] [--rename NEW]',
-    'policy list [--json]',
-    'policy del <name>',
-    'policy assign <name|none> <domain|address>   (a mailbox assignment overrides its domain)',
-  ],
-  async run(action, argv, ctx) {
-    switch (action) {
-      case 'add': {
-        const { values, positionals } = parseFlags(argv, POLICY_FLAGS);
-        requirePositionals(positionals, 1, `policy add <name> ${FLAGS_USAGE}`);
-        const p = await createPolicy(await ctx.db(), { name: positionals[0], ...input(values) });
+  summary: 'spam policies and their assignment to domains and mailboxes',
+  commands: [
+    command({
+      name: 'add',
+      help: 'add a spam policy',
+      positionals: [{ name: 'name' }],
+      flags: POLICY_FLAGS,
+      async run({ flags, args, ctx }) {
+        const p = await createPolicy(await ctx.db(), { name: args.name, ...input(flags) });
         ctx.print(`policy ${describe(p)} added`);
-        return;
-      }
-      case 'set': {
-        const { values, positionals } = parseFlags(argv, { ...POLICY_FLAGS, rename: { type: 'string' } });
-        requirePositionals(positionals, 1, `policy set <name> ${FLAGS_USAGE} [--rename NEW]`);
-        const p = await updatePolicy(await ctx.db(), positionals[0], { ...input(values), name: values.rename });
+      },
+    }),
+    command({
+      name: 'set',
+      help: 'change a policy',
+      positionals: [{ name: 'name' }],
+      flags: { ...POLICY_FLAGS, rename: { type: 'string', arg: 'NEW', help: 'a new name' } },
+      async run({ flags, args, ctx }) {
+        const p = await updatePolicy(await ctx.db(), args.name, { ...input(flags), name: flags.rename });
         ctx.print(`policy ${describe(p)} updated`);
-        return;
-      }
-      case 'list': {
-        const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } });
-        if (positionals.length) throw new UsageError('usage: mailhost policy list [--json]');
+      },
+    }),
+    command({
+      name: 'list',
+      help: 'the policies and how many domains and mailboxes use each',
+      flags: { json },
+      async run({ flags, ctx }) {
         const rows = await listPolicies(await ctx.db());
-        if (values.json) return ctx.printJson(rows);
+        if (flags.json) return ctx.printJson(rows);
         for (const p of rows) ctx.print(`${describe(p)}\tdomains=${p.domains}\tmailboxes=${p.mailboxes}`);
-        return;
-      }
-      case 'del': {
-        const { positionals } = parseFlags(argv, {});
-        requirePositionals(positionals, 1, 'policy del <name>');
-        await deletePolicy(await ctx.db(), positionals[0]);
-        ctx.print(`policy ${positionals[0]} deleted`);
-        return;
-      }
-      case 'assign': {
-        const { positionals } = parseFlags(argv, {});
-        requirePositionals(positionals, 2, 'policy assign <name|none> <domain|address>');
-        if (positionals.length > 2) throw new UsageError('usage: mailhost policy assign <name|none> <domain|address>');
-        const [name, target] = positionals;
-        const to = target.includes('@') ? { mailbox: target } : { domain: target };
-        const p = await assignPolicy(await ctx.db(), to, name.toLowerCase() === 'none' ? null : name);
-        ctx.print(p ? `${target} now uses policy ${p.name}` : `${target} has no policy of its own now`);
-        return;
-      }
-      default:
-        throw new UsageError('usage: mailhost policy add|set|list|del|assign ...');
-    }
-  },
+      },
+    }),
+    delCommand('policy', 'name', 'delete a policy (not the default one)', deletePolicy),
+    command({
+      name: 'assign',
+      help: 'give a domain or a mailbox a policy, or none',
+      note: 'a mailbox assignment overrides its domain',
+      positionals: [
+        { name: 'name', label: '<name|none>' },
+        { name: 'target', label: '<domain|address>' },
+      ],
+      async run({ args, ctx }) {
+        const to = args.target.includes('@') ? { mailbox: args.target } : { domain: args.target };
+        const p = await assignPolicy(await ctx.db(), to, args.name.toLowerCase() === 'none' ? null : args.name);
+        ctx.print(p ? `${args.target} now uses policy ${p.name}` : `${args.target} has no policy of its own now`);
+      },
+    }),
+  ],
 };

@@ -1,28 +1,35 @@
-// `mailhost purge`: removes quarantined messages older than the retention and forgets rare
-// Bayes tokens not learned for a long time (Haraka's master process also does this once a day).
-import { UsageError, parseFlags, intFlag, type CommandGroup } from '../cli';
+// `mailhost purge`: removes quarantined messages older than the retention, forgets rare
+// Bayes tokens not learned for a long time and removes Maildir tmp/ files older than 36 hours (Haraka's master process also does this once a day).
+import { command, type CommandGroup } from '../engine';
 import { purgeAll, describePurge } from '../../lib/maintenance';
 import { dayDate } from '../../lib/spam';
-
-const USAGE = 'usage: mailhost purge [--days N] [--token-days N] [--json]';
+import { json } from './common';
 
 export const purgeCommand: CommandGroup = {
   name: 'purge',
-  summary: ['purge [--days N] [--token-days N] [--json]   (quarantine older than N days, default: the retention setting; rare Bayes tokens not learned for N days, default 180)'],
-  async run(action, argv, ctx) {
-    const args = action === undefined ? argv : [action, ...argv];
-    const { values, positionals } = parseFlags(args, { days: { type: 'string' }, 'token-days': { type: 'string' }, json: { type: 'boolean' } });
-    if (positionals.length) throw new UsageError(USAGE);
-    const r = await purgeAll(await ctx.db(), { retentionDays: intFlag(values.days, '--days'), tokenMaxAgeDays: intFlag(values['token-days'], '--token-days') });
-    if (values.json) {
-      return ctx.printJson({
-        rows: r.quarantine.rows,
-        messages: r.quarantine.messages,
-        before: new Date(r.quarantine.cutoffMs).toISOString(),
-        bayes_tokens: r.bayes.tokens,
-        bayes_before: dayDate(r.bayes.cutoffDay),
-      });
-    }
-    for (const line of describePurge(r)) ctx.print(line);
-  },
+  summary: 'housekeeping (also done once a day by Haraka)',
+  commands: [
+    command({
+      help: 'remove old quarantined messages, forget rare Bayes tokens, remove stale Maildir tmp files',
+      flags: {
+        days: { type: 'int', help: 'quarantine older than N days (default: the retention setting)' },
+        'token-days': { type: 'int', help: 'rare Bayes tokens not learned for N days (default 180)' },
+        json,
+      },
+      async run({ flags, ctx }) {
+        const r = await purgeAll(await ctx.db(), { retentionDays: flags.days, tokenMaxAgeDays: flags['token-days'], dataDir: ctx.settings.dataDir });
+        if (flags.json) {
+          return ctx.printJson({
+            rows: r.quarantine.rows,
+            messages: r.quarantine.messages,
+            before: new Date(r.quarantine.cutoffMs).toISOString(),
+            bayes_tokens: r.bayes.tokens,
+            bayes_before: dayDate(r.bayes.cutoffDay),
+            maildir_tmp_files: r.maildirTmp?.files ?? 0,
+          });
+        }
+        for (const line of describePurge(r)) ctx.print(line);
+      },
+    }),
+  ],
 };

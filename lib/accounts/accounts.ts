@@ -108,6 +108,15 @@ export async function getAccount(db: Db, usernameOrId: string | number): Promise
   return toAccount(row);
 }
 
+/** The id of the client account `username` (a domain can belong only to a client). */
+export async function requireClient(db: Db, username: string): Promise<number> {
+  const account = await getAccount(db, username).catch(() => {
+    throw invalid('client', `no client account named "${username}"`);
+  });
+  if (account.role !== 'client') throw invalid('client', `${account.username} is an ${account.role} account, not a client`);
+  return account.id;
+}
+
 export interface AccountPatch {
   password?: string;
   name?: string;

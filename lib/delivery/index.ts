@@ -4,3 +4,4 @@ export * from './deliver';
 export * from './maildir';
 export * from './notes';
 export * from './srs';
+export * from './staleTmp';

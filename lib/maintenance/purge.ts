@@ -1,25 +1,30 @@
-// Daily housekeeping: quarantine retention and Bayes token ageing. The Haraka master runs it
+// Daily housekeeping: quarantine retention, Bayes token ageing and stale Maildir tmp/ files. The Haraka master runs it
 // shortly after start and then once a day (one per node, whatever the number of workers);
 // `mailhost purge` runs it on demand.
 import type { Db } from '../core';
 import { purgeQuarantine } from '../quarantine';
 import { expireTokens, dayDate } from '../spam';
+import { removeStaleTmp } from '../delivery';
 
 export interface PurgeOptions {
   retentionDays?: number; // quarantine; default: the retention setting
   tokenMaxAgeDays?: number; // Bayes; default TOKEN_MAX_AGE_DAYS
+  /** the data dir whose Maildirs get their stale tmp/ files removed; none = skipped */
+  dataDir?: string;
   now?: number;
 }
 
 export interface PurgeReport {
   quarantine: { rows: number; messages: number; cutoffMs: number };
   bayes: { tokens: number; cutoffDay: number };
+  maildirTmp?: { files: number; bytes: number };
 }
 
 export async function purgeAll(db: Db, opts: PurgeOptions = {}): Promise<PurgeReport> {
   const quarantine = await purgeQuarantine(db, { retentionDays: opts.retentionDays, now: opts.now });
   const bayes = await expireTokens(db, { maxAgeDays: opts.tokenMaxAgeDays, now: opts.now });
-  return { quarantine, bayes };
+  const maildirTmp = opts.dataDir ? await removeStaleTmp(opts.dataDir, { now: opts.now }) : undefined;
+  return { quarantine, bayes, ...(maildirTmp ? { maildirTmp } : {}) };
 }
 
 /** One line per job, for the Haraka log and the CLI. */
@@ -27,13 +32,14 @@ export function describePurge(r: PurgeReport): string[] {
   return [
     `purged ${r.quarantine.rows} quarantined row(s) and ${r.quarantine.messages} stored message(s) received before ${new Date(r.quarantine.cutoffMs).toISOString()}`,
     `forgot ${r.bayes.tokens} rare Bayes token(s) not learned since ${dayDate(r.bayes.cutoffDay)}`,
+    ...(r.maildirTmp ? [`removed ${r.maildirTmp.files} stale Maildir tmp file(s) (${r.maildirTmp.bytes} bytes) of deliveries cut short`] : []),
   ];
 }
 
 /** Runs purgeAll on a timer; the timers are unref'd (they never keep the process alive). Returns a stop function. */
-export function schedulePurge(db: Db, log: { info(msg: string): void; error(msg: string): void }, opts: { firstDelayMs?: number; intervalMs?: number } = {}): () => void {
+export function schedulePurge(db: Db, log: { info(msg: string): void; error(msg: string): void }, opts: { firstDelayMs?: number; intervalMs?: number; dataDir?: string } = {}): () => void {
   const run = () =>
-    purgeAll(db).then(
+    purgeAll(db, { dataDir: opts.dataDir }).then(
       (r) => describePurge(r).forEach((line) => log.info(line)),
       (err: Error) => log.error(`purge failed: ${err.message}`),
     );

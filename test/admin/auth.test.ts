@@ -123,6 +123,9 @@ describeEachEngine('admin login and session', ({ t }) => {
     assert.equal((await request(app).get('/static/icons/bootstrap-icons.min.css')).status, 200);
     assert.equal((await request(app).get('/static/icons/fonts/bootstrap-icons.woff2')).status, 200);
     assert.equal((await request(app).get('/static/admin/flags/fr.svg')).status, 200);
+    const icon = await request(app).get('/favicon.ico');
+    assert.equal(icon.status, 200);
+    assert.match(icon.headers['content-type'], /^image\/svg\+xml/);
   });
 
   it('asks for a language at first login and keeps the choice (accounts and mailboxes)', async () => {

@@ -90,6 +90,8 @@ describeEachEngine('admin CRUD', ({ t }) => {
     // tabs: each form saves only its own fields
     const tabs = await s.get(`/mailboxes/${carol.id}`);
     for (const tab of ['mailbox', 'forwarding']) assert.match(tabs.text, new RegExp(`data-tab="${tab}"`));
+    // an unset language is "automatic", not "none"
+    assert.match(tabs.text, /<option value="">Automatic \(the browser(&#39;|')s language\)<\/option>/);
     await follow(s, await s.post(`/mailboxes/${carol.id}?tab=forwarding`, { redirect_to: 'x@example.org;\ny@example.net', keep_copy: '1' }));
     let m = await getMailbox(t().db, carol.id);
     assert.deepEqual(m.redirect_to, ['x@example.org', 'y@example.net']);

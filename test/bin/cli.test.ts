@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { main } from '../../bin/cli';
 import { describeEachEngineShared } from '../helpers/sharedEngineDb';
-import { getMailbox } from '../../lib/directory';
+import { getMailbox, getDomain } from '../../lib/directory';
+import { createAccount } from '../../lib/accounts';
 import { verifyPassword } from '../../lib/core';
 
 interface Run { code: number; out: string[]; err: string[] }
@@ -110,6 +111,21 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
     assert.ok(await verifyPassword(m[1], row.password_hash));
   });
 
+  it('domain set gives a domain to a client (or none), changes its state and default quota', async () => {
+    await ok('domain', 'add', 'example.com');
+    const { account } = await createAccount(t().db, { username: 'acme', role: 'client', password: 'secret-pass-1' });
+    await createAccount(t().db, { username: 'boss', role: 'admin', password: 'secret-pass-1' });
+    await ok('domain', 'set', 'example.com', '--client', 'acme', '--active', 'no', '--quota-mb', '250');
+    let d = await getDomain(t().db, 'example.com');
+    assert.deepEqual([d.client_id, d.active, d.default_quota_mb], [account.id, false, 250]);
+    await ok('domain', 'set', 'example.com', '--client', 'none', '--active', 'yes');
+    d = await getDomain(t().db, 'example.com');
+    assert.deepEqual([d.client_id, d.active, d.default_quota_mb], [null, true, 250]);
+    await bad(/no client account named "nobody"/, 'domain', 'set', 'example.com', '--client', 'nobody');
+    await bad(/boss is an admin account, not a client/, 'domain', 'set', 'example.com', '--client', 'boss');
+    await bad(/does not exist/, 'domain', 'set', 'missing.example', '--active', 'no');
+  });
+
   it('del commands remove what they name', async () => {
     await provision();
     await ok('alias', 'add', 'info@example.com', 'jean@example.com');
@@ -214,6 +230,36 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
       assert.equal(code, 2);
       assert.equal(err.length, 1);
     });
+  });
+
+  it('help <group>, <group> --help and <group> <action> --help: 0, written from the declarations', async () => {
+    const group = (await ok('help', 'policy')).join('\n');
+    assert.match(group, /^mailhost policy: /);
+    assert.match(group, /mailhost policy add <name> \[--threshold N\]/);
+    assert.match(group, /--antivirus yes\|no +scan for viruses/);
+    assert.deepEqual(await ok('policy', '--help'), await ok('help', 'policy'));
+    const one = (await ok('policy', 'assign', '--help')).join('\n');
+    assert.match(one, /mailhost policy assign <name\|none> <domain\|address>/);
+    assert.doesNotMatch(one, /policy add/);
+    assert.match((await ok('purge', '--help')).join('\n'), /--token-days N/);
+    await bad(/unknown command "nosuch"/, 'help', 'nosuch');
+  });
+
+  it('a negative number is a value: policy add --threshold -100', async () => {
+    await ok('policy', 'add', 'lenient', '--threshold', '-100', '--action', 'junk');
+    const rows = await json<{ name: string; threshold: number }[]>('policy', 'list');
+    assert.equal(rows.find((p) => p.name === 'lenient')?.threshold, -100);
+    await ok('policy', 'set', 'lenient', '--threshold=-2.5');
+    assert.equal((await json<{ name: string; threshold: number }[]>('policy', 'list')).find((p) => p.name === 'lenient')?.threshold, -2.5);
+    await bad(/--threshold' argument is ambiguous/, 'policy', 'set', 'lenient', '--threshold', '--json');
+  });
+
+  it('migrate --unlock releases the lock a killed migration left', async () => {
+    await ok('migrate');
+    await t().db('knex_migrations_lock').update({ is_locked: 1 });
+    assert.match((await ok('migrate', '--unlock')).join(''), /lock released/);
+    assert.deepEqual((await t().db('knex_migrations_lock').select('is_locked')).map((r) => Number(r.is_locked)), [0]);
+    assert.match((await ok('migrate')).join(''), /up to date/);
   });
 
   it('a database that cannot be reached is a fault: exit 1, one line', async () => {

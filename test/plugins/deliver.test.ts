@@ -10,6 +10,7 @@ import { loadPlugin, connection, callRcpt, callHook, addMessage, reply, constant
 import { closeSharedDb } from '../../lib/core';
 import { createDomain, createMailbox, updateMailbox, getMailbox, createAlias } from '../../lib/directory';
 import { maildirPath, srsReverse, type MailhostNotes } from '../../lib/delivery';
+import { watchOutboundQueueLoad } from '../../plugins/deliver';
 
 const SECRET = 'deliver-plugin-secret';
 const { ok: OK, deny: DENY, denysoft: DENYSOFT } = constants;
@@ -23,21 +24,23 @@ function message(headers: Record<string, string> = {}): string {
 interface Sent { from: string; to: string[]; raw: string; bytes: Buffer }
 
 /** Haraka's outbound module is not part of haraka-test-fixtures: a stand-in with its send_trans_email contract. */
-function fakeOutbound(plugin: FixturePlugin, sent: Sent[], answer: number = OK): void {
+function fakeOutbound(plugin: FixturePlugin, sent: Sent[], answer: number = OK): { init_queue(): Promise<void> } {
   const orig = plugin.haraka_require.bind(plugin);
-  plugin.haraka_require = (name: string) =>
-    name !== 'outbound'
-      ? orig(name)
-      : {
-          send_trans_email(txn: Haraka.Transaction, next: (code: number, msg: string) => void) {
-            const str = (a: Haraka.Address) => (a.host ? `${a.user}@${a.host}` : '');
-            // the bytes as they would leave (dot-stuffing removed), kept as latin1 so every byte survives
-            txn.message_stream.get_data({ dot_stuffed: true }, (raw: Buffer) => {
-              sent.push({ from: str(txn.mail_from), to: txn.rcpt_to.map(str), raw: raw.toString('latin1'), bytes: raw });
-              next(answer, answer === OK ? 'Message Queued' : 'queue is full');
-            });
-          },
-        };
+  const outbound = {
+    async init_queue() {
+      /* the server loads the queue directory here */
+    },
+    send_trans_email(txn: Haraka.Transaction, next: (code: number, msg: string) => void) {
+      const str = (a: Haraka.Address) => (a.host ? `${a.user}@${a.host}` : '');
+      // the bytes as they would leave (dot-stuffing removed), kept as latin1 so every byte survives
+      txn.message_stream.get_data({ dot_stuffed: true }, (raw: Buffer) => {
+        sent.push({ from: str(txn.mail_from), to: txn.rcpt_to.map(str), raw: raw.toString('latin1'), bytes: raw });
+        next(answer, answer === OK ? 'Message Queued' : 'queue is full');
+      });
+    },
+  };
+  plugin.haraka_require = (name: string) => (name !== 'outbound' ? orig(name) : outbound);
+  return outbound;
 }
 
 for (const engine of engines()) {
@@ -70,7 +73,7 @@ for (const engine of engines()) {
       t = await createTestDb(engine as Engine);
       const db = t.db;
       await createDomain(db, { name: 'example.com' });
-      for (const a of ['jean@example.com', 'marie@example.com', 'paul@example.com', 'fwd@example.com', 'dup@example.com', 'loop@example.com']) {
+      for (const a of ['jean@example.com', 'marie@example.com', 'paul@example.com', 'fwd@example.com', 'dup@example.com', 'loop@example.com', 'early@example.com']) {
         await createMailbox(db, { address: a, password: 'secret-pass-1' });
       }
       await updateMailbox(db, 'fwd@example.com', { redirectTo: ['out@remote.test'] });
@@ -170,6 +173,26 @@ for (const engine of engines()) {
       assert.match(reply(res.msg), /^451 4\.3\.0/);
       assert.equal(deliver.errors.length, 1);
       deliver.errors.length = 0;
+    });
+
+    it('queue: until the process has loaded its outbound queue, a forward answers 451 (it would be loaded twice); local copies go on', async () => {
+      const outbound = fakeOutbound(deliver, sent);
+      const saved = deliver.outboundQueueLoaded;
+      deliver.outboundQueueLoaded = watchOutboundQueueLoad(deliver); // as at register(), before the server loads the queue
+      try {
+        const early = await callHook(deliver, 'deliver', await transaction(['fwd@example.com']));
+        assert.equal(early.rc, DENYSOFT);
+        assert.match(reply(early.msg), /^451 4\.3\.0/);
+        assert.equal(sent.length, 0);
+        assert.equal((await callHook(deliver, 'deliver', await transaction(['early@example.com']))).rc, OK);
+        await outbound.init_queue(); // the server's startup queue load
+        const later = await callHook(deliver, 'deliver', await transaction(['fwd@example.com']));
+        assert.equal(later.rc, OK, reply(later.msg));
+        assert.equal(sent.length, 1);
+      } finally {
+        deliver.outboundQueueLoaded = saved;
+        deliver.errors.length = 0;
+      }
     });
 
     it('queue: nothing of ours in the transaction -> next() (other queue plugins decide)', async () => {
