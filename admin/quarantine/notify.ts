@@ -22,3 +22,22 @@ export async function notifyReviewers(db: Db, services: QuarantineServices, doma
     }
   }
 }
+
+/** The owner who asked for a release is told the answer, in their language. */
+export async function notifyRequester(db: Db, services: QuarantineServices, review: { mailbox_id: number; subject?: unknown; mail_from?: unknown }, approved: boolean): Promise<void> {
+  const mb = await db('mailboxes').where({ id: review.mailbox_id }).first('address', 'language');
+  if (!mb) return;
+  const t = translator(mb.language ?? 'en');
+  const vars = { subject: String(review.subject ?? ''), sender: String(review.mail_from || '<>') };
+  const outcome = approved ? 'approved' : 'refused';
+  try {
+    await services.send({
+      from: `postmaster@${String(mb.address).slice(String(mb.address).lastIndexOf('@') + 1)}`,
+      to: String(mb.address),
+      subject: t(`review.answer_subject_${outcome}`, vars),
+      text: t(`review.answer_text_${outcome}`, vars),
+    });
+  } catch (err) {
+    console.error(`quarantine: answer to ${mb.address} not sent: ${(err as Error).message}`);
+  }
+}

@@ -4,6 +4,7 @@ import { displayDomain } from '../../lib/core';
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef } from '../engine/types';
 import { clientOptions, defined, domainOptions, spamPolicyOptions, tableExists } from './common';
+import { domainQuarantineFields, domainQuarantineTab } from './quarantineTabs';
 
 const hasSpamPolicies = tableExists('spam_policies');
 
@@ -30,6 +31,11 @@ export const domains: ResourceDef = {
     { name: 'default_quota_mb', type: 'number', label: 'field.default_quota', help: 'help.quota', min: 0, max: 10_000_000, default: 0, suffix: 'unit.mb' },
     { name: 'spam_policy_id', type: 'select', label: 'field.spam_policy', available: hasSpamPolicies, options: spamPolicyOptions, ref: 'spam_policies' },
     { name: 'active', type: 'checkbox', label: 'field.active', help: 'help.domain_active', default: true },
+    ...domainQuarantineFields,
+  ],
+  tabs: [
+    { name: 'domain', label: 'tab.domain', fields: ['name', 'client_id', 'default_quota_mb', 'spam_policy_id', 'active'] },
+    domainQuarantineTab,
   ],
   list: {
     columns: [

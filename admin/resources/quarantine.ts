@@ -11,6 +11,7 @@ import { fromZonedInput } from '../engine/time';
 import type { Ctx, ResourceDef, RowAction } from '../engine/types';
 import { quarantinePages } from '../quarantine/pages';
 import type { QuarantineServices } from '../quarantine/services';
+import { notifyRequester } from '../quarantine/notify';
 import { i18nOptions, tableExists } from './common';
 
 export type { QuarantineServices };
@@ -87,6 +88,7 @@ function decision(name: 'release' | 'allow' | 'learn' | 'dismiss' | 'refuse', ic
         admin: ctx.principal.role === 'admin',
         learn: (db, raw, as, o) => learn(db, raw, as, { scope: o.domainId }),
       });
+      if (row.kind === 'release') await notifyRequester(ctx.db, services, { mailbox_id: Number(row.mailbox_id), subject: row.subject, mail_from: row.mail_from }, name === 'release');
     },
   };
 }

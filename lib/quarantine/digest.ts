@@ -244,3 +244,14 @@ export async function previewDigest(db: Db, mailbox: string | number, ctx: Diges
   const now = ctx.now ?? Date.now();
   return buildDigest(db, mb, await reportedUntil(db, mb.id), now + 1, ctx);
 }
+
+/** A domain's quarantine options: its mailboxes' default digest frequency, and release requests instead of releases. */
+export async function setDomainQuarantineOptions(db: Db, domainId: number, opts: { digestDefault?: DigestFrequency; releaseRequests?: boolean }): Promise<void> {
+  const set: Record<string, unknown> = {};
+  if (opts.digestDefault !== undefined) {
+    if (!isDigestFrequency(opts.digestDefault)) throw invalid('digest', 'the digest frequency is daily, weekly, monthly or none');
+    set.digest_default = opts.digestDefault;
+  }
+  if (opts.releaseRequests !== undefined) set.release_requests = !!opts.releaseRequests;
+  if (Object.keys(set).length) await db('domains').where({ id: domainId }).update(set);
+}

@@ -361,9 +361,9 @@ describeEachEngine('admin authorization matrix: mailbox tabs', ({ t }) => {
     const { w, s } = await world();
     const page = await s.userA.get(`/mailboxes/${w.mailboxA}`);
     const menu = /<nav class="col-md-3[\s\S]*?<\/nav>/.exec(page.text)![0];
-    assert.deepEqual([...menu.matchAll(/href="([^"]+)"/g)].map((m) => m[1]), [`/mailboxes/${w.mailboxA}`]);
+    assert.deepEqual([...menu.matchAll(/href="([^"]+)"/g)].map((m) => m[1]), [`/mailboxes/${w.mailboxA}`, '/quarantine']);
     const tabs = [...page.text.matchAll(/data-tab="([^"]+)"/g)].map((m) => m[1]);
-    assert.deepEqual(tabs, ['mailbox', 'forwarding', 'spam', 'autoresponder', 'attachments', 'sender_lists']);
+    assert.deepEqual(tabs, ['mailbox', 'forwarding', 'spam', 'quarantine', 'autoresponder', 'attachments', 'sender_lists']);
     assert.match(page.text, /name="current_password"/);
     for (const path of ['/sender-lists', '/spam-policies', '/domains', '/mailboxes', '/accounts', `/mailboxes/${w.mailboxB}`, `/domains/${w.domainA}`, `/mailboxes/${w.mailboxA}/delete`, '/mailboxes/new']) {
       assert.equal((await s.userA.get(path)).status, 404, path);

@@ -133,5 +133,34 @@ for (const engine of engines()) {
       assert.ok(notice, 'notice at the sink');
       assert.match(notice.raw.toString(), /alice@a\.test/);
     });
+
+    it('with release requests on (domain form), a user only asks; the client approves and the user is told', async () => {
+      const world = await stack.db('domains').where({ name: 'b.test' }).first('id');
+      const saved = await (await as('clientb')).post(`/domains/${world.id}?tab=quarantine`, { digest_default: 'weekly', release_requests: '1' });
+      assert.equal(saved.status, 303);
+      assert.deepEqual(await stack.db('domains').where({ id: world.id }).first('digest_default', 'release_requests').then((r) => [r.digest_default, !!r.release_requests]), ['weekly', true]);
+      assert.equal((await sendMessage(stack.haraka.port, 'shop@store.test', ['bob@b.test'], hostileMessage('bob@b.test', 'Shop <shop@store.test>'))).data?.code, 250);
+      const row = (await held('bob@b.test')).find((r) => !r.released)!;
+      const inbox = stack.maildir('bob@b.test').length;
+      const asked = await (await as('bob@b.test')).post(`/quarantine/${row.id}/release`, { accept: 'none' });
+      assert.match(asked.text, /id="release-requested"/);
+      assert.equal(stack.maildir('bob@b.test').length, inbox, 'not released yet');
+      const review = await stack.db('quarantine_reviews').where({ quarantine_id: row.id, kind: 'release' }).first();
+      const before = stack.sink.messages.length;
+      assert.equal((await (await as('clientb')).post(`/reviews/${review.id}/do/release`)).status, 303);
+      assert.equal(stack.maildir('bob@b.test').length, inbox + 1);
+      const msgs = await stack.sink.waitFor(before + 1);
+      assert.ok(msgs.slice(before).some((m) => m.to.includes('bob@b.test') && /released/.test(m.raw.toString())), 'bob is told');
+    });
+
+    it("a mailbox owner chooses the report's frequency and address on the quarantine tab", async () => {
+      const alice = await stack.db('mailboxes').where({ address: 'alice@a.test' }).first('id');
+      const r = await (await as('alice@a.test')).post(`/mailboxes/${alice.id}?tab=quarantine`, { digest_frequency: 'monthly', digest_to: 'alice.private@example.org' });
+      assert.equal(r.status, 303);
+      const row = await stack.db('mailboxes').where({ id: alice.id }).first('digest_frequency', 'digest_to');
+      assert.deepEqual([row.digest_frequency, row.digest_to], ['monthly', 'alice.private@example.org']);
+      const bad = await (await as('alice@a.test')).post(`/mailboxes/${alice.id}?tab=quarantine`, { digest_frequency: 'hourly', digest_to: '' });
+      assert.equal(bad.status, 422);
+    });
   });
 }
