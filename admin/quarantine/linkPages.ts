@@ -60,7 +60,8 @@ export function linkRoutes(db: Db, services: QuarantineServices, secret: string)
     const t = res.locals.t as (k: string, v?: Record<string, unknown>) => string;
     if ('refusal' in c) return res.status(c.status).render('quarantine/link', { title: t('link.refused_title'), state: 'refused', reason: t(`link.refused_${c.refusal}`) });
     const lang = await mailboxLanguage(db, c.claims.mailbox);
-    if (!req.session.lang && isSupported(lang)) res.locals.switchLanguage(lang);
+    // the page of a link speaks the language of the mailbox it was made for
+    if (isSupported(lang)) res.locals.switchLanguage(lang);
     const tt = res.locals.t as typeof t;
     const base = { title: tt(`link.title_${c.claims.action}`), row: c.row, action: c.claims.action, token: String(req.params.token) };
     if (!acting) {

@@ -91,6 +91,12 @@ async function reportedUntil(db: Db, mailboxId: number): Promise<number> {
   return Number(r?.until ?? 0);
 }
 
+/** Start of a report made now: the end of the previous one, else as far back as mail is kept. */
+async function unreportedSince(db: Db, mailboxId: number, now: number): Promise<number> {
+  const since = await reportedUntil(db, mailboxId);
+  return since || now - (await getQuarantineSettings(db)).retentionDays * DAY;
+}
+
 export interface DigestLink {
   action: LinkAction;
   url: string;
@@ -224,11 +230,12 @@ export async function runDigests(db: Db, opts: DigestRunOptions): Promise<Digest
   const out: DigestRunResult = { sent: [], empty: [], failed: [] };
   const mailboxes = opts.mailbox != null ? [await digestMailbox(db, opts.mailbox)] : (await mailboxQuery(db).orderBy('m.id')).map(toDigestMailbox);
   for (const mb of mailboxes) {
-    const since = await reportedUntil(db, mb.id);
     if (opts.force) {
+      const since = await unreportedSince(db, mb.id, now);
       await sendOne(db, mb, { key: `forced:${now}`, startMs: since, endMs: now + 1 }, since, opts, out);
       continue;
     }
+    const since = await reportedUntil(db, mb.id);
     if (mb.frequency === 'none') continue;
     const period = lastCompletedPeriod(mb.frequency, now);
     if (since >= period.endMs) continue;
@@ -242,7 +249,7 @@ export async function runDigests(db: Db, opts: DigestRunOptions): Promise<Digest
 export async function previewDigest(db: Db, mailbox: string | number, ctx: DigestContext): Promise<Digest> {
   const mb = await digestMailbox(db, mailbox);
   const now = ctx.now ?? Date.now();
-  return buildDigest(db, mb, await reportedUntil(db, mb.id), now + 1, ctx);
+  return buildDigest(db, mb, await unreportedSince(db, mb.id, now), now + 1, ctx);
 }
 
 /** A domain's quarantine options: its mailboxes' default digest frequency, and release requests instead of releases. */
