@@ -98,6 +98,9 @@ describeEachEngine('admin CRUD', ({ t }) => {
     assert.equal(m.keep_copy, true);
     assert.equal(m.quota_mb, 100, 'the other tab is untouched');
     const fwd = await s.get(`/mailboxes/${carol.id}?tab=forwarding`);
+    // Delete is on the main tab only, and says it deletes the mailbox
+    assert.match(tabs.text, new RegExp(`href="/mailboxes/${carol.id}/delete"[^>]*>[^<]*<i[^>]*></i>Delete this mailbox<`));
+    assert.doesNotMatch(fwd.text, /\/delete"/);
     assert.match(fwd.text, /x@example\.org\ny@example\.net<\/textarea>/);
     await follow(s, await s.post(`/mailboxes/${carol.id}?tab=mailbox`, { name: 'Carol Renamed', password: '', quota_mb: '0', language: 'en' }));
     m = await getMailbox(t().db, carol.id);
