@@ -39,6 +39,12 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['mailbox_id', 'period']);
   });
 
+  // held messages whose owner was warned at once (their sender is on the owner's warn list)
+  await createTableIfMissing(knex, 'quarantine_warnings', (t) => {
+    t.integer('quarantine_id').unsigned().primary().references('id').inTable('quarantine').onDelete('CASCADE');
+    t.bigInteger('sent_ms').notNullable();
+  });
+
   await createTableIfMissing(knex, 'job_leases', (t) => {
     t.string('name', 64).primary();
     t.string('holder', 190).notNullable().defaultTo('');
@@ -48,6 +54,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('job_leases');
+  await knex.schema.dropTableIfExists('quarantine_warnings');
   await knex.schema.dropTableIfExists('digest_sent');
   await knex.schema.dropTableIfExists('quarantine_reviews');
   for (const [table, cols] of [

@@ -25,9 +25,10 @@ import { getDomain, getMailbox, type Target } from '../directory';
 
 /** RCPT answer when every target of a recipient blocks the envelope sender. */
 
-export type ListKind = 'allow' | 'block' | 'newsletter';
+// warn: not part of the verdict; the owner wants a notice at once when such a sender's mail is held (lib/quarantine warn)
+export type ListKind = 'allow' | 'block' | 'newsletter' | 'warn';
 export type ListScope = 'global' | 'domain' | 'mailbox';
-export const LIST_KINDS: ListKind[] = ['allow', 'block', 'newsletter'];
+export const LIST_KINDS: ListKind[] = ['allow', 'block', 'newsletter', 'warn'];
 export const LIST_SCOPES: ListScope[] = ['global', 'domain', 'mailbox'];
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;

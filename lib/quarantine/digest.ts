@@ -194,6 +194,8 @@ export interface DigestRunOptions extends DigestContext {
 
 export interface DigestRunResult {
   sent: { mailbox: string; to: string; rows: number; period: string }[];
+  /** warn-list notices sent in the same tick (scheduler only) */
+  warned?: string[];
   empty: string[];
   failed: { mailbox: string; error: string }[];
 }

@@ -49,3 +49,17 @@ export const DIGEST_TEXT: Record<DigestLanguage, Record<string, string>> = {
 export function fill(template: string, vars: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
 }
+
+/** The immediate notice of a held message from a sender on the owner's warn list. */
+export const WARN_TEXT: Record<DigestLanguage, Record<string, string>> = {
+  en: {
+    subject: 'Held for {mailbox}: {subject}',
+    intro: 'A message from {sender}, a sender you asked to be warned about, was held in quarantine:',
+    links: 'Each link is valid for {days} days and asks for a confirmation before it does anything.',
+  },
+  fr: {
+    subject: 'Retenu pour {mailbox} : {subject}',
+    intro: 'Un message de {sender}, un expéditeur pour lequel vous avez demandé à être prévenu, a été retenu en quarantaine :',
+    links: 'Chaque lien est valable {days} jours et demande une confirmation avant d’agir.',
+  },
+};

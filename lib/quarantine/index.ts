@@ -8,3 +8,4 @@ export * from './mailer';
 export * from './links';
 export * from './digest';
 export * from './schedule';
+export * from './warn';

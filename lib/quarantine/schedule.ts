@@ -1,21 +1,25 @@
 // Digests on a timer in the Haraka master: every tick, the node that holds the "digest" lease
-// (lib/core takeLease) runs what is due. The lease keeps the nodes from doing the same work;
+// (lib/core takeLease) sends the warn-list notices (lib/quarantine warn) and the digests that are due. The lease keeps the nodes from doing the same work;
 // the unique (mailbox, period) claim of runDigests is what guarantees one report per period.
 import { type Db, takeLease } from '../core';
 import { runDigests, type DigestRunOptions, type DigestRunResult } from './digest';
+import { sendWarnings } from './warn';
 
 export const DIGEST_LEASE = 'digest';
 const LEASE_MS = 10 * 60_000;
 
-/** One tick: runs the due digests when this holder has (or takes) the lease; null when another node has it. */
+/** One tick: warn-list notices, then the due digests, when this holder has (or takes) the lease; null when another node has it. */
 export async function runScheduledDigests(db: Db, holder: string, opts: DigestRunOptions): Promise<DigestRunResult | null> {
   if (!(await takeLease(db, DIGEST_LEASE, holder, LEASE_MS, opts.now))) return null;
-  return runDigests(db, opts);
+  const warned = await sendWarnings(db, opts);
+  const result = await runDigests(db, opts);
+  return { ...result, warned: warned.sent, failed: [...result.failed, ...warned.failed.map((f) => ({ mailbox: 'warning', error: f }))] };
 }
 
 /** Describes a run for the log. */
 export function describeDigestRun(r: DigestRunResult): string[] {
   return [
+    ...(r.warned ?? []).map((w) => `warn-list notice sent to ${w}`),
     ...r.sent.map((s) => `digest of ${s.mailbox} (${s.period}, ${s.rows} message(s)) sent to ${s.to}`),
     ...r.failed.map((f) => `digest of ${f.mailbox} not sent: ${f.error}`),
   ];

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
 import { createDomain, createMailbox } from '../../../lib/directory';
-import { storeQuarantined, runDigests, runScheduledDigests, lastCompletedPeriod, setDigestPreferences, previewDigest, renderDigest, type OutgoingMail } from '../../../lib/quarantine';
+import { addListEntry } from '../../../lib/policy';
+import { storeQuarantined, sendWarnings, runDigests, runScheduledDigests, lastCompletedPeriod, setDigestPreferences, previewDigest, renderDigest, type OutgoingMail } from '../../../lib/quarantine';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 25, 6, 0); // Wednesday 25 November 2026, 06:00 UTC
@@ -109,5 +110,21 @@ describeEachEngine('quarantine digests', ({ t }) => {
     assert.doesNotMatch(mail.html, /<img/);
     assert.match(mail.html, /&#60;img src=x onerror=alert\(1\)&#62;/);
     assert.equal(sent.length, 0);
+  });
+
+  it("warns at once, once, when a sender on the owner's warn list is held", async () => {
+    const { db, a, b } = await world();
+    await addListEntry(db, { mailbox: a.id, kind: 'warn', pattern: 'spam.test' });
+    await addListEntry(db, { mailbox: b.id, kind: 'warn', pattern: 'friend@elsewhere.test' });
+    await hold(db, a.id, NOW - 60_000, 'from a warned sender');
+    await hold(db, b.id, NOW - 60_000, 'from someone else');
+    const first = await sendWarnings(db, opts(NOW));
+    assert.equal(first.sent.length, 1);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].to, 'a@example.com');
+    assert.match(sent[0].subject, /^Retenu pour a@example\.com : from a warned sender$/);
+    assert.match(sent[0].text, /libérer: https:\/\/mail\.example\.net\/q\//);
+    assert.deepEqual((await sendWarnings(db, opts(NOW + 60_000))).sent, []);
+    assert.equal(sent.length, 1);
   });
 });
