@@ -17,6 +17,7 @@ import { createPassport, authRoutes, sessionRoutes, requireLogin } from './auth'
 import { resourceRouter, can, HttpError, ctxOf } from './engine/router';
 import { isTimeZone, serverTimeZone } from './engine/time';
 import { multipartBody } from './multipart';
+import { resilientSessionStore, unavailablePage } from './resilience';
 import { allResources } from './resources';
 import type { ColumnDef, Ctx, ResourceDef } from './engine/types';
 
@@ -139,7 +140,7 @@ export function createApp(opts: AdminOptions): express.Express {
     session({
       name: SESSION_COOKIE,
       secret: opts.sessionSecret ?? dataSecret(settings.dataDir, 'session', process.env.MAILHOST_SESSION_SECRET),
-      store,
+      store: resilientSessionStore(store),
       resave: false,
       saveUninitialized: false,
       rolling: true,
@@ -218,6 +219,7 @@ export function createApp(opts: AdminOptions): express.Express {
     res.status(404).render('error', { title: res.locals.t('error.404'), status: 404, message: res.locals.t('error.404_text') });
   });
 
+  app.use(unavailablePage); // a database fault: 503 "temporarily unavailable", never a crash
   // one place maps errors to pages: 404 for anything out of scope, 403 for a stale form
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
