@@ -127,8 +127,10 @@ class Launcher {
         admin?.kill('SIGKILL');
       }, STOP_GRACE_MS);
       await Promise.all([haraka ? exited(haraka) : undefined, admin ? exited(admin) : undefined]);
-      // Haraka's workers leave when their master does; make sure the group is empty before we go
-      while (signalGroup(haraka?.pid, 0)) await new Promise((r) => setTimeout(r, 50));
+      // Haraka's workers leave when their master does; wait for the group to empty (bounded:
+      // exited workers that nobody reaps, e.g. under a pid 1 that does not reap, still count)
+      const deadline = Date.now() + STOP_GRACE_MS + 2000;
+      while (signalGroup(haraka?.pid, 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       clearTimeout(killer);
       this.releaseLock();
       process.exit(code);

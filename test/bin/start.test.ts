@@ -58,6 +58,14 @@ describe('npm start (bin/start.ts): supervision and single instance', function (
     });
     for (const p of descendants(s.child.pid!)) seen.add(p);
   }
+  /** A fresh instance, started and answering. */
+  async function running(nodes = 0): Promise<{ inst: Instance; s: Spawned }> {
+    const inst = await instance(nodes);
+    dirs.push(inst.dataDir);
+    const s = launch(inst);
+    await ready(s, inst);
+    return { inst, s };
+  }
   /** Nothing of this instance remains: no process of its tree, no Haraka of its data dir, ports closed. */
   async function nothingLeft(inst: Instance, pids: number[]): Promise<void> {
     await waitFor('every process to be gone', () => pids.every((p) => !alive(p)) && processesMentioning(inst.dataDir).length === 0);
@@ -77,10 +85,7 @@ describe('npm start (bin/start.ts): supervision and single instance', function (
   });
 
   it('SIGKILL of the launcher takes Haraka (master and workers) and the admin with it', async () => {
-    const inst = await instance(1);
-    dirs.push(inst.dataDir);
-    const s = launch(inst);
-    await ready(s, inst);
+    const { inst, s } = await running(1);
     const tree = descendants(s.child.pid!);
     assert.ok(processesMentioning(inst.dataDir).length >= 2, 'a Haraka master and a worker run');
     assert.match(await firstLine(inst.smtp), /^220 /);
@@ -89,10 +94,7 @@ describe('npm start (bin/start.ts): supervision and single instance', function (
   });
 
   it('Haraka dying stops the admin and the launcher (non-zero), leaving nothing', async () => {
-    const inst = await instance();
-    dirs.push(inst.dataDir);
-    const s = launch(inst);
-    await ready(s, inst);
+    const { inst, s } = await running();
     const tree = descendants(s.child.pid!);
     const [haraka] = processesMentioning(inst.dataDir);
     process.kill(haraka, 'SIGKILL');
@@ -102,10 +104,7 @@ describe('npm start (bin/start.ts): supervision and single instance', function (
   });
 
   it('the admin dying is restarted while SMTP keeps answering; SIGTERM then stops everything', async () => {
-    const inst = await instance();
-    dirs.push(inst.dataDir);
-    const s = launch(inst);
-    await ready(s, inst);
+    const { inst, s } = await running();
     const [haraka] = processesMentioning(inst.dataDir);
     const admin = descendants(s.child.pid!).find((p) => p !== haraka && !descendants(haraka).includes(p))!;
     process.kill(admin, 'SIGKILL');
