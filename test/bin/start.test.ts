@@ -119,15 +119,34 @@ describe('npm start (bin/start.ts): supervision and single instance', function (
     await nothingLeft(inst, tree);
   });
 
-  it('two starts at once: exactly one runs, the other exits non-zero saying why; a start on its ports from another data dir fails too', async () => {
+  it('an admin that keeps crashing stops everything (non-zero), leaving nothing', async () => {
+    const { inst, s } = await running();
+    const [haraka] = processesMentioning(inst.dataDir);
+    const tree = descendants(s.child.pid!);
+    const killed: number[] = [];
+    for (let crash = 1; crash <= 4; crash++) {
+      const admin = await waitFor('an admin process', () => descendants(s.child.pid!).find((p) => p !== haraka && !killed.includes(p)));
+      killed.push(admin);
+      tree.push(admin);
+      process.kill(admin, 'SIGKILL');
+      if (crash < 4) await waitFor(`the admin to come back (${crash})`, () => s.output().split('admin back on').length === crash + 1);
+    }
+    assert.notEqual(await s.exited, 0);
+    assert.match(s.output(), /the admin crashed 4 times in a minute/);
+    await nothingLeft(inst, tree);
+  });
+
+  it('three starts at once: exactly one runs, the others exit non-zero saying why; a start on its ports from another data dir fails too', async () => {
     const inst = await instance();
     dirs.push(inst.dataDir);
-    const a = launch(inst);
-    const b = launch(inst);
-    const loser = await Promise.race([a.exited.then(() => a), b.exited.then(() => b)]);
-    const winner = loser === a ? b : a;
-    assert.notEqual(loser.child.exitCode, 0);
-    assert.match(loser.output(), /mailhost is already running with data directory .* \(pid \d+/);
+    const all = [launch(inst), launch(inst), launch(inst)];
+    const first = await Promise.race(all.map((x) => x.exited.then(() => x)));
+    const second = await Promise.race(all.filter((x) => x !== first).map((x) => x.exited.then(() => x)));
+    const winner = all.find((x) => x !== first && x !== second)!;
+    for (const loser of [first, second]) {
+      assert.notEqual(loser.child.exitCode, 0);
+      assert.match(loser.output(), /mailhost is already running with data directory .* \(pid \d+/);
+    }
     await ready(winner, inst);
     assert.match(await firstLine(inst.smtp), /^220 /);
     assert.equal(await httpStatus(inst.http), 200);
