@@ -88,14 +88,27 @@ export function resilientSessionStore(inner: ReadyStore): session.Store {
   return new Resilient();
 }
 
+/** One line for the log: the code and the driver's message, without the SQL statement knex puts
+ *  in front of it (its bindings may be a session id or a password hash). */
 function describe(err: unknown): string {
   const e = err as { code?: string; message?: string } | undefined;
-  return [e?.code, e?.message].filter(Boolean).join(' ') || String(err);
+  const message = typeof e?.message === 'string' ? e.message.split(' - ').pop() : undefined;
+  return [e?.code, message].filter(Boolean).join(' ') || String(err);
 }
 
-/** Error middleware: a database fault answers 503 "temporarily unavailable" with Retry-After; anything else goes on. */
+/**
+ * Error middleware: a database fault answers 503 "temporarily unavailable" with Retry-After;
+ * other errors go on to the app's error page. An error that comes after the page was sent
+ * (express-session saving the session as the response ends) stops here: it is logged, and an
+ * unfinished response is cut; rendering an error page then would throw outside any handler.
+ */
 export function unavailablePage(err: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (!isDatabaseUnavailable(err) || res.headersSent) return next(err);
+  if (res.headersSent) {
+    console.error(`admin: error after the response to ${req.method} ${req.path} was sent: ${describe(err)}`);
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
+  if (!isDatabaseUnavailable(err)) return next(err);
   console.error(`admin: database unavailable for ${req.method} ${req.path}: ${describe(err)}`);
   const chosen = res.locals.lang as string | undefined;
   const lang = isSupported(chosen) ? chosen : fromAcceptLanguage(req.get('accept-language')) || DEFAULT_LANGUAGE;

@@ -110,6 +110,53 @@ class Outage {
   });
 });
 
+describe('admin: SQLite write-locked by another process under a logged-in admin', function () {
+  this.timeout(120_000);
+  let admin: Spawned | undefined;
+  let dir: string;
+
+  after(() => {
+    killTree(admin?.child.pid);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pages still render (reads work under WAL), the session write that fails is logged, and the process stays up', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-outage-'));
+    const file = path.join(dir, 'mailhost.sqlite');
+    const http = await freePort();
+    const base = `http://127.0.0.1:${http}`;
+    admin = spawnNode(ADMIN_MAIN, { ...process.env, MAILHOST_DB: `sqlite://${file}`, MAILHOST_DATA: dir, MAILHOST_HTTP_LISTEN: `127.0.0.1:${http}`, MAILHOST_ADMIN_PASSWORD: 'Secret-pass-42' });
+    await waitFor('the admin to listen', async () => {
+      if (admin!.child.exitCode !== null) throw new Error(`admin exited:\n${admin!.output()}`);
+      return listening(http);
+    });
+    const agent = request.agent(base);
+    const token = csrfFrom((await agent.get('/login')).text);
+    assert.equal((await agent.post('/login').type('form').send({ username: 'admin', password: 'Secret-pass-42', _csrf: token })).status, 303);
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Database = require('better-sqlite3');
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN IMMEDIATE'); // a long write elsewhere (a backup, a big import) holds the lock
+      other.exec('UPDATE domains SET active = active');
+      // the page is read and sent; refreshing the session's expiry (a write) fails SQLITE_BUSY:
+      // connect-session-knex's touch() rejected then without calling back (a crash and a hung response)
+      const r = await agent.get('/domains');
+      assert.equal(r.status, 200);
+      assert.match(r.text, /\/domains\/new/);
+      assert.equal(admin.child.exitCode, null, `the admin died:\n${admin.output()}`);
+      await waitFor('the failed session write to be logged', () => /SQLITE_BUSY database is locked/.test(admin!.output()));
+      assert.doesNotMatch(admin.output(), /insert or replace into sessions/, 'the session row went to the log');
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+    }
+    assert.equal((await agent.get('/domains')).status, 200);
+    assert.equal(admin.child.exitCode, null);
+  });
+});
+
 describe('admin: process-level fault policy (admin/resilience.ts)', function () {
   this.timeout(30_000);
   const RESILIENCE = path.join(__dirname, '..', '..', 'admin', 'resilience.js');
