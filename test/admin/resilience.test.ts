@@ -17,30 +17,58 @@ import { waitFor, listening, spawnNode, killTree, type Spawned } from '../helper
 
 const ADMIN_MAIN = path.join(__dirname, '..', '..', 'admin', 'main.js');
 
-/** A TCP forwarder 127.0.0.1:port -> target that can be cut and restored on the same port. */
+/**
+ * A TCP forwarder 127.0.0.1:port -> target that the test can cut (connections reset, new ones
+ * refused: a stopped server), hang (connections accepted, never answered: a network partition,
+ * which the pool meets as connect and acquire timeouts) and restore, always on the same port.
+ */
 class Outage {
   private server?: net.Server;
+  private hanging = false;
   private readonly sockets = new Set<net.Socket>();
   constructor(
     readonly port: number,
     private readonly target: { host: string; port: number },
   ) {}
-  restore(): Promise<void> {
+  private track(s: net.Socket, partner?: net.Socket): void {
+    this.sockets.add(s);
+    s.on('close', () => this.sockets.delete(s));
+    s.on('error', () => (s.destroy(), partner?.destroy()));
+  }
+  private resetAll(): void {
+    for (const s of this.sockets) s.resetAndDestroy();
+  }
+  async restore(): Promise<void> {
+    this.hanging = false;
+    if (this.server) return;
     this.server = net.createServer((client) => {
+      if (this.hanging) return this.track(client);
       const upstream = net.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => (client.destroy(), upstream.destroy()));
-      }
+      this.track(client, upstream);
+      this.track(upstream, client);
       client.pipe(upstream).pipe(client);
     });
-    return new Promise((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', () => resolve()));
+  }
+  hang(): void {
+    this.hanging = true;
+    this.resetAll();
   }
   cut(): Promise<void> {
-    for (const s of this.sockets) s.resetAndDestroy();
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.resetAll();
+    const server = this.server;
+    this.server = undefined;
+    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
+}
+
+/** A supertest agent on a running admin, logged in as the first admin. */
+async function loggedIn(base: string): Promise<ReturnType<typeof request.agent>> {
+  const agent = request.agent(base);
+  const token = csrfFrom((await agent.get('/login')).text);
+  const r = await agent.post('/login').type('form').send({ username: 'admin', password: 'Secret-pass-42', _csrf: token });
+  assert.equal(r.status, 303, 'login');
+  return agent;
 }
 
 (process.env.TEST_MYSQL_URL ? describe : describe.skip)('admin: the database goes away under a logged-in admin (MariaDB)', function () {
@@ -83,10 +111,7 @@ class Outage {
   });
 
   it('answers 503 "temporarily unavailable" while the database is down, stays up, and serves the same session when it is back', async () => {
-    const agent = request.agent(base);
-    const token = csrfFrom((await agent.get('/login')).text);
-    const login = await agent.post('/login').type('form').send({ username: 'admin', password: 'Secret-pass-42', _csrf: token });
-    assert.equal(login.status, 303);
+    const agent = await loggedIn(base);
     assert.equal((await agent.get('/domains')).status, 200);
 
     await outage.cut();
@@ -105,7 +130,24 @@ class Outage {
     await outage.restore();
     await waitFor('the admin to serve again', async () => (await agent.get('/domains')).status === 200);
     const page = await agent.get('/domains');
-    assert.match(page.text, /name="_csrf"|\/domains\/new/); // a real list page of the same, still logged-in session
+    assert.match(page.text, /\/domains\/new/); // a real list page of the same, still logged-in session
+    assert.equal(admin.child.exitCode, null);
+  });
+
+  it('a database that stops answering (partition: connect and pool timeouts) is a 503 too, and the admin recovers', async () => {
+    const agent = await loggedIn(base);
+    assert.equal((await agent.get('/domains')).status, 200);
+
+    outage.hang();
+    for (const page of ['/domains', '/mailboxes']) {
+      const r = await agent.get(page);
+      assert.equal(r.status, 503, `${page}: ${r.status}`);
+      assert.match(r.text, /Temporarily unavailable/);
+    }
+    assert.equal(admin.child.exitCode, null, `the admin died:\n${admin.output()}`);
+
+    await outage.restore();
+    await waitFor('the admin to serve again', async () => (await agent.get('/domains')).status === 200);
     assert.equal(admin.child.exitCode, null);
   });
 });
@@ -130,9 +172,7 @@ describe('admin: SQLite write-locked by another process under a logged-in admin'
       if (admin!.child.exitCode !== null) throw new Error(`admin exited:\n${admin!.output()}`);
       return listening(http);
     });
-    const agent = request.agent(base);
-    const token = csrfFrom((await agent.get('/login')).text);
-    assert.equal((await agent.post('/login').type('form').send({ username: 'admin', password: 'Secret-pass-42', _csrf: token })).status, 303);
+    const agent = await loggedIn(base);
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Database = require('better-sqlite3');
