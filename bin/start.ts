@@ -3,8 +3,8 @@
 // then supervises two children: Haraka and the admin (admin/main.ts). Neither outlives the
 // launcher: each holds an IPC channel to it and stops when that closes, even when the launcher
 // is SIGKILLed. If Haraka dies, the admin is stopped and we exit non-zero (a service manager
-// restarts the whole); if the admin crashes, it is restarted (SMTP keeps running), unless it
-// crashes again and again, then everything stops. Ctrl-C / SIGTERM stops both.
+// restarts the whole); if the admin crashes, it is restarted, with growing delays while it keeps
+// failing, and Haraka keeps serving mail meanwhile. Ctrl-C / SIGTERM stops both.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, fork, type ChildProcess } from 'node:child_process';
@@ -13,9 +13,9 @@ import { prepareHarakaDir, harakaCommand, waitForBanner, acquireInstanceLock, as
 import type { AdminReady } from '../admin/main';
 
 const ADMIN_MAIN = path.join(__dirname, '..', 'admin', 'main.js');
-const ADMIN_CRASHES_ALLOWED = 3; // within CRASH_WINDOW_MS; one more stops everything
-const CRASH_WINDOW_MS = 60_000;
-const ADMIN_RESTART_DELAY_MS = 1000;
+const ADMIN_RESTART_FIRST_MS = 1000; // doubled after each failed restart, up to the cap
+const ADMIN_RESTART_MAX_MS = 60_000;
+const ADMIN_STABLE_MS = 60_000; // an admin that ran this long before crashing starts the delays afresh
 const STOP_GRACE_MS = 10_000; // then SIGKILL
 
 function exited(child: ChildProcess): Promise<void> {
@@ -44,7 +44,8 @@ function bannerHost(host: string): string {
 class Launcher {
   private haraka?: ChildProcess;
   private admin?: ChildProcess;
-  private adminCrashes: number[] = [];
+  private adminRestartDelay = ADMIN_RESTART_FIRST_MS;
+  private adminReadyAt = 0;
   private stopped?: Promise<void>;
 
   constructor(
@@ -80,6 +81,7 @@ class Launcher {
       child.on('message', (msg: Partial<AdminReady>) => {
         if (typeof msg?.ready !== 'string') return;
         ready = true;
+        this.adminReadyAt = Date.now();
         resolve(msg.ready);
       });
       child.on('exit', (code, signal) => {
@@ -89,30 +91,35 @@ class Launcher {
     });
   }
 
+  /** The admin stopped after it had listened: a clean exit stops everything, a crash restarts it. */
   private adminExited(code: number | null, signal: NodeJS.Signals | null): void {
     if (code === 0) {
       console.error('mailhost: the admin stopped; stopping Haraka');
       void this.stop(0);
       return;
     }
-    const now = Date.now();
-    this.adminCrashes = [...this.adminCrashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
-    if (this.adminCrashes.length > ADMIN_CRASHES_ALLOWED) {
-      console.error(`mailhost: the admin crashed ${this.adminCrashes.length} times in a minute (last: ${signal ?? code}); stopping`);
-      void this.stop(1);
-      return;
-    }
-    console.error(`mailhost: the admin crashed (${signal ?? code}); restarting it`);
+    if (Date.now() - this.adminReadyAt >= ADMIN_STABLE_MS) this.adminRestartDelay = ADMIN_RESTART_FIRST_MS;
+    this.restartAdmin(`the admin crashed (${signal ?? code})`);
+  }
+
+  /**
+   * Restarts the admin after a delay that doubles while it keeps failing (crash loop, database
+   * or port unavailable), capped at a minute. It never stops Haraka: mail keeps flowing while
+   * the admin is away, and the log says why and when the next try comes.
+   */
+  private restartAdmin(why: string): void {
+    const delay = this.adminRestartDelay;
+    this.adminRestartDelay = Math.min(delay * 2, ADMIN_RESTART_MAX_MS);
+    console.error(`mailhost: ${why}; restarting it in ${delay / 1000}s (SMTP keeps running)`);
     setTimeout(() => {
       if (this.stopping) return;
       this.startAdmin().then(
         (url) => console.log(`mailhost: admin back on ${url}`),
         (err: Error) => {
-          console.error(`mailhost: cannot restart the admin: ${err.message}`);
-          void this.stop(1);
+          if (!this.stopping) this.restartAdmin(`cannot restart the admin: ${err.message}`);
         },
       );
-    }, ADMIN_RESTART_DELAY_MS);
+    }, delay);
   }
 
   /** Stops both children (SIGTERM, then SIGKILL after a grace period), releases the lock, exits. */
