@@ -13,20 +13,23 @@ export interface AdminReady {
 
 async function main(): Promise<void> {
   installProcessGuards();
-  const close = await startAdmin(loadSettings());
+  let close: Awaited<ReturnType<typeof startAdmin>> | undefined;
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     setTimeout(() => process.exit(0), 5000).unref(); // a database that hangs must not hold the stop
+    if (!close) process.exit(0); // still starting: nothing to close yet
     close().then(
       () => process.exit(0),
       () => process.exit(0),
     );
   };
+  // watched from the start: a launcher that dies while we migrate must not leave us running
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   onParentGone(stop);
+  close = await startAdmin(loadSettings());
   if (process.connected) process.send?.({ ready: close.url } satisfies AdminReady);
 }
 
