@@ -219,7 +219,7 @@ export function createApp(opts: AdminOptions): express.Express {
     res.status(404).render('error', { title: res.locals.t('error.404'), status: 404, message: res.locals.t('error.404_text') });
   });
 
-  app.use(unavailablePage); // a database fault: 503 "temporarily unavailable", never a crash
+  app.use(unavailablePage); // database faults: 503 "temporarily unavailable"; errors after the page was sent: logged
   // one place maps errors to pages: 404 for anything out of scope, 403 for a stale form
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     void _next;
