@@ -4,11 +4,9 @@
 // its link page, in French and English. Screenshots go to test-artifacts/quarantine/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumMissing, launchChromium, serve, type Browser, type Served } from '../helpers/chromium';
 import { createTestDb, engines, type TestDb } from '../helpers/db';
 import { hostileMessage } from '../helpers/quarantine';
 import { createApp } from '../../admin/app';
@@ -17,7 +15,6 @@ import { storeQuarantined, previewDigest, renderDigest, linkSecret } from '../..
 import { REPO_ROOT } from '../../admin/paths';
 import { PASSWORD, seedWorld } from './helpers';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'quarantine');
 
 async function hold(t: TestDb, mailboxId: number, i: number, category: string, raw?: string) {
@@ -37,19 +34,15 @@ for (const engine of engines()) {
   describe(`quarantine space in Chromium [${engine}]`, function () {
     this.timeout(120_000);
     let t: TestDb;
-    let server: http.Server;
+    let served: Served;
     let base: string;
-    let context: BrowserContext;
+    let browser: Browser;
     let page: Page;
-    let profile: string;
     const remoteRequests: string[] = [];
     const dialogs: string[] = [];
 
     before(async function () {
-      if (!fs.existsSync(CHROMIUM)) {
-        console.log(`    (skipped: ${CHROMIUM} is missing — install it with: apt-get install -y chromium)`);
-        this.skip();
-      }
+      if (chromiumMissing()) this.skip();
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       t = await createTestDb(engine);
       const w = await seedWorld(t.db);
@@ -60,24 +53,17 @@ for (const engine of engines()) {
       await hold(t, w.mailboxB, 1, 'spam');
       const settings = loadSettings({ MAILHOST_DATA: t.dir, MAILHOST_DB: t.url });
       const app = createApp({ db: t.db, settings, sessionSecret: 'q-browser', sessionCleanupMs: 0, send: async () => undefined });
-      server = http.createServer(app);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-chromium-'));
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1280, height: 900 },
-      });
+      served = await serve(app);
+      base = served.base;
+      browser = await launchChromium({ width: 1280, height: 900 });
+      page = browser.page;
       // anything that is not our own server is a remote load the page should never make
-      await context.route('**/*', (route) => {
+      await browser.context.route('**/*', (route) => {
         const url = route.request().url();
         if (url.startsWith(base) || url.startsWith('data:')) return route.continue();
         remoteRequests.push(url);
         return route.abort();
       });
-      page = context.pages()[0] ?? (await context.newPage());
       page.on('dialog', (d) => {
         dialogs.push(d.message());
         void d.dismiss();
@@ -85,10 +71,9 @@ for (const engine of engines()) {
     });
 
     after(async () => {
-      await context?.close();
-      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await browser?.close();
+      await served?.close();
       await t?.cleanup();
-      if (profile) fs.rmSync(profile, { recursive: true, force: true });
     });
 
     const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${engine}-${name}.png`), fullPage: true });
