@@ -7,6 +7,8 @@ import type { Knex } from 'knex';
 import { deleteQuarantined, decideReview } from '../../lib/quarantine';
 import { learn } from '../../lib/spam';
 import { byDomain, byMailbox } from '../engine/scopes';
+import { envOf } from '../engine/env';
+import { loadRow } from '../engine/access';
 import { fromZonedInput } from '../engine/time';
 import type { Ctx, ResourceDef, RowAction } from '../engine/types';
 import { quarantinePages } from '../quarantine/pages';
@@ -125,6 +127,15 @@ export function reviewsResource(services: QuarantineServices): ResourceDef {
       ],
     },
     label: (r) => String(r.subject || `#${r.quarantine_id}`),
+    // a request has nothing to edit: its row opens the message's preview
+    routes: (router, res, registry) => {
+      // @route GET /reviews/:id   the held message the request is about
+      router.get('/:id', async (req, response) => {
+        const env = await envOf(res, registry, req, response, 'list');
+        const row = await loadRow(env.r, env.ctx, req.params.id);
+        response.redirect(303, `/quarantine/${row.quarantine_id}`);
+      });
+    },
     actions: [
       decision('release', 'envelope-check', ['not_spam', 'release'], services),
       decision('allow', 'person-check', ['not_spam'], services),

@@ -115,6 +115,10 @@ for (const engine of engines()) {
       assert.equal((await (await as('clienta')).get('/reviews')).text.includes(`data-id="${review.id}"`), false, 'not for client A');
       const list = await (await as('clientb')).get('/reviews');
       assert.ok(rowIds(list.text).includes(Number(review.id)));
+      const open = await (await as('clientb')).get(`/reviews/${review.id}`);
+      assert.equal(open.status, 303);
+      assert.equal(open.headers.location, `/quarantine/${row.id}`);
+      assert.equal((await (await as('clienta')).get(`/reviews/${review.id}`)).status, 404);
       const r = await (await as('clientb')).post(`/reviews/${review.id}/do/learn`);
       assert.equal(r.status, 303);
       assert.equal((await stack.db('quarantine_reviews').where({ id: review.id }).first()).status, 'learned');
