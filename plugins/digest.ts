@@ -17,10 +17,16 @@ export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
     const send = smtpSender(settings);
     const secret = linkSecret(settings.dataDir);
     const baseUrl = publicBaseUrl(settings);
-    this.stopDigests = scheduleDigests(pluginDb(settings), `${os.hostname()}:${process.pid}`, () => ({ send, secret, baseUrl }), {
-      info: (m) => this.loginfo(m),
-      error: (m) => this.logerror(m),
-    });
+    const ini = (this.config.get('mailhost.ini', 'ini') as { digest?: Record<string, string> } | undefined)?.digest ?? {};
+    const seconds = (v: string | undefined, dflt: number) => (Number(v) > 0 ? Number(v) : dflt) * 1000;
+    this.stopDigests = scheduleDigests(
+      pluginDb(settings),
+      `${os.hostname()}:${process.pid}`,
+      () => ({ send, secret, baseUrl }),
+      { info: (m) => this.loginfo(m), error: (m) => this.logerror(m) },
+      { intervalMs: seconds(ini.interval_seconds, 300), firstDelayMs: seconds(ini.first_delay_seconds, 30) },
+    );
+    this.loginfo(`digests scheduled every ${seconds(ini.interval_seconds, 300) / 1000} s`);
   } catch (err) {
     this.logerror(`digests not scheduled: ${(err as Error).message}`);
   }
