@@ -97,6 +97,8 @@ export function dovecotConf(o: DovecotOptions): string {
     '# Mail: the Maildirs Haraka writes, $MAILHOST_DATA/mail/<domain>/<local>/Maildir (Maildir++ folders, Junk = .Junk)',
     `mail_home = ${mailRoot}/%Ld/%Ln`,
     'mail_location = maildir:~/Maildir',
+    '# messages keep CRLF line ends on disk, as Haraka\'s Maildir copies do',
+    'mail_save_crlf = yes',
     `mail_uid = ${mail.uid}`,
     `mail_gid = ${mail.gid}`,
     `first_valid_uid = ${mail.uid}`,
