@@ -7,7 +7,7 @@ import { engines } from '../helpers/db';
 import { useMailStack, waitUntil } from '../helpers/e2e';
 import { sendMessage, buildMessage } from '../helpers/smtp';
 import { ImapClient, quoted } from '../helpers/imap';
-import { startDovecot, skipWithoutDovecot, giveToMailUser, type RunningDovecot } from '../helpers/dovecot';
+import { useDovecot, skipWithoutDovecot, giveToMailUser } from '../helpers/dovecot';
 import { getDomain, updateDomain, updateMailbox } from '../../lib/directory';
 import { bayesTotals } from '../../lib/spam';
 
@@ -36,7 +36,6 @@ for (const engine of engines()) {
     before(function () {
       skipWithoutDovecot(this);
     });
-    let dovecot: RunningDovecot | undefined;
     const stack = useMailStack({
       engine,
       plugins: PLUGINS,
@@ -50,19 +49,10 @@ for (const engine of engines()) {
         giveToMailUser(dataDir, ...(engine === 'sqlite' ? [t.dir] : []));
       },
     });
-    before(async () => {
-      dovecot = await startDovecot(stack.cli);
-    });
-    after(async () => {
-      await dovecot?.stop();
-      if (dovecot) fs.rmSync(dovecot.dir, { recursive: true, force: true });
-    });
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed' && dovecot) console.log(dovecot.log().slice(-6000));
-    });
+    const dovecot = useDovecot(stack);
 
     it('doveadm auth test passes for a mailbox made by the CLI, fails for a wrong password, an inactive mailbox and a mailbox of an inactive domain', async () => {
-      const d = dovecot!;
+      const d = dovecot;
       const ok = d.doveadm('auth', 'test', 'jean@example.com', PASSWORD);
       assert.equal(ok.code, 0, ok.out);
       assert.match(ok.out, /auth succeeded/);
@@ -94,7 +84,7 @@ for (const engine of engines()) {
       assert.equal(tr.data?.code, 250, JSON.stringify(tr));
       const [file] = await waitUntil(() => (stack.maildir('jean@example.com').length ? stack.maildir('jean@example.com') : undefined), 10000, 'the Maildir copy');
       const onDisk = fs.readFileSync(file);
-      const c = await login(dovecot!.imapPort, 'jean@example.com', PASSWORD);
+      const c = await login(dovecot.imapPort, 'jean@example.com', PASSWORD);
       try {
         const sel = await c.ok('SELECT INBOX');
         assert.ok(sel.lines.includes('* 1 EXISTS'), sel.lines.join('\n'));
@@ -109,13 +99,13 @@ for (const engine of engines()) {
     });
 
     it('a mailbox password changed as the admin does it works for IMAP at once; the old one does not', async () => {
-      assert.equal(await loginStatus(dovecot!.imapPort, 'pw@example.com', PASSWORD), 'OK');
+      assert.equal(await loginStatus(dovecot.imapPort, 'pw@example.com', PASSWORD), 'OK');
       await updateMailbox(stack.db, 'pw@example.com', { password: 'brand-new-pass-2' });
-      assert.equal(await loginStatus(dovecot!.imapPort, 'pw@example.com', 'brand-new-pass-2'), 'OK');
-      assert.equal(await loginStatus(dovecot!.imapPort, 'pw@example.com', PASSWORD), 'NO');
+      assert.equal(await loginStatus(dovecot.imapPort, 'pw@example.com', 'brand-new-pass-2'), 'OK');
+      assert.equal(await loginStatus(dovecot.imapPort, 'pw@example.com', PASSWORD), 'NO');
       // deactivated: refused at once too
       await updateMailbox(stack.db, 'pw@example.com', { active: false });
-      assert.equal(await loginStatus(dovecot!.imapPort, 'pw@example.com', 'brand-new-pass-2'), 'NO');
+      assert.equal(await loginStatus(dovecot.imapPort, 'pw@example.com', 'brand-new-pass-2'), 'NO');
     });
 
     it('an IMAP MOVE into Junk teaches the domain filter spam; out of Junk teaches ham', async () => {
@@ -126,7 +116,7 @@ for (const engine of engines()) {
       await waitUntil(() => (stack.maildir('trainer@example.com').length ? true : undefined), 10000, 'the Maildir copy');
       const before = await bayesTotals(stack.db, domainId);
       const globalBefore = await bayesTotals(stack.db, 'global');
-      const c = await login(dovecot!.imapPort, 'trainer@example.com', PASSWORD);
+      const c = await login(dovecot.imapPort, 'trainer@example.com', PASSWORD);
       try {
         await c.ok('SELECT INBOX');
         await c.ok('MOVE 1 Junk');

@@ -10,7 +10,7 @@ import { engines } from '../helpers/db';
 import { useMailStack } from '../helpers/e2e';
 import type { RunningHaraka } from '../helpers/haraka';
 import { sendMessage, buildMessage, type Transcript } from '../helpers/smtp';
-import { startDovecot, skipWithoutDovecot, giveToMailUser, MAIL_USER, type RunningDovecot } from '../helpers/dovecot';
+import { useDovecot, skipWithoutDovecot, giveToMailUser, MAIL_USER } from '../helpers/dovecot';
 import { deliverMessage, finalTargets, maildirPath, type MailhostNotes } from '../../lib/delivery';
 import { resolveRecipient, sqlDirectory } from '../../lib/directory';
 
@@ -34,7 +34,6 @@ for (const engine of engines()) {
     before(function () {
       skipWithoutDovecot(this);
     });
-    let dovecot: RunningDovecot | undefined;
     let haraka: RunningHaraka;
     const stack = useMailStack({
       engine,
@@ -47,27 +46,19 @@ for (const engine of engines()) {
         giveToMailUser(dataDir, ...(engine === 'sqlite' ? [t.dir] : []));
       },
     });
-    const mail = (dataDir: string, address: string, folder = '') => messages(dataDir, address, folder);
     const send = (to: string[], subject: string, headers: Record<string, string> = {}): Promise<Transcript> =>
       sendMessage(haraka.port, 'alice@sender.test', to, buildMessage({ to: to[0], subject, headers }));
 
+    const dovecot = useDovecot(stack);
     before(async () => {
-      dovecot = await startDovecot(stack.cli);
       haraka = await stack.startHaraka({ env: { MAILHOST_DELIVERY: `lmtp://127.0.0.1:${dovecot.lmtpPort}` } });
-    });
-    after(async () => {
-      await dovecot?.stop();
-      if (dovecot) fs.rmSync(dovecot.dir, { recursive: true, force: true });
-    });
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed' && dovecot) console.log(dovecot.log().slice(-4000));
     });
 
     it('delivers each local copy through Dovecot, once per mailbox, with our trace headers and owned by the mail user', async () => {
       const tr = await send(['jean@example.com', 'team@example.com'], 'via lmtp');
       assert.equal(tr.data?.code, 250, JSON.stringify(tr));
       for (const address of ['jean@example.com', 'marie@example.com']) {
-        const copies = withSubject(mail(stack.dataDir, address), 'via lmtp');
+        const copies = withSubject(messages(stack.dataDir, address), 'via lmtp');
         assert.equal(copies.length, 1, address);
         assert.match(copies[0], new RegExp(`^Return-Path: <alice@sender\\.test>\\r\\nDelivered-To: ${address.replace('.', '\\.')}\\r\\nX-Original-To: `));
       }
@@ -84,28 +75,28 @@ for (const engine of engines()) {
       if (res.status !== 'local') return;
       notes.recipients.push({ rcpt: res.recipient, recipient: res.recipient, targets: res.targets });
       const message = Buffer.from(buildMessage({ to: 'junky@example.com', subject: 'junk via lmtp' }));
-      const ctx = { db: stack.db, dataDir: stack.dataDir, srsSecret: 'x', sendExternal: async () => undefined, lmtp: { host: '127.0.0.1', port: dovecot!.lmtpPort } };
+      const ctx = { db: stack.db, dataDir: stack.dataDir, srsSecret: 'x', sendExternal: async () => undefined, lmtp: { host: '127.0.0.1', port: dovecot.lmtpPort } };
       const [target] = finalTargets(notes);
       notes.fates = { [target.key]: { action: 'junk' } };
       const report = await deliverMessage(ctx, { message, mailFrom: 'spam@sender.test', notes });
       assert.deepEqual(report.local.map((l) => l.folder), ['.Junk']);
-      assert.equal(withSubject(mail(stack.dataDir, 'junky@example.com', '.Junk'), 'junk via lmtp').length, 1);
-      assert.equal(withSubject(mail(stack.dataDir, 'junky@example.com'), 'junk via lmtp').length, 0);
+      assert.equal(withSubject(messages(stack.dataDir, 'junky@example.com', '.Junk'), 'junk via lmtp').length, 1);
+      assert.equal(withSubject(messages(stack.dataDir, 'junky@example.com'), 'junk via lmtp').length, 0);
     });
 
     it('Dovecot down: 4xx and nothing stored; back up, the retry delivers once', async () => {
-      await dovecot!.stop();
+      await dovecot.stop();
       try {
         const tr = await send(['down@example.com'], 'while down');
         assert.equal(tr.rcpts[0].code, 250);
         assert.equal(Math.floor((tr.data?.code ?? 0) / 100), 4, JSON.stringify(tr));
-        assert.equal(mail(stack.dataDir, 'down@example.com').length, 0);
+        assert.equal(messages(stack.dataDir, 'down@example.com').length, 0);
       } finally {
-        await dovecot!.start();
+        await dovecot.start();
       }
       const tr = await send(['down@example.com'], 'while down');
       assert.equal(tr.data?.code, 250);
-      assert.equal(withSubject(mail(stack.dataDir, 'down@example.com'), 'while down').length, 1);
+      assert.equal(withSubject(messages(stack.dataDir, 'down@example.com'), 'while down').length, 1);
     });
 
     it('Dovecot stopped mid-run: every 250 has its copy; the 4xx ones, sent again, arrive once', async () => {
@@ -116,10 +107,10 @@ for (const engine of engines()) {
         const tr = await send(['burst@example.com'], `burst ${i}`);
         codes.push(tr.data?.code ?? 0);
         // stop after the 8th answer, while the next messages are on their way
-        if (i === 7) stopping = dovecot!.stop();
+        if (i === 7) stopping = dovecot.stop();
       }
       await stopping;
-      const all = mail(stack.dataDir, 'burst@example.com');
+      const all = messages(stack.dataDir, 'burst@example.com');
       for (let i = 0; i < N; i++) {
         const n = withSubject(all, `burst ${i}`).length;
         if (codes[i] === 250) assert.equal(n, 1, `message ${i} answered 250 but has ${n} copies`);
@@ -127,12 +118,12 @@ for (const engine of engines()) {
       }
       assert.ok(codes.slice(0, 8).every((c) => c === 250));
       assert.ok(codes.some((c) => c !== 250), 'some messages met the stopped Dovecot');
-      await dovecot!.start();
+      await dovecot.start();
       for (let i = 0; i < N; i++) {
         if (codes[i] === 250) continue;
         assert.equal((await send(['burst@example.com'], `burst ${i}`)).data?.code, 250);
       }
-      const after = mail(stack.dataDir, 'burst@example.com');
+      const after = messages(stack.dataDir, 'burst@example.com');
       for (let i = 0; i < N; i++) assert.equal(withSubject(after, `burst ${i}`).length, 1, `burst ${i}`);
     });
 
@@ -145,14 +136,14 @@ for (const engine of engines()) {
       giveToMailUser(stack.dataDir);
       const tr = await send(['jean@example.com', 'full@example.com'], 'partial', { 'Message-ID': '<partial-1@sender.test>' });
       assert.equal(Math.floor((tr.data?.code ?? 0) / 100), 4, JSON.stringify(tr));
-      assert.equal(withSubject(mail(stack.dataDir, 'jean@example.com'), 'partial').length, 1, 'jean got it before full@ was refused');
-      assert.equal(withSubject(mail(stack.dataDir, 'full@example.com'), 'partial').length, 0);
+      assert.equal(withSubject(messages(stack.dataDir, 'jean@example.com'), 'partial').length, 1, 'jean got it before full@ was refused');
+      assert.equal(withSubject(messages(stack.dataDir, 'full@example.com'), 'partial').length, 0);
       // room made: the sender's retry (same Message-ID) completes full@ only
       await stack.cli('mailbox', 'set', 'full@example.com', '--quota-mb', '0');
       const again = await send(['jean@example.com', 'full@example.com'], 'partial', { 'Message-ID': '<partial-1@sender.test>' });
       assert.equal(again.data?.code, 250, JSON.stringify(again));
-      assert.equal(withSubject(mail(stack.dataDir, 'jean@example.com'), 'partial').length, 1, 'not doubled');
-      assert.equal(withSubject(mail(stack.dataDir, 'full@example.com'), 'partial').length, 1);
+      assert.equal(withSubject(messages(stack.dataDir, 'jean@example.com'), 'partial').length, 1, 'not doubled');
+      assert.equal(withSubject(messages(stack.dataDir, 'full@example.com'), 'partial').length, 1);
       // the memory of the partial delivery is gone once the message is through
       const memory = path.join(stack.dataDir, 'lmtp-partial');
       assert.deepEqual(fs.existsSync(memory) ? fs.readdirSync(memory) : [], []);

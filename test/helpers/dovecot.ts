@@ -108,3 +108,25 @@ export async function startDovecot(cli: (...argv: string[]) => Promise<string>):
   await running.start();
   return running;
 }
+
+/**
+ * startDovecot() for this describe block's stack in a before() (registered after the stack's,
+ * so it runs once the stack is up), stopped and removed in after(); its log is printed after a
+ * failed test. The object returned is filled in by before().
+ */
+export function useDovecot(stack: { cli(...argv: string[]): Promise<string> }): RunningDovecot {
+  const live = {} as RunningDovecot;
+  let running: RunningDovecot | undefined;
+  before(async () => {
+    running = await startDovecot((...argv) => stack.cli(...argv));
+    Object.assign(live, running);
+  });
+  after(async () => {
+    await running?.stop();
+    if (running) fs.rmSync(running.dir, { recursive: true, force: true });
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && running) console.log(running.log().slice(-6000));
+  });
+  return live;
+}
