@@ -52,27 +52,30 @@ for (const engine of engines()) {
     const dovecot = useDovecot(stack);
 
     it('doveadm auth test passes for a mailbox made by the CLI, fails for a wrong password, an inactive mailbox and a mailbox of an inactive domain', async () => {
-      const d = dovecot;
-      const ok = d.doveadm('auth', 'test', 'jean@example.com', PASSWORD);
+      // each attempt from its own (documentation) address: Dovecot's per-address penalty after
+      // failures would otherwise slow every later attempt
+      let n = 0;
+      const authTest = (user: string, pw: string) => dovecot.doveadm('auth', 'test', '-x', `rip=192.0.2.${++n}`, user, pw);
+      const ok = authTest('jean@example.com', PASSWORD);
       assert.equal(ok.code, 0, ok.out);
       assert.match(ok.out, /auth succeeded/);
       // the login is lower-cased as our addresses are
-      assert.equal(d.doveadm('auth', 'test', 'Jean@Example.COM', PASSWORD).code, 0);
+      assert.equal(authTest('Jean@Example.COM', PASSWORD).code, 0);
       for (const [user, pw] of [
         ['jean@example.com', 'wrong-pass-1'],
         ['off@example.com', PASSWORD],
         ['nobody@example.com', PASSWORD],
       ]) {
-        const r = d.doveadm('auth', 'test', user, pw);
+        const r = authTest(user, pw);
         assert.notEqual(r.code, 0, `${user}: ${r.out}`);
         assert.match(r.out, /auth failed/);
       }
-      assert.equal(d.doveadm('auth', 'test', 'paul@off.test', PASSWORD).code, 0);
+      assert.equal(authTest('paul@off.test', PASSWORD).code, 0);
       await updateDomain(stack.db, (await getDomain(stack.db, 'off.test')).id, { active: false });
-      assert.notEqual(d.doveadm('auth', 'test', 'paul@off.test', PASSWORD).code, 0);
+      assert.notEqual(authTest('paul@off.test', PASSWORD).code, 0);
       // and the user lookup gives our Maildir and quota
       await stack.cli('mailbox', 'set', 'marie@example.com', '--quota-mb', '5');
-      const user = d.doveadm('user', 'marie@example.com');
+      const user = dovecot.doveadm('user', 'marie@example.com');
       assert.equal(user.code, 0, user.out);
       assert.match(user.out, new RegExp(`home\\s+${stack.dataDir}/mail/example.com/marie\\n`));
       assert.match(user.out, /quota_rule\s+\*:storage=5M/);
