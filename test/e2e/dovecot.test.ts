@@ -122,11 +122,9 @@ for (const engine of engines()) {
       const c = await login(dovecot.imapPort, 'trainer@example.com', PASSWORD);
       try {
         await c.ok('SELECT INBOX');
+        // IMAPSieve runs the learn program before MOVE answers: the lesson is in when it does
         await c.ok('MOVE 1 Junk');
-        const asSpam = await waitUntil(async () => {
-          const n = await bayesTotals(stack.db, domainId);
-          return n.spam > before.spam ? n : undefined;
-        }, 30000, 'the spam lesson');
+        const asSpam = await bayesTotals(stack.db, domainId);
         assert.equal(asSpam.spam, before.spam + 1);
         assert.equal(asSpam.ham, before.ham);
         assert.ok(asSpam.tokens > before.tokens, 'the message taught tokens');
@@ -136,10 +134,7 @@ for (const engine of engines()) {
 
         await c.ok('SELECT Junk');
         await c.ok('MOVE 1 INBOX');
-        const asHam = await waitUntil(async () => {
-          const n = await bayesTotals(stack.db, domainId);
-          return n.ham > before.ham ? n : undefined;
-        }, 30000, 'the ham lesson');
+        const asHam = await bayesTotals(stack.db, domainId);
         // the same message moved from spam to ham: counted once, on the ham side
         assert.equal(asHam.spam, before.spam);
         assert.equal(asHam.ham, before.ham + 1);
