@@ -25,6 +25,13 @@ export class LmtpError extends Error {
 type Conn = SMTPConnection;
 
 /**
+ * No new copy is started after this long: the queue hook must answer well within its own
+ * timeout (config/mailhost.deliver.timeout, 120 s), or Haraka would answer for it while copies
+ * are still being delivered. The copies left are delivered on the sender's retry.
+ */
+const SESSION_BUDGET_MS = 60_000;
+
+/**
  * One step of the session: settles on its callback, or on the connection failing or closing
  * first (nodemailer reports a connection lost mid-transaction as an 'error' event only).
  */
@@ -58,7 +65,7 @@ async function openSession(server: HostPort): Promise<Conn> {
     name: os.hostname(),
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
-    socketTimeout: 120_000,
+    socketTimeout: 30_000,
   });
   // errors are taken by the step that is running; this keeps a late one from being unhandled
   conn.on('error', () => undefined);
@@ -98,7 +105,9 @@ export async function sendOverLmtp(server: HostPort, mailFrom: string, copies: L
   }
   let delivered = 0;
   try {
+    const deadline = Date.now() + SESSION_BUDGET_MS;
     for (const copy of copies) {
+      if (Date.now() > deadline) throw new LmtpError(`LMTP too slow: ${delivered} of ${copies.length} copies in ${SESSION_BUDGET_MS / 1000} s`);
       await sendCopy(conn, mailFrom, copy);
       delivered++;
     }
