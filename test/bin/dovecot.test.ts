@@ -7,6 +7,13 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { main } from '../../bin/cli';
 
+/** Dovecot's own parser accepts the configuration (when Dovecot is installed). */
+function doveconfAccepts(out: string): void {
+  if (!fs.existsSync('/usr/bin/doveconf')) return;
+  const check = spawnSync('doveconf', ['-c', path.join(out, 'dovecot.conf'), '-n'], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stderr);
+}
+
 describe('mailhost dovecot config', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -40,11 +47,7 @@ describe('mailhost dovecot config', () => {
     assert.ok(fs.statSync(learn).mode & 0o100, 'the learn program is executable');
     assert.match(fs.readFileSync(learn, 'utf8'), /MAILHOST_DB='sqlite:\/\/.*' MAILHOST_DATA='.*' exec '.*' '.*bin\/mailhost' learn "--\$1" --domain "\$\{2##\*@\}" \/dev\/stdin/);
     assert.match(fs.readFileSync(path.join(out, 'sieve', 'learn-spam.sieve'), 'utf8'), /pipe :copy "mailhost-learn" \["spam", "\$\{user\}"\];/);
-    // Dovecot's own parser accepts it (when Dovecot is installed)
-    if (fs.existsSync('/usr/bin/doveconf')) {
-      const check = spawnSync('doveconf', ['-c', path.join(out, 'dovecot.conf'), '-n'], { encoding: 'utf8' });
-      assert.equal(check.status, 0, check.stderr);
-    }
+    doveconfAccepts(out);
   });
 
   it('without --lmtp-listen, LMTP is only a socket under the directory', async () => {
@@ -53,6 +56,18 @@ describe('mailhost dovecot config', () => {
     const conf = fs.readFileSync(path.join(out, 'dovecot.conf'), 'utf8');
     assert.doesNotMatch(conf, /inet_listener lmtp/);
     assert.match(conf, /inet_listener imap \{\n {4}address = 127\.0\.0\.1\n {4}port = 143\n/);
+  });
+
+  it('with a certificate: STARTTLS (ssl = yes) with that certificate and key', async function () {
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=mail.example.test']);
+    if (made.status !== 0) return this.skip(); // no openssl here
+    const out = path.join(dir, 'conf');
+    assert.equal((await run('--out', out, '--tls-cert', cert, '--tls-key', key)).code, 0);
+    const conf = fs.readFileSync(path.join(out, 'dovecot.conf'), 'utf8');
+    assert.match(conf, new RegExp(`^ssl = yes\nssl_cert = <${cert}\nssl_key = <${key}$`, 'm'));
+    doveconfAccepts(out);
   });
 
   it('bad arguments: exit 2 with one line, nothing written', async () => {
