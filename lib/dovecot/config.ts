@@ -194,7 +194,8 @@ export function writeDovecotConfig(o: DovecotOptions): string[] {
     ['dovecot-sql.conf.ext', sqlConf(o.db), 0o600],
     ['sieve/learn-spam.sieve', learnScript('spam'), 0o644],
     ['sieve/learn-ham.sieve', learnScript('ham'), 0o644],
-    ['sieve-bin/mailhost-learn', learnProgram({ node: o.node ?? process.execPath, cli: o.cli ?? CLI, db: o.db, dataDir: o.dataDir }), 0o750],
+    // holds the database URL (with its password): readable by the mail user only
+    ['sieve-bin/mailhost-learn', learnProgram({ node: o.node ?? process.execPath, cli: o.cli ?? CLI, db: o.db, dataDir: o.dataDir }), 0o700],
   ];
   for (const [name, text, mode] of files) {
     const file = path.join(d, name);
