@@ -2,7 +2,8 @@
 // 1 on an internal fault (database down...). The commands are declared in bin/commands/<group>.ts
 // and parsed, validated and explained by bin/engine.
 import { loadSettings, SettingsError, openDb, migrateLatest, type Db, MailhostError } from '../lib/core';
-import { dispatch, usageLine, UsageError, type CliContext } from './engine';
+import { dispatch, usageLine, UsageError, auditEntry, type CliContext } from './engine';
+import { recordAudit } from '../lib/accounts';
 import { commandGroups } from './commands';
 
 export { UsageError };
@@ -33,6 +34,9 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     const { command, group, action, flags, args } = d;
     const input = { flags, args, ctx, action, usage: () => new UsageError(`usage: mailhost ${usageLine(group.name, command)}`) };
     await command.run(input as Parameters<typeof command.run>[0]);
+    // changes are logged like the admin pages' (only commands that opened the database changed it)
+    const entry = db && auditEntry(group, command, action, flags, args);
+    if (entry) await recordAudit(db!, entry);
     return 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof SettingsError) {

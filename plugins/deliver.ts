@@ -65,6 +65,7 @@ function deliveryContext(plugin: Haraka.Plugin): DeliveryContext {
     sendExternal: (from, to, message) => sendViaOutbound(plugin, from, to, message),
     storeQuarantine: quarantineStore(db),
     addWarning,
+    lmtp: settings.delivery.kind === 'lmtp' ? settings.delivery.lmtp : undefined,
   };
   plugin.deliveryContext = ctx;
   return ctx;

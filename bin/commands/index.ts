@@ -12,6 +12,7 @@ import { purgeCommand } from './purge';
 import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
 import { learnCommand } from './learn';
+import { dovecotCommand } from './dovecot';
 
 export const commandGroups: CommandGroup[] = [
   migrateCommand,
@@ -26,5 +27,6 @@ export const commandGroups: CommandGroup[] = [
   learnCommand,
   purgeCommand,
   harakaCommand,
+  dovecotCommand,
   adminCommand,
 ];

@@ -97,6 +97,12 @@ export interface CommandDef<Fs extends FlagDefs, Ps extends readonly PositionalD
   extra?: string;
   /** one line for help */
   help: string;
+  /**
+   * What a successful run changed, for the audit log (as the operator, like the admin pages'
+   * changes); default from the action's name (add: create, del/delete: delete, set, passwd,
+   * assign, enable, disable, release, report, config: update); false = nothing to record.
+   */
+  audit?: 'create' | 'update' | 'delete' | false;
   /** shown after the usage line in `mailhost help` (kept short) */
   note?: string;
   run(input: CommandInput<Fs, Ps>): Promise<void>;

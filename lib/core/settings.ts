@@ -21,6 +21,8 @@ export interface Settings {
   smtpNodes: number;
   /** SRS secret when given (env or mailhost.ini); otherwise generated into the data dir */
   srsSecret?: string;
+  /** where local copies go: our own Maildir writes, or Dovecot's LMTP (MAILHOST_DELIVERY=lmtp://host:port) */
+  delivery: { kind: 'maildir' } | { kind: 'lmtp'; lmtp: HostPort };
 }
 
 export class SettingsError extends Error {}
@@ -32,6 +34,15 @@ export function parseHostPort(value: string, name: string): HostPort {
     throw new SettingsError(`${name} must be host:port, got "${value}"`);
   }
   return { host: m[1], port };
+}
+
+/** MAILHOST_DELIVERY: "maildir" (the default) or lmtp://host[:port] (port 24 by default). */
+export function parseDelivery(value: string | undefined): Settings['delivery'] {
+  const v = (value ?? '').trim();
+  if (!v || v === 'maildir') return { kind: 'maildir' };
+  const m = /^lmtp:\/\/(.+?)\/?$/i.exec(v);
+  if (!m) throw new SettingsError(`MAILHOST_DELIVERY must be maildir or lmtp://host:port, got "${v}"`);
+  return { kind: 'lmtp', lmtp: parseHostPort(/:\d+$/.test(m[1]) ? m[1] : `${m[1]}:24`, 'MAILHOST_DELIVERY') };
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
@@ -48,6 +59,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     postmaster: env.MAILHOST_POSTMASTER || undefined,
     smtpNodes: nodes,
     srsSecret: env.MAILHOST_SRS_SECRET || undefined,
+    delivery: parseDelivery(env.MAILHOST_DELIVERY),
   };
 }
 

@@ -1,11 +1,12 @@
 // What the queue hook does once the message is accepted: carry out each final target's fate
 // exactly once (local Maildir copy, Junk, quarantine, drop, or forward through the outbound
 // queue with an SRS sender). Throws on any fault so the hook answers 4xx and the sender retries.
-import { type Db, headerLine, tagSubject } from '../core';
+import { type Db, type HostPort, headerLine, tagSubject } from '../core';
 import { finalTargets, type MailhostNotes, type FinalTarget, type TargetFate } from './notes';
 import { deliverToMaildir, maildirPath, JUNK_FOLDER } from './maildir';
 import { addUsage, type DirMailbox } from '../directory';
 import { srsForward } from './srs';
+import { deliverCopiesByLmtp, type LmtpOutcome } from './lmtpDeliver';
 
 export interface DeliveryContext {
   db: Db;
@@ -17,6 +18,8 @@ export interface DeliveryContext {
   storeQuarantine?(targets: FinalTarget[], message: Buffer, notes: MailhostNotes, mailFrom: string): Promise<void>;
   /** adds the policy's warning text to a copy (spam feature) */
   addWarning?(message: Buffer, warning: string): Buffer;
+  /** Dovecot's LMTP: local copies go there instead of our own Maildir writes */
+  lmtp?: HostPort;
 }
 
 export interface DeliveryInput {
@@ -51,7 +54,8 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
   const fateOf = (t: FinalTarget): TargetFate => input.notes.fates[t.key] ?? { action: 'inbox' };
   const toQuarantine: FinalTarget[] = [];
   const external: FinalTarget[] = [];
-  const local: { mb: DirMailbox; folder: string | undefined; parts: Buffer[] }[] = [];
+  // parts: Return-Path (LMTP servers write their own), our trace headers, the message
+  const local: { mb: DirMailbox; folder: string | undefined; parts: [Buffer, Buffer, Buffer] }[] = [];
 
   for (const t of all) {
     const fate = fateOf(t);
@@ -70,25 +74,46 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
     const mb = t.target.mailbox;
     const folder = fate.action === 'junk' || fate.action === 'quarantine' ? JUNK_FOLDER : undefined;
     const tagged = t.target.tag ? mb.address.replace('@', `+${t.target.tag}@`) : mb.address;
-    const trace = Buffer.from(
-      headerLine('Return-Path', `<${input.mailFrom}>`) + headerLine('Delivered-To', tagged) + headerLine('X-Original-To', t.rcpts[0]),
-      'utf8',
-    );
-    local.push({ mb, folder, parts: [trace, copyFor(ctx, input.message, fateOf(t))] });
+    const returnPath = Buffer.from(headerLine('Return-Path', `<${input.mailFrom}>`), 'utf8');
+    const trace = Buffer.from(headerLine('Delivered-To', tagged) + headerLine('X-Original-To', t.rcpts[0]), 'utf8');
+    local.push({ mb, folder, parts: [returnPath, trace, copyFor(ctx, input.message, fateOf(t))] });
   }
 
   // Everything that needs the database comes before the first copy is stored: a fault there
   // answers 4xx with nothing stored, so the sender's retry cannot deliver anything twice.
-  await Promise.all(local.map((c) => addUsage(ctx.db, c.mb.id, c.parts[0].length + c.parts[1].length)));
-  if (toQuarantine.length) {
-    await ctx.storeQuarantine!(toQuarantine, input.message, input.notes, input.mailFrom);
-    report.quarantined.push(...toQuarantine.map((t) => t.key));
+  await Promise.all(local.map((c) => addUsage(ctx.db, c.mb.id, c.parts.reduce((n, p) => n + p.length, 0))));
+  // Through LMTP, the local copies go first: Dovecot being down is the likeliest fault, and
+  // then nothing else is stored. What they delivered is remembered if a later step fails, so
+  // the sender's retry does not deliver them twice (lmtpDeliver).
+  let viaLmtp: LmtpOutcome | undefined;
+  if (ctx.lmtp) {
+    // mailbox+Junk: Dovecot's LMTP saves to the folder named by the detail (lmtp_save_to_detail_mailbox)
+    const lmtpRcpt = (c: (typeof local)[number]) => (c.folder ? c.mb.address.replace(/@(?=[^@]*$)/, `+${c.folder.replace(/^\./, '')}@`) : c.mb.address);
+    const copies = local.map((c) => ({ rcpt: lmtpRcpt(c), message: Buffer.concat(c.parts.slice(1)) }));
+    viaLmtp = await deliverCopiesByLmtp(ctx.lmtp, ctx.dataDir, input.message, input.mailFrom, copies);
+    for (const c of local) report.local.push({ address: c.mb.address, folder: c.folder ?? 'INBOX', file: `lmtp:${lmtpRcpt(c)}` });
   }
-  for (const c of local) {
-    const { file } = await deliverToMaildir(maildirPath(ctx.dataDir, c.mb.address), c.folder, c.parts);
-    report.local.push({ address: c.mb.address, folder: c.folder ?? 'INBOX', file });
+  try {
+    if (toQuarantine.length) {
+      await ctx.storeQuarantine!(toQuarantine, input.message, input.notes, input.mailFrom);
+      report.quarantined.push(...toQuarantine.map((t) => t.key));
+    }
+    if (!viaLmtp) {
+      for (const c of local) {
+        const { file } = await deliverToMaildir(maildirPath(ctx.dataDir, c.mb.address), c.folder, c.parts);
+        report.local.push({ address: c.mb.address, folder: c.folder ?? 'INBOX', file });
+      }
+    }
+    await forwardAll(ctx, input, external, fateOf, report);
+  } catch (err) {
+    await viaLmtp?.remember();
+    throw err;
   }
+  await viaLmtp?.finished();
+  return report;
+}
 
+async function forwardAll(ctx: DeliveryContext, input: DeliveryInput, external: FinalTarget[], fateOf: (t: FinalTarget) => TargetFate, report: DeliveryReport): Promise<void> {
   // One outbound message per forwarding address, so each carries its own Delivered-To
   // (loop detection at the next hop) and SRS domain.
   // Forwards whose fates differ (e.g. a subject tag) travel as separate copies.
@@ -108,5 +133,4 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
     await ctx.sendExternal(from, to, message);
     report.forwarded.push(...to);
   }
-  return report;
 }

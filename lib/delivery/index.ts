@@ -1,6 +1,8 @@
-// Delivery: Maildir writes, the per-target delivery plan of a message, SRS, and the notes
+// Delivery: Maildir writes (or Dovecot's LMTP), the per-target delivery plan of a message, SRS, and the notes
 // contract our plugins share on a transaction.
 export * from './deliver';
+export { LmtpError } from './lmtp';
+export { LmtpDeliveryError } from './lmtpDeliver';
 export * from './maildir';
 export * from './notes';
 export * from './srs';

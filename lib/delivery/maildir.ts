@@ -20,10 +20,30 @@ export function maildirPath(dataDir: string, address: string): string {
   return path.join(dataDir, 'mail', domain, local, 'Maildir');
 }
 
+// Dovecot never reads mail as root. When we run as root (Haraka started as root and not
+// dropping privileges), what we create takes the owner of the directory it is created in, so
+// Maildirs under a data dir owned by the mail user stay readable by Dovecot.
+const asRoot = process.getuid?.() === 0;
+
+/** mkdir -p; as root, every directory it created gets the owner of the first existing parent. */
+async function mkdirOwned(dir: string): Promise<void> {
+  const first = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (!asRoot || !first) return;
+  const { uid, gid } = await fsp.stat(path.dirname(first));
+  if (uid === 0) return;
+  for (let d = dir; d.length >= first.length; d = path.dirname(d)) await fsp.chown(d, uid, gid);
+}
+
 async function ensureDirs(dir: string, isSubfolder: boolean): Promise<void> {
-  await Promise.all(['tmp', 'new', 'cur'].map((d) => fsp.mkdir(path.join(dir, d), { recursive: true, mode: 0o700 })));
+  // tmp/ first: it creates the parents, so new/ and cur/ find them already owned
+  await mkdirOwned(path.join(dir, 'tmp'));
+  await Promise.all(['new', 'cur'].map((d) => mkdirOwned(path.join(dir, d))));
   // Maildir++ marks subfolders with an empty "maildirfolder" file (Dovecot, Courier)
-  if (isSubfolder) await fsp.writeFile(path.join(dir, 'maildirfolder'), '', { flag: 'a' });
+  if (isSubfolder) {
+    const marker = path.join(dir, 'maildirfolder');
+    await fsp.writeFile(marker, '', { flag: 'a' });
+    if (asRoot) await chownLikeDir(marker, dir);
+  }
 }
 
 function uniqueName(): string {
@@ -47,6 +67,13 @@ async function fsyncDir(dir: string): Promise<void> {
 async function createMaildir(root: string, folder: string | undefined): Promise<void> {
   await ensureDirs(root, false);
   if (folder) await ensureDirs(path.join(root, folder), true);
+}
+
+async function chownLikeDir(file: string | fsp.FileHandle, dir: string): Promise<void> {
+  const { uid, gid } = await fsp.stat(dir);
+  if (uid === 0) return;
+  if (typeof file === 'string') await fsp.chown(file, uid, gid);
+  else await file.chown(uid, gid);
 }
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -75,6 +102,7 @@ export async function deliverToMaildir(root: string, folder: string | undefined,
   const { dir, fh } = await openInTmp(root, folder, name);
   const tmp = path.join(dir, 'tmp', name);
   try {
+    if (asRoot) await chownLikeDir(fh, path.join(dir, 'tmp'));
     const { bytesWritten } = await fh.writev(parts);
     if (bytesWritten !== size) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${size} bytes`);
     await fh.sync();

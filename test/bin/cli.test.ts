@@ -126,6 +126,24 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
     await bad(/does not exist/, 'domain', 'set', 'missing.example', '--active', 'no');
   });
 
+  it('records its changes in the audit log as the operator (flag names, never values); reads and refusals leave no line', async () => {
+    await t().db('audit_log').delete(); // the database is shared by this file's tests
+    await ok('domain', 'add', 'example.com');
+    await ok('mailbox', 'add', 'jean@example.com', '--password', 'secret-pass-1');
+    await ok('mailbox', 'list', '--json');
+    await bad(/does not exist/, 'mailbox', 'set', 'ghost@example.com', '--active', 'no');
+    const rows = await t().db('audit_log').orderBy('id').select('actor_role', 'action', 'resource', 'object_label', 'details');
+    assert.deepEqual(
+      rows.map((r) => [r.actor_role, r.action, r.resource, r.object_label]),
+      [
+        ['operator', 'create', 'cli:domain add', 'example.com'],
+        ['operator', 'create', 'cli:mailbox add', 'jean@example.com'],
+      ],
+    );
+    assert.deepEqual(JSON.parse(rows[1].details), { fields: ['password'] });
+    assert.doesNotMatch(JSON.stringify(rows), /secret-pass-1/);
+  });
+
   it('del commands remove what they name', async () => {
     await provision();
     await ok('alias', 'add', 'info@example.com', 'jean@example.com');

@@ -48,7 +48,7 @@ export interface MailStack {
   /** the files in new/ of a mailbox's Maildir, or of one of its folders ('' for the INBOX) */
   maildir(address: string, folder?: string, sub?: 'new' | 'tmp' | 'cur'): string[];
   /** starts Haraka on this stack (another database URL, e.g. through a proxy; other worker count) */
-  startHaraka(opts?: { db?: string; nodes?: number }): Promise<RunningHaraka>;
+  startHaraka(opts?: { db?: string; nodes?: number; env?: NodeJS.ProcessEnv }): Promise<RunningHaraka>;
   stopHaraka(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,6 +88,7 @@ export async function startMailStack(opts: MailStackOptions): Promise<MailStack>
       relay: stack.sink ? `127.0.0.1:${stack.sink.port}` : undefined,
       plugins: opts.plugins,
       nodes: o.nodes ?? opts.nodes,
+      env: o.env,
       configFiles: { ...(stack.clamd ? { 'clamd.ini': clamdIni(stack.clamd.port) } : {}), ...opts.configFiles },
     });
     stack.haraka = running;

@@ -88,6 +88,17 @@ describe('maildir', () => {
     await assert.rejects(deliverToMaildir(path.join(blocker, 'Maildir'), undefined, [MESSAGE]));
     assert.equal(fs.readFileSync(blocker, 'utf8'), 'x');
   });
+
+  it('as root, what it creates takes the owner of the data dir (Dovecot never reads mail as root)', async function () {
+    if (process.getuid?.() !== 0) return this.skip();
+    const [uid, gid] = [8, 8]; // Debian's `mail` user; any non-root id does
+    fs.chownSync(root, uid, gid);
+    const md = maildirPath(root, 'jean@example.com');
+    const { file } = await deliverToMaildir(md, undefined, [MESSAGE]);
+    const junk = await deliverToMaildir(md, JUNK_FOLDER, [MESSAGE]);
+    const made = [path.join(root, 'mail'), path.join(root, 'mail', 'example.com'), path.join(root, 'mail', 'example.com', 'jean'), md, path.join(md, 'tmp'), path.join(md, 'new'), path.join(md, 'cur'), file, path.join(md, JUNK_FOLDER), path.join(md, JUNK_FOLDER, 'cur'), path.join(md, JUNK_FOLDER, 'maildirfolder'), junk.file];
+    for (const p of made) assert.deepEqual([fs.statSync(p).uid, fs.statSync(p).gid], [uid, gid], p);
+  });
 });
 
 describeEachEngineShared('delivery to Maildir', ({ t }) => {
