@@ -3,7 +3,7 @@
 // "not spam" report. Every row is reached through the resource's scope (loadRow): a message
 // outside it answers 404, exactly like the generic pages.
 import type { Request, Response, Router } from 'express';
-import { releaseHeld, requestReview, releaseRequestsOn, previewQuarantined, ACCEPT_CHOICES, type AcceptChoice } from '../../lib/quarantine';
+import { releaseHeld, requestReview, releaseRequestsOn, previewQuarantined, getQuarantineSettings, ACCEPT_CHOICES, type AcceptChoice } from '../../lib/quarantine';
 import { translateError } from '../i18n';
 import { loadRow, roleAllowed, scoped, type Registry } from '../engine/access';
 import { envOf, audit, type Env } from '../engine/env';
@@ -43,6 +43,7 @@ async function showList(env: Env, req: Request, response: Response): Promise<voi
     searching: Object.entries(search.values).some(([k, v]) => k !== 'tab' && v),
     rows,
     scoreMax: SCORE_SCALE,
+    retentionDays: (await getQuarantineSettings(ctx.db)).retentionDays,
     ...paging,
     pageUrl: pageUrl(base, search.values),
   });

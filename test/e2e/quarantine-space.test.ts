@@ -40,6 +40,7 @@ for (const engine of engines()) {
       assert.equal(page.status, 200);
       assert.deepEqual(rowIds(page.text).sort(), rows.map((r) => r.id).sort());
       assert.match(page.text, /<meter class="score-bar"/);
+      assert.match(page.text, /Held messages are deleted 14 days after they arrived/);
       assert.doesNotMatch(page.text, /<script>alert/);
       // bob's own list holds his message only
       const bobRows = await held('bob@b.test');
