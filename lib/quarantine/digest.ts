@@ -6,6 +6,7 @@
 // downtime the last missed period is reported once and covers everything since the previous
 // report. Nothing is sent when nothing is held.
 import { type Db, isUniqueViolation, invalid, notFound } from '../core';
+import { getMailbox } from '../directory';
 import { getQuarantineSettings, listQuarantine, type QuarantineRow } from './store';
 import { linkFor, LINK_TTL_DAYS, type LinkAction } from './links';
 import { DIGEST_TEXT, digestLanguage, fill, type DigestLanguage } from './digestText';
@@ -71,7 +72,7 @@ export async function digestMailbox(db: Db, addressOrId: string | number): Promi
 }
 
 /** A mailbox's own choice (null: its domain's default) and the other address its report goes to (null: itself). */
-export async function setDigestPreferences(db: Db, mailboxId: number, prefs: { frequency?: DigestFrequency | null; to?: string | null }): Promise<void> {
+export async function setDigestPreferences(db: Db, mailbox: string | number, prefs: { frequency?: DigestFrequency | null; to?: string | null }): Promise<void> {
   const set: Record<string, unknown> = {};
   if (prefs.frequency !== undefined) {
     if (prefs.frequency !== null && !isDigestFrequency(prefs.frequency)) throw invalid('digest', 'the digest frequency is daily, weekly, monthly or none');
@@ -82,7 +83,8 @@ export async function setDigestPreferences(db: Db, mailboxId: number, prefs: { f
     if (to && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(to)) throw invalid('digest_to', `"${to}" is not a mail address`);
     set.digest_to = to;
   }
-  if (Object.keys(set).length) await db('mailboxes').where({ id: mailboxId }).update(set);
+  const { id } = await getMailbox(db, mailbox);
+  if (Object.keys(set).length) await db('mailboxes').where({ id }).update(set);
 }
 
 /** End of what the previous report of this mailbox covered (0: never reported). */
