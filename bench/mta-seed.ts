@@ -52,7 +52,8 @@ function aliasTargets(size: SeedSize, n: number): string[] {
   return out;
 }
 
-async function insertAll(db: Db, table: string, total: number, row: (i: number) => Record<string, unknown>): Promise<number> {
+/** Inserts `total` rows made by `row(i)` in multi-row batches, in one transaction. */
+export async function insertAll(db: Db, table: string, total: number, row: (i: number) => Record<string, unknown>): Promise<number> {
   const batch = batchSize(db);
   await db.transaction(async (trx) => {
     for (let start = 0; start < total; start += batch) {
