@@ -1,14 +1,15 @@
 // Indexes for the admin's list pages at a million mailboxes (admin/engine/list): each list is
 // read in its order from an index that also holds what it is filtered by, so a page (and the
-// capped count under it) reads about as many index entries as it shows.
+// capped count under it) is read from the index alone, without fetching each row it skips.
 //   mailboxes (domain_id, address): a client's mailboxes, in address order
-//   aliases (kind, address): the aliases, forwards and catch-all pages, in address order
+//   aliases (address, kind): the aliases, forwards and catch-all pages (one kind or two), in
+//     address order (with kind first, two kinds would need the whole list sorted)
 // Each index is created only when missing, so the migration can be re-run after a crash.
 import type { Knex } from 'knex';
 
 const INDEXES = [
   { table: 'mailboxes', columns: ['domain_id', 'address'], name: 'mailboxes_domain_id_address_index' },
-  { table: 'aliases', columns: ['kind', 'address'], name: 'aliases_kind_address_index' },
+  { table: 'aliases', columns: ['address', 'kind'], name: 'aliases_address_kind_index' },
 ];
 
 async function indexExists(knex: Knex, table: string, name: string): Promise<boolean> {
