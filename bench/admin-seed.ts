@@ -5,7 +5,7 @@
 // bench/mta-seed.ts; one precomputed password hash is shared by every mailbox.
 import { type Db, hashPassword } from '../lib/core';
 import { createAccount } from '../lib/accounts';
-import { insertAll } from './mta-seed';
+import { insertAll, mailboxRow } from './mta-seed';
 
 export interface AdminSeedSize {
   domains: number;
@@ -41,23 +41,12 @@ export async function seedAdmin(db: Db, size: AdminSeedSize): Promise<{ rows: Re
   rows.domains = await insertAll(db, 'domains', size.domains, (d) => ({ id: d + 1, name: domainName(d), client_id: d === 0 ? client.id : null, active: true, default_quota_mb: d % 2 ? 0 : 2048 }));
   rows.mailboxes = await insertAll(db, 'mailboxes', size.mailboxes, (n) => {
     const { d, local } = mailboxAt(size, n);
-    return {
-      id: n + 1,
-      domain_id: d + 1,
-      local_part: local,
-      address: `${local}@${domainName(d)}`,
-      name: `Bench User ${n}`,
-      password_hash: hash,
-      quota_mb: n % 3 === 0 ? 1024 : 0,
-      used_bytes: (n % 7) * 1_000_000,
-      active: n % 50 !== 7,
-      keep_copy: false,
-      redirect_to: n % 25 === 3 ? 'someone@elsewhere.invalid' : null,
-    };
+    // some mailboxes used, some inactive, some redirected: every list column has something to show
+    return { ...mailboxRow(n, d + 1, local, domainName(d), hash), used_bytes: (n % 7) * 1_000_000, active: n % 50 !== 7, redirect_to: n % 25 === 3 ? 'someone@elsewhere.invalid' : null };
   });
   const total = size.domains + size.aliases;
   rows.aliases = await insertAll(db, 'aliases', total, (i) => {
-    if (i < size.domains) return { id: i + 1, domain_id: i + 1, local_part: 'postmaster', address: `postmaster@${domainName(i)}`, kind: 'postmaster', active: true };
+    if (i < size.domains) return { id: i + 1, domain_id: i + 1, local_part: 'postmaster', address: `postmaster@${domainName(i)}`, kind: 'postmaster', active: true, description: '' };
     const n = i - size.domains;
     const d = n % size.domains;
     const local = `alias${Math.floor(n / size.domains)}`;

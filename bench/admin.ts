@@ -17,10 +17,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import http from 'node:http';
+import { parseArgs as parseCommandLine } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openDb, migrateLatest, isMysqlUrl, type Db } from '../lib/core';
+import { openDb, migrateLatest, isMysqlUrl } from '../lib/core';
+import { undo, cleanup, createDatabase, settle, intArg } from './harness';
 import { seedAdmin, domainName, ADMIN_LOGIN, CLIENT_LOGIN, BENCH_PASSWORD, type AdminSeedSize } from './admin-seed';
 import { percentile } from './mta-load';
 import { treeCpuMs, findPids, pidsCpuMs, machineBusyMs } from './mta-cpu';
@@ -40,107 +41,47 @@ const USAGE = `usage: node dist/bench/admin.js [--db URL|sqlite] [--clients 1,50
   [--big N] [--aliases N] [--seconds S] [--requests N] [--pages name,...] [--cpu-prof DIR] [--json]`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    db: process.env.MAILHOST_BENCH_DB || 'mysql://root@127.0.0.1:3306/',
-    clients: [1, 50],
-    size: { domains: 10000, mailboxes: 100000, big: 5000, aliases: 100000 },
-    seconds: 5,
-    requests: 3000,
-    json: false,
-  };
-  const int = (name: string, v: string | undefined, min = 1): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}\n${USAGE}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => argv[++i];
-    switch (a) {
-      case '--db': o.db = v() ?? ''; break;
-      case '--clients': o.clients = (v() ?? '').split(',').map((x) => int('--clients', x)); break;
-      case '--domains': o.size.domains = int(a, v(), 2); break;
-      case '--mailboxes': o.size.mailboxes = int(a, v()); break;
-      case '--big': o.size.big = int(a, v(), 0); break;
-      case '--aliases': o.size.aliases = int(a, v(), 0); break;
-      case '--seconds': o.seconds = int(a, v()); break;
-      case '--requests': o.requests = int(a, v()); break;
-      case '--pages': o.pages = (v() ?? '').split(',').filter(Boolean); break;
-      case '--cpu-prof': o.cpuProf = path.resolve(v() ?? ''); break;
-      case '--json': o.json = true; break;
-      case '-h': case '--help': console.log(USAGE); process.exit(0);
-      default: throw new Error(`unknown argument ${a}\n${USAGE}`);
-    }
+  const { values: v } = parseCommandLine({
+    args: argv,
+    options: {
+      db: { type: 'string', default: process.env.MAILHOST_BENCH_DB || 'mysql://root@127.0.0.1:3306/' },
+      clients: { type: 'string', default: '1,50' },
+      domains: { type: 'string', default: '10000' },
+      mailboxes: { type: 'string', default: '100000' },
+      big: { type: 'string', default: '5000' },
+      aliases: { type: 'string', default: '100000' },
+      seconds: { type: 'string', default: '5' },
+      requests: { type: 'string', default: '3000' },
+      pages: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
+  const int = (name: string, min = 1) => intArg(`--${name}`, v[name as keyof typeof v] as string, USAGE, min);
+  const o: Options = {
+    db: v.db,
+    clients: v.clients.split(',').map((x) => intArg('--clients', x, USAGE)),
+    size: { domains: int('domains', 2), mailboxes: int('mailboxes'), big: int('big', 0), aliases: int('aliases', 0) },
+    seconds: int('seconds'),
+    requests: int('requests'),
+    pages: v.pages?.split(',').filter(Boolean),
+    cpuProf: v['cpu-prof'] ? path.resolve(v['cpu-prof']) : undefined,
+    json: v.json,
+  };
   if (o.db !== 'sqlite' && !isMysqlUrl(o.db)) throw new Error(`--db takes a mysql:// URL or "sqlite"\n${USAGE}`);
   return o;
-}
-
-// ---------------------------------------------------------------------------------------------
-// cleanup: everything we create registers its undo here; run on exit, error and signals
-
-const undo: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | null = null;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    while (undo.length) {
-      try {
-        await undo.pop()!();
-      } catch (err) {
-        console.error(`cleanup: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: cleaning up`);
-    void cleanup().then(() => process.exit(130));
-  });
 }
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
 // ---------------------------------------------------------------------------------------------
-// database and server
-
-async function createDatabase(o: Options, tmp: string): Promise<string> {
-  if (o.db === 'sqlite') return `sqlite://${path.join(tmp, 'bench.sqlite')}`;
-  const server = new URL(o.db.replace(/^mariadb:/i, 'mysql:'));
-  server.pathname = '/';
-  const name = `mailhost_abench_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
-  const admin = openDb(server.toString());
-  try {
-    await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await admin.destroy();
-  }
-  undo.push(async () => {
-    const a = openDb(server.toString());
-    try {
-      await a.raw(`DROP DATABASE IF EXISTS \`${name}\``);
-    } finally {
-      await a.destroy();
-    }
-  });
-  const url = new URL(server.toString());
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** Fresh optimizer statistics after the bulk load, and the seed's dirty pages written now. */
-async function settle(db: Db): Promise<void> {
-  if ((db.client.config as { client?: string }).client !== 'mysql2') {
-    await db.raw('ANALYZE');
-    return;
-  }
-  const tables = ['accounts', 'domains', 'mailboxes', 'aliases', 'alias_targets'];
-  await db.raw(`ANALYZE TABLE ${tables.join(', ')}`);
-  await db.raw(`FLUSH TABLES ${tables.join(', ')} FOR EXPORT`);
-  await db.raw('UNLOCK TABLES');
-}
+// the admin under test
 
 async function startServer(o: Options, url: string, tmp: string): Promise<{ port: number; child: ChildProcess }> {
   const args = [...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : []), path.join(__dirname, 'admin-server.js'), url, path.join(tmp, 'data')];
@@ -277,7 +218,8 @@ async function drive(o: Options, port: number, server: ChildProcess, page: strin
   const ok = (r: Reply) => r.status === 200 && r.body.includes('list-table');
   // warm-up: a few requests outside the measurement
   for (let i = 0; i < Math.min(3, clients + 2); i++) await request(agent, port, 'GET', url, cookies[0]);
-  const dbPids = findPids(['mariadbd', 'mysqld']);
+  // the database server's CPU (shared with whatever else uses it); SQLite runs inside the admin
+  const dbPids = o.db === 'sqlite' ? [] : findPids(['mariadbd', 'mysqld']);
   const cpu0 = { server: treeCpuMs(server.pid!), db: pidsCpuMs(dbPids), machine: machineBusyMs() };
   const lat: number[] = [];
   let errors = 0;
@@ -338,14 +280,14 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-abench-'));
   undo.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const url = await createDatabase(o, tmp);
+  const { url, label } = await createDatabase(o.db, tmp, 'mailhost_abench');
   const db = openDb(url);
   undo.push(() => db.destroy());
-  log(`database: ${o.db === 'sqlite' ? url : url.replace(/\/\/[^@]*@/, '//')}`);
+  log(`database: ${label}`);
   await migrateLatest(db);
   log(`seeding ${o.size.domains} domains, ${o.size.mailboxes} mailboxes (${o.size.big} in the client's domain), ${o.size.aliases} aliases...`);
   const seeded = await seedAdmin(db, o.size);
-  await settle(db);
+  await settle(db, Object.keys(seeded.rows));
   log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s: ${JSON.stringify(seeded.rows)}`);
   const { port, child } = await startServer(o, url, tmp);
   log(`admin on 127.0.0.1:${port} (pid ${child.pid}); logging in ${Math.max(...o.clients)} admin and client sessions...`);
@@ -401,7 +343,7 @@ async function main(): Promise<void> {
 
 main()
   .catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(String(err instanceof Error ? err.message : err).slice(0, 2000)); // a failed bulk insert quotes every row
     process.exitCode = 1;
   })
   .finally(() => cleanup());

@@ -65,6 +65,22 @@ export async function insertAll(db: Db, table: string, total: number, row: (i: n
   return total;
 }
 
+/** Mailbox row n (id n + 1), local@domain, sharing one password hash. */
+export function mailboxRow(n: number, domainId: number, local: string, domain: string, hash: string): Record<string, unknown> {
+  return {
+    id: n + 1,
+    domain_id: domainId,
+    local_part: local,
+    address: `${local}@${domain}`,
+    name: `Bench User ${n}`,
+    password_hash: hash,
+    quota_mb: n % 3 === 0 ? 1024 : 0,
+    used_bytes: 0,
+    active: true,
+    keep_copy: false,
+  };
+}
+
 export async function seed(db: Db, size: SeedSize): Promise<SeedReport> {
   if (size.mailboxes < size.domains) throw new Error('need at least one mailbox per domain');
   const t0 = Date.now();
@@ -82,19 +98,7 @@ export async function seed(db: Db, size: SeedSize): Promise<SeedReport> {
   }));
   rows.mailboxes = await insertAll(db, 'mailboxes', size.mailboxes, (n) => {
     const d = n % size.domains;
-    const local = `user${Math.floor(n / size.domains)}`;
-    return {
-      id: n + 1,
-      domain_id: d + 1,
-      local_part: local,
-      address: `${local}@${domainName(d)}`,
-      name: `Bench User ${n}`,
-      password_hash: hash,
-      quota_mb: n % 3 === 0 ? 1024 : 0,
-      used_bytes: 0,
-      active: true,
-      keep_copy: false,
-    };
+    return mailboxRow(n, d + 1, `user${Math.floor(n / size.domains)}`, domainName(d), hash);
   });
   // postmaster rows first (ids 1..domains), then the ordinary aliases
   const totalAliases = size.domains + size.aliases;
