@@ -69,7 +69,21 @@ function toDate(value: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+// Intl formatters are costly to build and immutable: one set per language and time zone,
+// shared by every request (a handful of languages times the zones users pick)
+const formatterCache = new Map<string, Formatters>();
+
 export function formatters(lang: string, timeZone?: string): Formatters {
+  const key = `${lang}|${timeZone ?? ''}`;
+  let f = formatterCache.get(key);
+  if (!f) {
+    if (formatterCache.size >= 1000) formatterCache.clear();
+    formatterCache.set(key, (f = buildFormatters(lang, timeZone)));
+  }
+  return f;
+}
+
+function buildFormatters(lang: string, timeZone?: string): Formatters {
   const locale = LOCALE[lang] ?? lang;
   const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone });
   const numFmt = new Intl.NumberFormat(locale);

@@ -29,16 +29,22 @@ export function parseAliasAddress(input: string): { local: string; domain: strin
   return requireAddress(s);
 }
 
-async function withTargets(db: Db, rows: Record<string, unknown>[]): Promise<AliasRow[]> {
-  if (!rows.length) return [];
-  const ids = rows.map((r) => Number(r.id));
-  const targets = await db('alias_targets').whereIn('alias_id', ids).orderBy(['alias_id', 'position', 'id']);
+/** The targets of many aliases in one query, by alias id, each list in its stored order. */
+export async function aliasTargets(db: Db, aliasIds: number[]): Promise<Map<number, string[]>> {
   const byAlias = new Map<number, string[]>();
+  if (!aliasIds.length) return byAlias;
+  const targets = await db('alias_targets').whereIn('alias_id', aliasIds).orderBy(['alias_id', 'position', 'id']);
   for (const t of targets) {
     const list = byAlias.get(Number(t.alias_id)) ?? [];
     list.push(String(t.target));
     byAlias.set(Number(t.alias_id), list);
   }
+  return byAlias;
+}
+
+async function withTargets(db: Db, rows: Record<string, unknown>[]): Promise<AliasRow[]> {
+  if (!rows.length) return [];
+  const byAlias = await aliasTargets(db, rows.map((r) => Number(r.id)));
   return rows.map((r) => ({
     id: Number(r.id),
     domain_id: Number(r.domain_id),
