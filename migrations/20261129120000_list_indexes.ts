@@ -6,6 +6,7 @@
 //     address order (with kind first, two kinds would need the whole list sorted)
 // Each index is created only when missing, so the migration can be re-run after a crash.
 import type { Knex } from 'knex';
+import { addIndexIfMissing } from '../lib/core';
 
 const INDEXES = [
   { table: 'mailboxes', columns: ['domain_id', 'address'], name: 'mailboxes_domain_id_address_index' },
@@ -22,12 +23,7 @@ async function indexExists(knex: Knex, table: string, name: string): Promise<boo
 }
 
 export async function up(knex: Knex): Promise<void> {
-  for (const ix of INDEXES) {
-    if (await indexExists(knex, ix.table, ix.name)) continue;
-    await knex.schema.alterTable(ix.table, (t) => {
-      t.index(ix.columns, ix.name);
-    });
-  }
+  for (const ix of INDEXES) await addIndexIfMissing(knex, ix.table, ix.columns, { name: ix.name });
 }
 
 export async function down(knex: Knex): Promise<void> {
