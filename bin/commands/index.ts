@@ -12,6 +12,8 @@ import { purgeCommand } from './purge';
 import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
 import { learnCommand } from './learn';
+import { dkimCommand } from './dkim';
+import { sendingCommand } from './sending';
 
 export const commandGroups: CommandGroup[] = [
   migrateCommand,
@@ -19,6 +21,8 @@ export const commandGroups: CommandGroup[] = [
   domainAliasCommand,
   mailboxCommand,
   aliasCommand,
+  dkimCommand,
+  sendingCommand,
   autoreplyCommand,
   policyCommand,
   listCommand,
