@@ -81,8 +81,8 @@ export function hook_rcpt(this: Haraka.Plugin, next: Haraka.Next, connection: Ha
   guarded(this, next, async (answer) => {
     const sender = senderOf(connection);
     if (!sender) return refuse(answer, REPLIES.auth_required);
-    // this recipient is not in rcpt_to yet
-    const count = (connection.transaction?.rcpt_to.length ?? 0) + 1;
+    // Haraka has put this recipient in rcpt_to already (and takes it out if refused)
+    const count = connection.transaction?.rcpt_to.length ?? 1;
     const r = await withTimeout(checkDailyRecipients(context(this), sender, count), CHECK_TIMEOUT_MS);
     if (r) return refuse(answer, r);
   });
