@@ -110,7 +110,7 @@ const LIB_MESSAGES: [RegExp, string][] = [
   [/quota must be/, 'err.quota'],
   [/cannot (redirect|point) to itself/, 'err.self_target'],
   [/give at least one target/, 'err.targets_required'],
-  [/^(postmaster|abuse)@ cannot be deleted/, 'err.postmaster'],
+  [/(postmaster|abuse)@ cannot be deleted/, 'err.postmaster'],
   [/last active admin/, 'err.last_admin'],
   [/username must be/, 'err.username'],
   [/language must be|choose a language/, 'err.language'],

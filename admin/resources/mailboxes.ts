@@ -7,7 +7,8 @@
 // autoresponder, attachments and sender lists tabs are whole child resources
 // (admin/resources/mailboxChildren.ts) served under /mailboxes/<id>/...
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/directory';
-import { displayAddress, invalid } from '../../lib/core';
+import { displayAddress, invalid, forbidden } from '../../lib/core';
+import { suspendedAmong, liftSuspension } from '../../lib/submission';
 import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policy';
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef, TabDef } from '../engine/types';
@@ -94,6 +95,7 @@ export function mailboxesResource(): ResourceDef {
         { name: 'used_bytes', label: 'col.used', format: 'bytes' },
         { name: 'redirect_to', label: 'col.redirect', format: 'list' },
         { name: 'active', label: 'field.active', format: 'bool' },
+        { name: 'sending', label: 'col.sending' },
       ],
       search: [
         { name: 'address', column: 'mailboxes.address', type: 'text' },
@@ -101,8 +103,30 @@ export function mailboxesResource(): ResourceDef {
         { name: 'active', column: 'mailboxes.active', type: 'bool' },
       ],
     },
+    /** the sending state (lib/submission): suspended for spam until a date, or ok */
+    async decorate(ctx, rows) {
+      const suspended = await suspendedAmong(ctx.db, rows.map((r) => Number(r.id)));
+      return rows.map((r) => {
+        const s = suspended.get(Number(r.id));
+        const until = s ? new Date(s.until).toLocaleString(ctx.lang, { timeZone: ctx.timeZone, dateStyle: 'short', timeStyle: 'short' }) : '';
+        return { ...r, sending_suspended: !!s, sending: s ? ctx.t('sending.suspended_until', { until }) : ctx.t('sending.ok') };
+      });
+    },
+    actions: [
+      {
+        name: 'lift_suspension',
+        label: 'action.lift_suspension',
+        icon: 'send-check',
+        when: (r) => !!r.sending_suspended,
+        async run({ db, principal }, r) {
+          // admins and the domain's client; not the owner who sent the spam
+          if (principal.role === 'user') throw forbidden('only the provider can lift a sending suspension');
+          await liftSuspension(db, Number(r.id));
+        },
+      },
+    ],
     label: (r) => displayAddress(String(r.address)),
-    canDelete: (r) => r.local_part !== 'postmaster',
+    canDelete: (r) => !['postmaster', 'abuse'].includes(String(r.local_part)),
     // a mailbox owner changes the password only with the current one (rule in lib/accounts)
     onBeforeSave: currentPasswordRule('mailbox'),
     async onInsert(ctx, v) {
