@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { engines } from '../helpers/db';
 import { useMailStack, waitUntil } from '../helpers/e2e';
-import { SmtpClient, buildMessage, type Reply } from '../helpers/smtp';
+import { SmtpClient, buildMessage, sendMessage, type Reply } from '../helpers/smtp';
 import { verifyDkim } from '../helpers/dkim';
 import { createAccount } from '../../lib/accounts';
 import { getDomain, updateDomain, updateMailbox } from '../../lib/directory';
@@ -39,6 +39,7 @@ for (const engine of engines()) {
         await c('mailbox', 'set', 'off@example.com', '--active', 'no');
         await c('alias', 'add', 'sales@example.com', 'alice@example.com');
         await c('alias', 'add', 'team@example.com', 'alice@example.com', 'bob@example.com');
+        await c('alias', 'add', 'fwd@example.com', 'far@remote.test');
         await c('sending', 'limits', 'bob@example.com', '--per-hour', '1');
         await c('sending', 'limits', 'carol@example.com', '--rcpt-per-day', '2');
         await c('dkim', 'add', 'example.com', '--selector', 's1', '--bits', '1024');
@@ -127,6 +128,15 @@ for (const engine of engines()) {
       }
       const got = await sinkFor('buyer@remote.test');
       assert.equal((await verifyDkim(got.raw, dnsRecords)).result, 'pass');
+    });
+
+    it('a forward (SRS sender of ours) is DKIM-signed with our domain\'s key', async () => {
+      const tr = await sendMessage(stack.haraka.port, 'someone@sender.test', ['fwd@example.com'], buildMessage({ from: 'someone@sender.test', to: 'fwd@example.com', subject: 'forward me' }));
+      assert.equal(tr.data?.code, 250, JSON.stringify(tr));
+      const got = await sinkFor('far@remote.test');
+      assert.match(got.from, /^SRS0=.*@example\.com$/i);
+      const v = await verifyDkim(got.raw, dnsRecords);
+      assert.deepEqual(v.results.map((r) => [r.domain, r.result]), [['example.com', 'pass']]);
     });
 
     it('refuses unauthenticated relay on both ports, and forged senders (553 5.7.1)', async () => {
