@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { Settings, HostPort } from '../core';
+import { SettingsError, type Settings, type HostPort } from '../core';
 import { ensureTlsFiles, tlsIni } from './tls';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -56,7 +56,7 @@ const hostPort = (a: HostPort) => (a.host.includes(':') ? `[${a.host}]:${a.port}
 function listenSettings(settings: Settings): Record<string, string | number> {
   const all = [settings.smtpListen, settings.submissionListen, settings.submissionTlsListen].filter((a): a is HostPort => !!a);
   const ports = all.map((a) => a.port);
-  if (new Set(ports).size !== ports.length) throw new Error(`the SMTP and submission listeners need distinct ports (${ports.join(', ')})`);
+  if (new Set(ports).size !== ports.length) throw new SettingsError(`the SMTP and submission listeners need distinct ports (${ports.join(', ')})`);
   return { listen: all.map(hostPort).join(','), nodes: settings.smtpNodes, smtps_port: settings.submissionTlsListen?.port ?? 0 };
 }
 
