@@ -14,6 +14,7 @@ import { createPassport, authRoutes, sessionRoutes, requireLogin } from './auth'
 import { errorPage, notFoundPage } from './engine/errors';
 import type { ResourceDef } from './engine/types';
 import { multipartBody } from './multipart';
+import { unavailablePage } from './resilience';
 import { allResources } from './resources';
 import { homeRoutes } from './setup/home';
 import { requestLocals } from './setup/locals';
@@ -77,6 +78,7 @@ export function createApp(opts: AdminOptions): express.Express {
   app.use(homeRoutes(opts.db, resources));
   mountResources(app, resources);
   app.use(notFoundPage);
+  app.use(unavailablePage); // database faults: 503 "temporarily unavailable"; errors after the page was sent: logged
   app.use(errorPage); // one place maps errors to pages
   return app;
 }

@@ -1,9 +1,10 @@
 // Foundation schema: accounts, domains, domain aliases, mailboxes, aliases (+ targets).
 // Later features add their own tables; these columns are the stable core.
 import type { Knex } from 'knex';
+import { createTableIfMissing } from '../lib/core';
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.schema.createTable('accounts', (t) => {
+  await createTableIfMissing(knex, 'accounts', (t) => {
     t.increments('id').primary();
     t.string('username', 190).notNullable().unique();
     t.string('role', 16).notNullable(); // admin | client
@@ -16,7 +17,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at').notNullable().defaultTo(knex.fn.now());
   });
 
-  await knex.schema.createTable('domains', (t) => {
+  await createTableIfMissing(knex, 'domains', (t) => {
     t.increments('id').primary();
     t.string('name', 253).notNullable().unique(); // IDNA ASCII, lower case
     t.integer('client_id').unsigned().nullable().references('id').inTable('accounts').onDelete('SET NULL');
@@ -28,7 +29,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['client_id']);
   });
 
-  await knex.schema.createTable('domain_aliases', (t) => {
+  await createTableIfMissing(knex, 'domain_aliases', (t) => {
     t.increments('id').primary();
     t.string('name', 253).notNullable().unique();
     t.integer('domain_id').unsigned().notNullable().references('id').inTable('domains').onDelete('CASCADE');
@@ -37,7 +38,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['domain_id']);
   });
 
-  await knex.schema.createTable('mailboxes', (t) => {
+  await createTableIfMissing(knex, 'mailboxes', (t) => {
     t.increments('id').primary();
     t.integer('domain_id').unsigned().notNullable().references('id').inTable('domains').onDelete('CASCADE');
     t.string('local_part', 64).notNullable();
@@ -57,7 +58,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['domain_id']);
   });
 
-  await knex.schema.createTable('aliases', (t) => {
+  await createTableIfMissing(knex, 'aliases', (t) => {
     t.increments('id').primary();
     t.integer('domain_id').unsigned().notNullable().references('id').inTable('domains').onDelete('CASCADE');
     t.string('local_part', 64).notNullable(); // '*' = catch-all
@@ -71,7 +72,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['domain_id', 'kind']);
   });
 
-  await knex.schema.createTable('alias_targets', (t) => {
+  await createTableIfMissing(knex, 'alias_targets', (t) => {
     t.increments('id').primary();
     t.integer('alias_id').unsigned().notNullable().references('id').inTable('aliases').onDelete('CASCADE');
     t.string('target', 320).notNullable();

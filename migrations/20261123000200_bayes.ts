@@ -6,16 +6,17 @@
 //   bayes_learned  what each learned message (by content hash) was learned as, per scope,
 //                  so forget() undoes it exactly and relearning moves counts, never doubles them.
 import type { Knex } from 'knex';
+import { createTableIfMissing } from '../lib/core';
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.schema.createTable('bayes_tokens', (t) => {
+  await createTableIfMissing(knex, 'bayes_tokens', (t) => {
     t.string('scope', 24).notNullable();
     t.string('token', 16).notNullable();
     t.integer('spam').notNullable().defaultTo(0);
     t.integer('ham').notNullable().defaultTo(0);
     t.primary(['scope', 'token']);
   });
-  await knex.schema.createTable('bayes_learned', (t) => {
+  await createTableIfMissing(knex, 'bayes_learned', (t) => {
     t.string('scope', 24).notNullable();
     t.string('msg_hash', 64).notNullable();
     t.string('class', 4).notNullable(); // spam | ham

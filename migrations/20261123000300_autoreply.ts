@@ -3,11 +3,10 @@
 // Haraka node. Dates are ISO-8601 UTC strings ("2026-11-23T08:00:00.000Z"): the same on
 // SQLite and MariaDB, readable, and ordered correctly by plain string comparison.
 import type { Knex } from 'knex';
-
-const isMysql = (knex: Knex) => (knex.client.config as Knex.Config).client === 'mysql2';
+import { createTableIfMissing, isMysql } from '../lib/core';
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.schema.createTable('autoreplies', (t) => {
+  await createTableIfMissing(knex, 'autoreplies', (t) => {
     t.increments('id').primary();
     t.integer('mailbox_id').unsigned().notNullable().references('id').inTable('mailboxes').onDelete('CASCADE');
     t.string('name', 100).notNullable();
@@ -30,7 +29,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['mailbox_id', 'enabled']);
   });
 
-  await knex.schema.createTable('autoreply_attachments', (t) => {
+  await createTableIfMissing(knex, 'autoreply_attachments', (t) => {
     t.increments('id').primary();
     t.integer('mailbox_id').unsigned().notNullable().references('id').inTable('mailboxes').onDelete('CASCADE');
     t.string('filename', 255).notNullable();
@@ -42,14 +41,14 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['mailbox_id', 'filename']);
   });
 
-  await knex.schema.createTable('autoreply_attachment_links', (t) => {
+  await createTableIfMissing(knex, 'autoreply_attachment_links', (t) => {
     t.integer('autoreply_id').unsigned().notNullable().references('id').inTable('autoreplies').onDelete('CASCADE');
     t.integer('attachment_id').unsigned().notNullable().references('id').inTable('autoreply_attachments').onDelete('CASCADE');
     t.primary(['autoreply_id', 'attachment_id']);
     t.index(['attachment_id']);
   });
 
-  await knex.schema.createTable('autoreply_memory', (t) => {
+  await createTableIfMissing(knex, 'autoreply_memory', (t) => {
     t.increments('id').primary();
     t.integer('autoreply_id').unsigned().notNullable().references('id').inTable('autoreplies').onDelete('CASCADE');
     t.string('correspondent', 320).notNullable(); // the address we replied to, normalised

@@ -1,16 +1,17 @@
 // Admin web application: sessions shared by every admin node, login throttling, audit log.
 import type { Knex } from 'knex';
+import { createTableIfMissing } from '../lib/core';
 
 export async function up(knex: Knex): Promise<void> {
   // connect-session-knex reads and writes this table (created here, never by the store)
-  await knex.schema.createTable('sessions', (t) => {
+  await createTableIfMissing(knex, 'sessions', (t) => {
     t.string('sid', 255).primary();
     t.text('sess').notNullable(); // JSON of the express-session object
     t.dateTime('expired').notNullable().index();
   });
 
   // one row per failed login; counted per account and per IP over a sliding window
-  await knex.schema.createTable('login_failures', (t) => {
+  await createTableIfMissing(knex, 'login_failures', (t) => {
     t.increments('id').primary();
     t.string('scope', 8).notNullable(); // account | ip
     t.string('key', 320).notNullable(); // login name (lower case) or client IP
@@ -19,7 +20,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   // who changed what from the admin pages
-  await knex.schema.createTable('audit_log', (t) => {
+  await createTableIfMissing(knex, 'audit_log', (t) => {
     t.increments('id').primary();
     t.bigInteger('at_ms').notNullable();
     t.string('actor_role', 16).notNullable(); // admin | client | user

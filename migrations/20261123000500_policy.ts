@@ -1,13 +1,10 @@
 // Spam policy side of the MTA: policies (assigned through domains/mailboxes.spam_policy_id),
 // sender lists, the quarantine store and the few global settings they need.
 import type { Knex } from 'knex';
-
-function isMysql(knex: Knex): boolean {
-  return (knex.client.config as Knex.Config).client === 'mysql2';
-}
+import { createTableIfMissing, isMysql } from '../lib/core';
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.schema.createTable('spam_policies', (t) => {
+  await createTableIfMissing(knex, 'spam_policies', (t) => {
     t.increments('id').primary();
     t.string('name', 64).notNullable().unique(); // 'default' applies where nothing is assigned
     t.decimal('threshold', 7, 2).notNullable().defaultTo(5); // score >= threshold = spam
@@ -20,9 +17,10 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at').notNullable().defaultTo(knex.fn.now());
     t.timestamp('updated_at').notNullable().defaultTo(knex.fn.now());
   });
-  await knex('spam_policies').insert({ name: 'default' });
+  // a run killed after this insert (MariaDB commits it with the next DDL) must not add a second one
+  if (!(await knex('spam_policies').where({ name: 'default' }).first())) await knex('spam_policies').insert({ name: 'default' });
 
-  await knex.schema.createTable('sender_lists', (t) => {
+  await createTableIfMissing(knex, 'sender_lists', (t) => {
     t.increments('id').primary();
     t.string('scope', 8).notNullable(); // global | domain | mailbox
     t.integer('domain_id').unsigned().nullable().references('id').inTable('domains').onDelete('CASCADE');
@@ -40,7 +38,7 @@ export async function up(knex: Knex): Promise<void> {
 
   // The raw message of a quarantined mail, gzip-compressed, stored once and shared by
   // every quarantined recipient of that message.
-  await knex.schema.createTable('quarantine_messages', (t) => {
+  await createTableIfMissing(knex, 'quarantine_messages', (t) => {
     t.increments('id').primary();
     if (isMysql(knex)) t.specificType('raw_gz', 'LONGBLOB').notNullable();
     else t.binary('raw_gz').notNullable();
@@ -48,7 +46,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('received_ms').notNullable();
   });
 
-  await knex.schema.createTable('quarantine', (t) => {
+  await createTableIfMissing(knex, 'quarantine', (t) => {
     t.increments('id').primary();
     t.integer('message_id').unsigned().notNullable().references('id').inTable('quarantine_messages').onDelete('CASCADE');
     t.integer('mailbox_id').unsigned().notNullable().references('id').inTable('mailboxes').onDelete('CASCADE');
@@ -69,7 +67,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   // Global settings as key/value rows (e.g. quarantine.retention_days); absent = default.
-  await knex.schema.createTable('settings', (t) => {
+  await createTableIfMissing(knex, 'settings', (t) => {
     t.string('name', 64).primary();
     t.text('value').notNullable();
     t.timestamp('updated_at').notNullable().defaultTo(knex.fn.now());

@@ -11,7 +11,7 @@
 import { type Settings, withTimeout } from '../lib/core';
 import type { MailhostNotes } from '../lib/delivery';
 import { planReplies, addAwayForwards, anyActive, type PlannedReply } from '../lib/autoreply';
-import { pluginSettings, pluginDb, guarded, envelopeAddress, notesOf, messageBuffer, queueOutbound } from './common';
+import { pluginSettings, pluginDb, guardedOurMail, envelopeAddress, messageBuffer, queueOutbound } from './common';
 
 export function register(this: Haraka.Plugin): void {
   this.settings = pluginSettings(this);
@@ -19,13 +19,8 @@ export function register(this: Haraka.Plugin): void {
   this.register_hook('queue_ok', 'send_autoreplies');
 }
 
-
-
 export function away_forwards(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer();
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => {
     const db = pluginDb(this.settings as Settings);
     // the message is read only when an active autoreply forwards
     const added = await withTimeout(addAwayForwards(db, notes, () => messageBuffer(txn), new Date(), txn.header.get_all('Delivered-To')), 15000);
@@ -57,10 +52,7 @@ async function answerMessage(plugin: Haraka.Plugin, uuid: string, input: { notes
 }
 
 export function send_autoreplies(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer();
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => {
     // one indexed query: most messages reach nobody who is away, and are not read again
     const uuid = txn.uuid;
     if (!(await withTimeout(anyActive(pluginDb(this.settings as Settings), notes), 10000))) {

@@ -54,6 +54,24 @@ export function guarded(
   );
 }
 
+/**
+ * guarded() for the hooks that act only on mail with at least one of our recipients: the body
+ * gets the transaction and our notes; anything else passes on to the next plugin.
+ */
+export function guardedOurMail(
+  plugin: Haraka.Plugin,
+  next: Haraka.Next,
+  connection: Haraka.Connection,
+  body: (txn: Haraka.Transaction, notes: MailhostNotes, answer: Haraka.Next) => Promise<void>,
+): void {
+  guarded(plugin, next, async (answer) => {
+    const txn = connection.transaction;
+    const notes = notesOf(txn);
+    if (!txn || !notes) return answer();
+    await body(txn, notes, answer);
+  });
+}
+
 /** An envelope address as user@host (ASCII host), '' for the null sender. */
 export function envelopeAddress(a: Haraka.Address | null | undefined): string {
   if (!a || a.isNull()) return '';

@@ -6,7 +6,7 @@ import { deliverMessage, loopingTargets, type DeliveryContext, finalTargets, typ
 import { srsSecret, type Settings, REPLIES } from '../lib/core';
 import { quarantineStore } from '../lib/quarantine';
 import { addWarning } from '../lib/policy';
-import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
+import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';
 
 export function register(this: Haraka.Plugin): void {
   this.settings = pluginSettings(this);
@@ -16,13 +16,9 @@ export function register(this: Haraka.Plugin): void {
   this.register_hook('queue_outbound', 'deliver_authenticated');
 }
 
-
 /** A target whose mailbox (or forwarding address) is already in Delivered-To would loop. */
 export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer();
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => {
     const all = finalTargets(notes);
     const looping = loopingTargets(all, txn.header.get_all('Delivered-To'));
     if (!looping.length) return answer();
@@ -35,7 +31,6 @@ export function refuse_mail_loops(this: Haraka.Plugin, next: Haraka.Next, connec
     answer();
   });
 }
-
 
 const CRLF = Buffer.from('\r\n');
 const DOT = Buffer.from('.');
@@ -139,10 +134,7 @@ async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes:
 }
 
 export function deliver(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer();
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => {
     await deliverAll(this, txn, notes);
     answer(constants.ok);
   });
@@ -153,10 +145,7 @@ export function deliver(this: Haraka.Plugin, next: Haraka.Next, connection: Hara
  * recipients get our delivery, the others go out with the original sender.
  */
 export function deliver_authenticated(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer(); // nothing local: Haraka's outbound sends it as usual
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => { // nothing local: Haraka's outbound sends it as usual
     await deliverAll(this, txn, notes);
     if (notes.remote?.length) {
       await sendViaOutbound(this, envelopeAddress(txn.mail_from), notes.remote, await messageBuffer(txn));

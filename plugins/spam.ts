@@ -9,7 +9,7 @@ import { externalFromTransaction } from '../lib/spam';
 import { decideMessage } from '../lib/smtp';
 import { schedulePurge } from '../lib/maintenance';
 import { withTimeout, REPLIES, type Settings } from '../lib/core';
-import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress, notesOf, messageBuffer } from './common';
+import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';
 
 const VERDICT_TIMEOUT_MS = 20000;
 
@@ -30,10 +30,7 @@ function removeForgedHeaders(txn: Haraka.Transaction): void {
 }
 
 export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
-  guarded(this, next, async (answer) => {
-    const txn = connection.transaction;
-    const notes = notesOf(txn);
-    if (!txn || !notes) return answer();
+  guardedOurMail(this, next, connection, async (txn, notes, answer) => {
     removeForgedHeaders(txn);
     const query = {
       raw: await messageBuffer(txn),

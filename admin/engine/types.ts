@@ -53,6 +53,8 @@ export interface FieldDef {
   createOnly?: boolean;
   /** the roles that see and change the field (default: every role allowed on the resource) */
   roles?: Role[];
+  /** select: the label (i18n key) of the empty choice of an optional field (default common.none) */
+  emptyLabel?: string;
   /** select options; for `address` the domains offered */
   options?: (ctx: Ctx) => Promise<Option[]>;
   /**

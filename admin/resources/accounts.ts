@@ -32,7 +32,7 @@ export const accounts: ResourceDef = {
     { name: 'email', type: 'text', label: 'field.email', help: 'help.email', maxLength: 320 },
     { name: 'password', type: 'password', label: 'field.password', help: 'help.password', required: true },
     { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['client'], noGenerate: true, autocomplete: 'current-password' },
-    { name: 'language', type: 'select', label: 'field.language', options: languageOptions },
+    { name: 'language', type: 'select', label: 'field.language', options: languageOptions, emptyLabel: 'field.language_auto' },
     { name: 'active', type: 'checkbox', label: 'field.active', roles: ['admin'], default: true },
   ],
   list: {

@@ -69,7 +69,7 @@ export function mailboxesResource(): ResourceDef {
       { name: 'password', type: 'password', label: 'field.password', help: 'help.password', required: true },
       { name: 'quota_mb', type: 'number', label: 'field.quota', help: 'help.mailbox_quota', min: 0, max: 10_000_000, suffix: 'unit.mb', roles: ['admin', 'client'] },
       { name: 'active', type: 'checkbox', label: 'field.active', help: 'help.mailbox_active', default: true, roles: ['admin', 'client'] },
-      { name: 'language', type: 'select', label: 'field.language', options: languageOptions },
+      { name: 'language', type: 'select', label: 'field.language', options: languageOptions, emptyLabel: 'field.language_auto' },
       { name: 'redirect_to', type: 'targets', label: 'field.redirect_to', help: 'help.redirect_to' },
       { name: 'keep_copy', type: 'checkbox', label: 'field.keep_copy', help: 'help.keep_copy' },
       { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['user'], noGenerate: true, autocomplete: 'current-password' },

@@ -4,6 +4,7 @@ import session from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { RequestHandler } from 'express';
 import { type Db, dataSecret, type Settings } from '../../lib/core';
+import { resilientSessionStore } from '../resilience';
 
 export const SESSION_COOKIE = 'mailhost.sid';
 const SESSION_MAX_AGE_MS = 8 * 60 * 60 * 1000; // a working day
@@ -22,7 +23,8 @@ export function sessions(opts: SessionOptions): { middleware: RequestHandler; st
   const middleware = session({
     name: SESSION_COOKIE,
     secret: opts.sessionSecret ?? dataSecret(opts.settings.dataDir, 'session', process.env.MAILHOST_SESSION_SECRET),
-    store,
+    // errors of the store reach express-session once, never thrown (a dead database killed the admin)
+    store: resilientSessionStore(store),
     resave: false,
     saveUninitialized: false,
     rolling: true,

@@ -1,6 +1,7 @@
 // `mailhost domain ...` and `mailhost domain-alias ...`: the mail domains we host.
 import { command, type CommandGroup } from '../engine';
-import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias } from '../../lib/directory';
+import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias, getDomain, updateDomain } from '../../lib/directory';
+import { requireClient } from '../../lib/accounts';
 import { displayDomain } from '../../lib/core';
 import { json, quotaMb, delCommand } from './common';
 
@@ -16,6 +17,23 @@ export const domainCommand: CommandGroup = {
       async run({ flags, args, ctx }) {
         const d = await createDomain(await ctx.db(), { name: args.domain, defaultQuotaMb: flags['quota-mb'] });
         ctx.print(`domain ${displayDomain(d.name)} added (postmaster@${d.name} created)`);
+      },
+    }),
+    command({
+      name: 'set',
+      help: 'change a domain: its client (owner), state or default quota',
+      positionals: [{ name: 'domain' }],
+      flags: {
+        client: { type: 'string', arg: 'NAME', help: 'the client account that owns it ("none": no client)' },
+        active: { type: 'yesno', help: 'an inactive domain refuses mail' },
+        'quota-mb': { ...quotaMb, help: 'default quota of its new mailboxes in MB (0 = unlimited)' },
+      },
+      async run({ flags, args, ctx }) {
+        const db = await ctx.db();
+        const domain = await getDomain(db, args.domain);
+        const clientId = flags.client === undefined ? undefined : flags.client === 'none' ? null : await requireClient(db, flags.client);
+        const d = await updateDomain(db, domain.id, { clientId, active: flags.active, defaultQuotaMb: flags['quota-mb'] });
+        ctx.print(`domain ${displayDomain(d.name)} updated`);
       },
     }),
     command({

@@ -13,8 +13,7 @@ export const migrateCommand: CommandGroup = {
         const db = openDb(ctx.settings.db);
         try {
           if (flags.unlock) {
-            await releaseMigrationLock(db);
-            ctx.print('migration lock released');
+            ctx.print((await releaseMigrationLock(db)) ? 'migration lock released' : 'no migration lock was set');
             return;
           }
           const applied = await migrateLatest(db);

@@ -108,6 +108,15 @@ export async function getAccount(db: Db, usernameOrId: string | number): Promise
   return toAccount(row);
 }
 
+/** The id of the client account `username` (a domain can belong only to a client). */
+export async function requireClient(db: Db, username: string): Promise<number> {
+  const account = await getAccount(db, username).catch(() => {
+    throw invalid('client', `no client account named "${username}"`);
+  });
+  if (account.role !== 'client') throw invalid('client', `${account.username} is an ${account.role} account, not a client`);
+  return account.id;
+}
+
 export interface AccountPatch {
   password?: string;
   name?: string;
@@ -189,34 +198,61 @@ export interface Principal {
   language: string | null;
 }
 
-/** Failed logins allowed per window before the login is refused without checking the password. */
+/**
+ * Failed logins allowed per window before a login is refused without checking the password.
+ * Counted per source (one account from one IP) so that an attacker cannot lock the real owner
+ * out; per IP across accounts (password spraying); and per account from everywhere (an attack
+ * spread over many IPs), where a source that logged in to that account before still gets in.
+ */
 export const LOGIN_LIMITS = {
   windowMs: 15 * 60 * 1000,
-  perAccount: 5,
+  perSource: 5,
   perIp: 30,
+  perAccount: 50,
+  /** how long a successful login keeps its IP "known" for that account */
+  knownSourceMs: 90 * 24 * 3600 * 1000,
 };
 
 export type LoginResult = { ok: true; principal: Principal } | { ok: false; reason: 'invalid' | 'throttled' };
 
-async function failuresSince(db: Db, scope: 'account' | 'ip', key: string, since: number): Promise<number> {
+type FailureScope = 'account' | 'ip' | 'source' | 'known';
+const sourceKey = (login: string, ip: string) => `${ip.slice(0, 60)} ${login}`.slice(0, 320);
+
+async function countSince(db: Db, scope: FailureScope, key: string, since: number): Promise<number> {
   const [{ n }] = await db('login_failures').where({ scope, key }).where('at_ms', '>', since).count({ n: '*' });
   return Number(n);
 }
 
-/** True while the account or the IP has too many recent failures. */
+/** True while this login from this IP must wait (see LOGIN_LIMITS). */
 export async function loginThrottled(db: Db, login: string, ip: string, now = Date.now()): Promise<boolean> {
   const since = now - LOGIN_LIMITS.windowMs;
-  const [a, i] = await Promise.all([failuresSince(db, 'account', login, since), failuresSince(db, 'ip', ip, since)]);
-  return a >= LOGIN_LIMITS.perAccount || i >= LOGIN_LIMITS.perIp;
+  const [source, fromIp, account] = await Promise.all([
+    countSince(db, 'source', sourceKey(login, ip), since),
+    countSince(db, 'ip', ip, since),
+    countSince(db, 'account', login, since),
+  ]);
+  if (source >= LOGIN_LIMITS.perSource || fromIp >= LOGIN_LIMITS.perIp) return true;
+  if (account < LOGIN_LIMITS.perAccount) return false;
+  return (await countSince(db, 'known', sourceKey(login, ip), now - LOGIN_LIMITS.knownSourceMs)) === 0;
 }
 
-async function recordFailure(db: Db, login: string, ip: string, now: number): Promise<void> {
+/** A failed login, counted for the account, the IP and the pair; old failures are forgotten. */
+export async function recordLoginFailure(db: Db, login: string, ip: string, now = Date.now()): Promise<void> {
   await db('login_failures').insert([
     { scope: 'account', key: login.slice(0, 320), at_ms: now },
     { scope: 'ip', key: ip.slice(0, 320), at_ms: now },
+    { scope: 'source', key: sourceKey(login, ip), at_ms: now },
   ]);
   // keep the table small: forget failures older than the window
-  await db('login_failures').where('at_ms', '<', now - LOGIN_LIMITS.windowMs).delete();
+  await db('login_failures').whereNot({ scope: 'known' }).where('at_ms', '<', now - LOGIN_LIMITS.windowMs).delete();
+}
+
+/** A successful login: the pair's failures are forgiven and the IP becomes known for the account. */
+export async function recordLoginSuccess(db: Db, login: string, ip: string, now = Date.now()): Promise<void> {
+  const key = sourceKey(login, ip);
+  await db('login_failures').whereIn('scope', ['source', 'known']).where({ key }).delete();
+  await db('login_failures').insert({ scope: 'known', key, at_ms: now });
+  await db('login_failures').where({ scope: 'known' }).where('at_ms', '<', now - LOGIN_LIMITS.knownSourceMs).delete();
 }
 
 export function principalOfAccount(a: AccountRow): Principal {
@@ -251,10 +287,10 @@ export async function authenticate(db: Db, loginInput: string, password: string,
     }
   }
   if (!principal) {
-    await recordFailure(db, key, ip, now);
+    await recordLoginFailure(db, key, ip, now);
     return { ok: false, reason: 'invalid' };
   }
-  await db('login_failures').where({ scope: 'account', key }).delete();
+  await recordLoginSuccess(db, key, ip, now);
   return { ok: true, principal };
 }
 

@@ -92,11 +92,7 @@ export async function closeSharedDb(url?: string): Promise<void> {
   }
 }
 
-export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest()) as [number, string[]];
-  return applied;
-}
-
+// migrateLatest lives in ./migrate (the lock and the crash-safe steps)
 export function isMysql(db: Db): boolean {
   return (db.client.config as Knex.Config).client === 'mysql2';
 }

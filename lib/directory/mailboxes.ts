@@ -138,14 +138,8 @@ export async function getMailbox(db: Db, addressOrId: string | number): Promise<
   return toMailbox(row);
 }
 
-export interface MailboxPatch {
-  password?: string;
-  quotaMb?: number;
-  name?: string;
-  active?: boolean;
-  redirectTo?: string | string[];
-  keepCopy?: boolean;
-  language?: string | null;
+/** What can change on a mailbox: the settings it was created with, plus those set later. */
+export interface MailboxPatch extends Omit<MailboxInput, 'address' | 'generatePassword'> {
   recoveryEmail?: string | null;
   spamPolicyId?: number | null;
 }

@@ -80,18 +80,22 @@ export function prepareHarakaDir(opts: HarakaDirOptions): string {
   return dir;
 }
 
-/** The command that runs Haraka from `dir`. */
-export function harakaCommand(dir: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: [path.join(REPO_ROOT, 'node_modules', 'Haraka', 'bin', 'haraka'), '-c', dir] };
+/**
+ * The command that runs Haraka from `dir`. With `exitWithParent`, Haraka stops when the process
+ * that spawns it dies (spawn it with an 'ipc' stdio entry: see parentWatch.ts).
+ */
+export function harakaCommand(dir: string, opts: { exitWithParent?: boolean } = {}): { command: string; args: string[] } {
+  const preload = opts.exitWithParent ? ['--require', path.join(__dirname, 'harakaParentWatch.js')] : [];
+  return { command: process.execPath, args: [...preload, path.join(REPO_ROOT, 'node_modules', 'Haraka', 'bin', 'haraka'), '-c', dir] };
 }
 
-/** Waits until a Haraka just started answers 220 on 127.0.0.1:port; throws with the end of its output if it exits or times out. */
-export async function waitForBanner(port: number, child: ChildProcess, output: () => string, ms = 30000): Promise<void> {
+/** Waits until a Haraka just started answers 220 on host:port (loopback by default); throws with the end of its output if it exits or times out. */
+export async function waitForBanner(port: number, child: ChildProcess, output: () => string, ms = 30000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Haraka exited (${child.exitCode}):\n${output().slice(-3000)}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
+      const s = net.connect(port, host);
       s.once('data', (d) => {
         s.end();
         resolve(d.toString().startsWith('220'));

@@ -45,11 +45,11 @@ describeEachEngine('admin login and session', ({ t }) => {
     assert.equal((await s.get('/domains')).status, 303);
   });
 
-  it('throttles per account, stored in the database (shared by every admin node)', async () => {
+  it('throttles one account from one source, stored in the database (shared by every admin node), without locking its owner out elsewhere', async () => {
     await seedWorld(t().db);
     const app = makeApp(t());
     const s = session(app);
-    for (let i = 0; i < LOGIN_LIMITS.perAccount; i++) assert.equal((await s.post('/login', { username: 'clienta', password: `wrong-${i}` })).status, 401);
+    for (let i = 0; i < LOGIN_LIMITS.perSource; i++) assert.equal((await s.post('/login', { username: 'clienta', password: `wrong-${i}` })).status, 401);
     const blocked = await s.post('/login', { username: 'clienta', password: PASSWORD });
     assert.equal(blocked.status, 429);
     assert.match(textOf(blocked.text), /Too many failed attempts/);
@@ -58,16 +58,28 @@ describeEachEngine('admin login and session', ({ t }) => {
     assert.equal((await other.post('/login', { username: 'clienta', password: PASSWORD })).status, 429);
     // another account from the same IP still works (below the IP limit)
     await login(app, 'admin');
-    // after the window, the right password works again
+    // the owner, from elsewhere, is not locked out by someone else's failures
+    assert.equal((await authenticate(t().db, 'clienta', PASSWORD, '192.0.2.77')).ok, true);
+    // after the window, the right password works again from the throttled source too
     const later = Date.now() + LOGIN_LIMITS.windowMs + 1000;
-    assert.equal((await authenticate(t().db, 'clienta', PASSWORD, '192.0.2.1', later)).ok, true);
+    const { key: ip } = await t().db('login_failures').where({ scope: 'ip' }).first('key');
+    assert.equal((await authenticate(t().db, 'clienta', PASSWORD, ip, later)).ok, true);
   });
 
   it('throttles a mailbox whatever the spelling of its address', async () => {
     await seedWorld(t().db);
     const spellings = ['alice@a.test', 'Alice@A.TEST', '<alice@a.test>', '"alice"@a.test', 'alice@a.test.'];
-    for (let i = 0; i < LOGIN_LIMITS.perAccount; i++) await authenticate(t().db, spellings[i % spellings.length], `wrong-${i}`, '192.0.2.10');
-    for (const login of spellings) assert.deepEqual(await authenticate(t().db, login, PASSWORD, '192.0.2.11'), { ok: false, reason: 'throttled' }, login);
+    for (let i = 0; i < LOGIN_LIMITS.perSource; i++) await authenticate(t().db, spellings[i % spellings.length], `wrong-${i}`, '192.0.2.10');
+    for (const login of spellings) assert.deepEqual(await authenticate(t().db, login, PASSWORD, '192.0.2.10'), { ok: false, reason: 'throttled' }, login);
+    assert.equal((await authenticate(t().db, 'alice@a.test', PASSWORD, '192.0.2.11')).ok, true, 'the owner elsewhere');
+  });
+
+  it('slows an attack spread over many IPs on one account; a source that logged in before still gets in', async () => {
+    await seedWorld(t().db);
+    assert.equal((await authenticate(t().db, 'clienta', PASSWORD, '203.0.113.5')).ok, true); // the owner's usual place
+    for (let i = 0; i < LOGIN_LIMITS.perAccount; i++) await authenticate(t().db, 'clienta', `wrong-${i}`, `198.18.${i >> 8}.${i & 255}`);
+    assert.deepEqual(await authenticate(t().db, 'clienta', PASSWORD, '198.51.100.200'), { ok: false, reason: 'throttled' });
+    assert.equal((await authenticate(t().db, 'clienta', PASSWORD, '203.0.113.5')).ok, true);
   });
 
   it('throttles per IP across accounts', async () => {
@@ -123,6 +135,9 @@ describeEachEngine('admin login and session', ({ t }) => {
     assert.equal((await request(app).get('/static/icons/bootstrap-icons.min.css')).status, 200);
     assert.equal((await request(app).get('/static/icons/fonts/bootstrap-icons.woff2')).status, 200);
     assert.equal((await request(app).get('/static/admin/flags/fr.svg')).status, 200);
+    const icon = await request(app).get('/favicon.ico');
+    assert.equal(icon.status, 200);
+    assert.match(icon.headers['content-type'], /^image\/svg\+xml/);
   });
 
   it('asks for a language at first login and keeps the choice (accounts and mailboxes)', async () => {

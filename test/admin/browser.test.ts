@@ -151,6 +151,23 @@ describe('admin in Chromium (playwright-core)', function () {
     assert.equal(await page.locator('tr.data-row').count(), 0);
   });
 
+  it('fits a phone (390 px): no sideways scrolling, Log out on screen, the list before the menu', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${base}/mailboxes`);
+      const width = await page.evaluate('document.documentElement.scrollWidth') as number;
+      assert.ok(width <= 390, `page is ${width} px wide`);
+      const logout = await page.locator('#logout-button').boundingBox();
+      assert.ok(logout && logout.x >= 0 && logout.x + logout.width <= 390, `Log out at ${JSON.stringify(logout)}`);
+      const listTop = (await page.locator('table.list-table').boundingBox())!.y;
+      const menuTop = (await page.locator('nav.sidebar').boundingBox())!.y;
+      assert.ok(listTop < menuTop, 'the list comes before the menu');
+      await shot('12-phone-mailboxes');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
+
   it('switches to English with the flag and stays in English', async () => {
     await page.goto(`${base}/domains`);
     await page.click('.topbar button.flag-btn[data-lang="en"]');

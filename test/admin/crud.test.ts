@@ -90,12 +90,17 @@ describeEachEngine('admin CRUD', ({ t }) => {
     // tabs: each form saves only its own fields
     const tabs = await s.get(`/mailboxes/${carol.id}`);
     for (const tab of ['mailbox', 'forwarding']) assert.match(tabs.text, new RegExp(`data-tab="${tab}"`));
+    // an unset language is "automatic", not "none"
+    assert.match(tabs.text, /<option value="">Automatic \(the browser(&#39;|')s language\)<\/option>/);
     await follow(s, await s.post(`/mailboxes/${carol.id}?tab=forwarding`, { redirect_to: 'x@example.org;\ny@example.net', keep_copy: '1' }));
     let m = await getMailbox(t().db, carol.id);
     assert.deepEqual(m.redirect_to, ['x@example.org', 'y@example.net']);
     assert.equal(m.keep_copy, true);
     assert.equal(m.quota_mb, 100, 'the other tab is untouched');
     const fwd = await s.get(`/mailboxes/${carol.id}?tab=forwarding`);
+    // Delete is on the main tab only, and says it deletes the mailbox
+    assert.match(tabs.text, new RegExp(`href="/mailboxes/${carol.id}/delete"[^>]*>[^<]*<i[^>]*></i>Delete this mailbox<`));
+    assert.doesNotMatch(fwd.text, /\/delete"/);
     assert.match(fwd.text, /x@example\.org\ny@example\.net<\/textarea>/);
     await follow(s, await s.post(`/mailboxes/${carol.id}?tab=mailbox`, { name: 'Carol Renamed', password: '', quota_mb: '0', language: 'en' }));
     m = await getMailbox(t().db, carol.id);

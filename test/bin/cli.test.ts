@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { main } from '../../bin/cli';
 import { describeEachEngineShared } from '../helpers/sharedEngineDb';
-import { getMailbox } from '../../lib/directory';
+import { getMailbox, getDomain } from '../../lib/directory';
+import { createAccount } from '../../lib/accounts';
 import { verifyPassword } from '../../lib/core';
 
 interface Run { code: number; out: string[]; err: string[] }
@@ -109,6 +110,21 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
     assert.ok(m, out);
     const row = await t().db('mailboxes').where({ address: 'gen@example.com' }).first('password_hash');
     assert.ok(await verifyPassword(m[1], row.password_hash));
+  });
+
+  it('domain set gives a domain to a client (or none), changes its state and default quota', async () => {
+    await ok('domain', 'add', 'example.com');
+    const { account } = await createAccount(t().db, { username: 'acme', role: 'client', password: 'secret-pass-1' });
+    await createAccount(t().db, { username: 'boss', role: 'admin', password: 'secret-pass-1' });
+    await ok('domain', 'set', 'example.com', '--client', 'acme', '--active', 'no', '--quota-mb', '250');
+    let d = await getDomain(t().db, 'example.com');
+    assert.deepEqual([d.client_id, d.active, d.default_quota_mb], [account.id, false, 250]);
+    await ok('domain', 'set', 'example.com', '--client', 'none', '--active', 'yes');
+    d = await getDomain(t().db, 'example.com');
+    assert.deepEqual([d.client_id, d.active, d.default_quota_mb], [null, true, 250]);
+    await bad(/no client account named "nobody"/, 'domain', 'set', 'example.com', '--client', 'nobody');
+    await bad(/boss is an admin account, not a client/, 'domain', 'set', 'example.com', '--client', 'boss');
+    await bad(/does not exist/, 'domain', 'set', 'missing.example', '--active', 'no');
   });
 
   it('del commands remove what they name', async () => {

@@ -90,6 +90,9 @@ export async function renderForm(response: Response, env: Env, opts: FormState):
     multipart: fields.some((f) => FIELD_KINDS[f.def.type].multipart),
     formError: opts.formError,
     cancelUrl: can(r, ctx.principal.role, 'list') ? base : '/',
-    deleteUrl: row && canDeleteRow(r, row, ctx.principal) ? `${base}/${id}/delete` : null,
+    // on the main tab only, and naming what goes: from the Spam filter tab, "Delete" read as
+    // "delete these settings" and removed the whole mailbox
+    deleteUrl: row && tab === tabs.find((t) => !t.def.child) && canDeleteRow(r, row, ctx.principal) ? `${base}/${id}/delete` : null,
+    deleteLabel: ctx.t('common.delete_this', { what: ctx.t(`res.${r.name}.one`).toLowerCase() }),
   });
 }

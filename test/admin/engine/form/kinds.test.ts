@@ -53,4 +53,23 @@ describe('admin/engine/form kinds', () => {
     assert.deepEqual(rawFromRow(fields, { to: 'a@x,b@x', on: 0, password: 'hash' }, ctx), { to: 'a@x\nb@x', on: '', password: '' });
     assert.deepEqual(rawFromRow(fields, null, ctx), { to: '', on: '1', password: '' });
   });
+
+  it('checks a new password at the first submit with the other errors, keeps what was typed, and wants the confirmation to match', async () => {
+    const fields: FieldDef[] = [
+      { name: 'name', type: 'text', label: 'l', required: true, maxLength: 5 },
+      { name: 'password', type: 'password', label: 'l', required: true },
+      { name: 'current_password', type: 'password', label: 'l', noGenerate: true },
+    ];
+    const short = await parseBody(fields, { name: 'toolong', password: 'abc', password_confirm: 'abc' }, ctx, true);
+    assert.deepEqual(short.errors, { name: 'err.too_long', password: 'err.password_short' });
+    const kept = await parseBody(fields, { name: 'toolong', password: 'secret-pass-1', password_confirm: 'secret-pass-1' }, ctx, true);
+    assert.deepEqual(kept.errors, { name: 'err.too_long' });
+    assert.deepEqual([kept.raw.password, kept.raw.password_confirm], ['secret-pass-1', 'secret-pass-1'], 'typed once, not again');
+    const differ = await parseBody(fields, { name: 'ok', password: 'secret-pass-1', password_confirm: 'secret-pass-2' }, ctx, true);
+    assert.deepEqual(differ.errors, { password: 'err.password_mismatch' });
+    // the current password is taken as typed: it is checked against the stored one, not the rules
+    const current = await parseBody(fields, { name: 'ok', password_generate: '1', current_password: 'old' }, ctx, false);
+    assert.deepEqual(current.errors, {});
+    assert.equal(current.values.current_password, 'old');
+  });
 });
