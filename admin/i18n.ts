@@ -108,6 +108,7 @@ const LIB_MESSAGES: [RegExp, string][] = [
   [/password must start with/, 'err.password_start'],
   [/password must not contain/, 'err.password_control'],
   [/quota must be/, 'err.quota'],
+  [/must be a whole number or "default"/, 'err.send_limit'],
   [/cannot (redirect|point) to itself/, 'err.self_target'],
   [/give at least one target/, 'err.targets_required'],
   [/(postmaster|abuse)@ cannot be deleted/, 'err.postmaster'],

@@ -2,6 +2,7 @@
 import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/directory';
 import { displayDomain } from '../../lib/core';
 import { readDkimKey, dkimDnsRecord } from '../../lib/submission';
+import { sendingFields, sendingTab } from './sending';
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef } from '../engine/types';
 import { clientOptions, defined, domainOptions, spamPolicyOptions, tableExists } from './common';
@@ -75,9 +76,10 @@ export function domainsResource(dataDir?: string): ResourceDef {
   if (!dataDir) return domains;
   return {
     ...domains,
-    fields: [...domains.fields, { name: 'dkim_record', type: 'textarea', label: 'field.dkim_record', help: 'help.dkim_record', createOnly: true, display: (r) => String(r.dkim_record ?? '') }],
+    fields: [...domains.fields, ...sendingFields, { name: 'dkim_record', type: 'textarea', label: 'field.dkim_record', help: 'help.dkim_record', createOnly: true, display: (r) => String(r.dkim_record ?? '') }],
     tabs: [
       { name: 'domain', label: 'tab.domain', fields: domains.fields.map((f) => f.name) },
+      sendingTab('domain'),
       { name: 'dkim', label: 'tab.dkim', fields: ['dkim_record'] },
     ],
     async decorate(ctx, rows) {

@@ -9,6 +9,7 @@
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/directory';
 import { displayAddress, invalid, forbidden } from '../../lib/core';
 import { suspendedAmong, liftSuspension } from '../../lib/submission';
+import { sendingFields, sendingTab } from './sending';
 import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policy';
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef, TabDef } from '../engine/types';
@@ -78,11 +79,13 @@ export function mailboxesResource(): ResourceDef {
       { name: 'own_threshold', type: 'text', label: 'field.own_threshold', help: 'help.own_threshold', maxLength: 8, available: hasSpamPolicies, errorFor: ['threshold'] },
       { name: 'own_action', type: 'select', label: 'field.spam_action', help: 'help.own_action', required: true, options: options(SPAM_ACTIONS, 'spam_action.'), available: hasSpamPolicies, errorFor: ['action'] },
       { name: 'own_newsletter_action', type: 'select', label: 'field.newsletter_action', required: true, options: options(NEWSLETTER_ACTIONS, 'newsletter_action.'), available: hasSpamPolicies, errorFor: ['newsletter_action'] },
+      ...sendingFields,
     ],
     tabs: [
       { name: 'mailbox', label: 'tab.mailbox', fields: ['address', 'name', 'password', 'current_password', 'quota_mb', 'active', 'language'] },
       { name: 'forwarding', label: 'tab.forwarding', fields: ['redirect_to', 'keep_copy'] },
       spamTab,
+      sendingTab('mailbox'),
       { name: 'autoresponder', label: 'tab.autoresponder', fields: [], child: 'autoreplies' },
       { name: 'attachments', label: 'tab.attachments', fields: [], child: 'files' },
       { name: 'sender_lists', label: 'tab.sender_lists', fields: [], child: 'senders' },

@@ -34,6 +34,13 @@ function limitValue(v: number | null | undefined, field: string): number | null 
   return v;
 }
 
+/** A domain's or mailbox's own overrides (null: inherited). */
+export async function sendingLimitOverrides(db: Db, scope: Scope, refId: number): Promise<{ perHour: number | null; rcptPerDay: number | null }> {
+  const row = await db('sending_limits').where({ scope, ref_id: refId }).first();
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return { perHour: n(row?.per_hour), rcptPerDay: n(row?.rcpt_per_day) };
+}
+
 /** Sets (or, with null, clears) a domain's or mailbox's overrides. */
 export async function setSendingLimits(db: Db, scope: Scope, refId: number, limits: { perHour?: number | null; rcptPerDay?: number | null }): Promise<void> {
   const row = { scope, ref_id: refId, per_hour: limitValue(limits.perHour, 'per_hour'), rcpt_per_day: limitValue(limits.rcptPerDay, 'rcpt_per_day') };

@@ -2,7 +2,7 @@
 // by hand) and the limit overrides of a domain or a mailbox, named by address or domain name.
 import { type Db, invalid } from '../core';
 import { getMailbox, getDomain } from '../directory';
-import { setSendingLimits, suspendSending, liftSuspension, sendingSuspension, type Suspension } from './limits';
+import { setSendingLimits, sendingLimitOverrides, suspendSending, liftSuspension, sendingSuspension, type Suspension } from './limits';
 
 export type SendingState = 'suspended' | 'ok';
 
@@ -35,9 +35,9 @@ export function parseLimit(value: string | undefined, field: string): number | n
 export async function setLimitsFor(db: Db, target: string, limits: { perHour?: number | null; rcptPerDay?: number | null }): Promise<void> {
   const scope = target.includes('@') ? 'mailbox' : 'domain';
   const id = scope === 'mailbox' ? (await getMailbox(db, target)).id : (await getDomain(db, target)).id;
-  const current = await db('sending_limits').where({ scope, ref_id: id }).first();
+  const current = await sendingLimitOverrides(db, scope, id);
   await setSendingLimits(db, scope, id, {
-    perHour: limits.perHour === undefined ? (current?.per_hour ?? null) : limits.perHour,
-    rcptPerDay: limits.rcptPerDay === undefined ? (current?.rcpt_per_day ?? null) : limits.rcptPerDay,
+    perHour: limits.perHour === undefined ? current.perHour : limits.perHour,
+    rcptPerDay: limits.rcptPerDay === undefined ? current.rcptPerDay : limits.rcptPerDay,
   });
 }

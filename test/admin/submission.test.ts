@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, textOf } from './helpers';
-import { suspendSending, sendingSuspension, addDkimKey, dkimDnsRecord } from '../../lib/submission';
+import { suspendSending, sendingSuspension, addDkimKey, dkimDnsRecord, sendingLimits } from '../../lib/submission';
 
 describeEachEngine('admin: sending suspension and DKIM', ({ t }) => {
   it('shows the suspension and lets the admin or the owning client lift it, nobody else', async () => {
@@ -31,6 +31,28 @@ describeEachEngine('admin: sending suspension and DKIM', ({ t }) => {
     assert.match(textOf((await admin.get('/mailboxes')).text), /alice@a\.test .* ok/);
     // nothing to lift any more
     assert.equal((await admin.post(`/mailboxes/${w.mailboxA}/do/lift_suspension`)).status, 404);
+  });
+
+  it('sets the sending limits of a domain and a mailbox on their Sending tab (not the owner)', async () => {
+    const w = await seedWorld(t().db);
+    const app = makeApp(t());
+    const DEFAULTS = { perHour: 100, rcptPerDay: 500, spamScore: 5, spamStrikes: 3, suspendHours: 72 };
+    const alice = { id: w.mailboxA, domainId: w.domainA };
+    const client = await login(app, 'clienta');
+    assert.equal((await client.post(`/domains/${w.domainA}?tab=sending`, { send_per_hour: '20', send_rcpt_per_day: '' })).status, 303);
+    assert.deepEqual(await sendingLimits(t().db, alice, DEFAULTS), { perHour: 20, rcptPerDay: 500 });
+    assert.equal((await client.post(`/mailboxes/${w.mailboxA}?tab=sending`, { send_per_hour: '', send_rcpt_per_day: '7' })).status, 303);
+    assert.deepEqual(await sendingLimits(t().db, alice, DEFAULTS), { perHour: 20, rcptPerDay: 7 });
+    const page = await client.get(`/mailboxes/${w.mailboxA}?tab=sending`);
+    assert.match(page.text, /name="send_rcpt_per_day"[^>]*value="7"/);
+    const bad = await client.post(`/mailboxes/${w.mailboxA}?tab=sending`, { send_per_hour: 'lots', send_rcpt_per_day: '7' });
+    assert.equal(bad.status, 422);
+    assert.match(textOf(bad.text), /Enter a whole number, or leave it empty/);
+    // the owner has no Sending tab
+    const owner = await login(app, 'alice@a.test');
+    assert.doesNotMatch((await owner.get(`/mailboxes/${w.mailboxA}`)).text, /tab=sending/);
+    await owner.post(`/mailboxes/${w.mailboxA}?tab=sending`, { send_per_hour: '100000', send_rcpt_per_day: '100000' });
+    assert.deepEqual(await sendingLimits(t().db, alice, DEFAULTS), { perHour: 20, rcptPerDay: 7 });
   });
 
   it("shows the domain's DKIM DNS record, or how to make one", async () => {
