@@ -71,7 +71,7 @@ function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: Res
 }
 
 export function createApp(opts: AdminOptions): express.Express {
-  const resources = opts.resources ?? allResources();
+  const resources = opts.resources ?? allResources(opts.settings);
   const app = baseApp(opts);
   app.use(securityHeaders(opts));
   serveStatic(app);

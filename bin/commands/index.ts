@@ -13,6 +13,8 @@ import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
 import { learnCommand } from './learn';
 import { dovecotCommand } from './dovecot';
+import { dkimCommand } from './dkim';
+import { sendingCommand } from './sending';
 
 export const commandGroups: CommandGroup[] = [
   migrateCommand,
@@ -20,6 +22,8 @@ export const commandGroups: CommandGroup[] = [
   domainAliasCommand,
   mailboxCommand,
   aliasCommand,
+  dkimCommand,
+  sendingCommand,
   autoreplyCommand,
   policyCommand,
   listCommand,

@@ -1,5 +1,5 @@
 // Aliases, forwards/mail groups and catch-alls: one table of address -> targets.
-// postmaster@ is an alias of kind 'postmaster' created with each domain; it cannot be deleted.
+// postmaster@ and abuse@ are aliases of kind 'postmaster' created with each domain; they cannot be deleted.
 import { type Db, invalid, notFound, conflict, forbidden, isUniqueViolation, normalizeDomain } from '../core';
 import { getDomain } from './domains';
 import { requireAddress, normalizeTargets, addressTaken } from './mailboxes';
@@ -148,7 +148,7 @@ export async function updateAlias(db: Db, id: number, patch: { targets?: string 
 
 export async function deleteAlias(db: Db, addressOrId: string | number): Promise<void> {
   const alias = await getAlias(db, addressOrId);
-  if (alias.kind === 'postmaster') throw forbidden('postmaster@ cannot be deleted');
+  if (alias.kind === 'postmaster') throw forbidden(`${alias.local_part}@ cannot be deleted`);
   await db('aliases').where({ id: alias.id }).delete();
 }
 
