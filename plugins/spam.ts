@@ -5,8 +5,8 @@
 // In the master process: the daily purge (quarantine retention, Bayes token ageing).
 import { finalTargets } from '../lib/delivery';
 import { headerFromAddress, isSpamHeader } from '../lib/policy';
-import { externalFromTransaction } from '../lib/spam';
 import { decideMessage } from '../lib/smtp';
+import { externalFromTransaction } from './results';
 import { schedulePurge } from '../lib/maintenance';
 import { withTimeout, REPLIES, type Settings } from '../lib/core';
 import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';

@@ -4,7 +4,7 @@ export { parseForScoring, headerValue, headerValues, messageHash, DEFAULT_LIMITS
 export type { ParseLimits, ParsedMessage, MimePart, HeaderField, Address } from './parse';
 export { scoreMessage, scoreParsed, categorize, bayesPoints, externalReasons, DEFAULT_THRESHOLD } from './score';
 export type { Verdict, Category, Reason, ScoreOptions } from './score';
-export { externalFromTransaction, aligned } from './external';
+export { aligned } from './external';
 export type { ExternalResults } from './external';
 export { learn, forget, learnMany, learnedAs, bayesTotals, dropScope, expireTokens, TOKEN_MAX_AGE_DAYS, dayDate, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
 export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult, LearnItem, LearnOutcome } from './bayes';
