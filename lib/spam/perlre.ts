@@ -1,0 +1,297 @@
+// Perl regular expressions (as SpamAssassin rule files write them) to JavaScript RegExp.
+// SpamAssassin matches bytes: its rules spell UTF-8 as byte escapes (\xc3\xa9). We do the same:
+// the texts rules run on are UTF-8 bytes held one byte per char (latin1 strings), so the
+// translation stays byte for byte and never needs the `u` flag (whose strict escapes Perl
+// rules would break).
+// What is translated: the flags i m s x (x: white space and comments dropped), \A \z \Z,
+// (?i) and friends at the start, possessive quantifiers and atomic groups (as plain greedy
+// ones: same matches except in contrived cases), \Q..\E, POSIX classes, \h \v \R \N \e,
+// \x{...} up to FF, (?#...) comments, (?P<n>...) names. What is refused (the rule is skipped
+// and counted): \G \K, recursion, conditionals, branch reset, code blocks, inline modifiers
+// in the middle, \p{...} Unicode properties, wide \x{...}.
+
+export type Translated = { re: RegExp; source: string; flags: string } | { error: string };
+
+const POSIX: Record<string, string> = {
+  alpha: 'A-Za-z',
+  digit: '0-9',
+  alnum: 'A-Za-z0-9',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  xdigit: '0-9A-Fa-f',
+  word: 'A-Za-z0-9_',
+  cntrl: '\\x00-\\x1f\\x7f',
+  print: '\\x20-\\x7e',
+  graph: '\\x21-\\x7e',
+  ascii: '\\x00-\\x7f',
+};
+
+function escapeLiteral(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+}
+
+/** Drops x-mode white space and comments (outside character classes). */
+function stripExtended(src: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      if (src[i + 1] === '^') out += src[++i];
+      if (src[i + 1] === ']') out += src[++i];
+      continue;
+    }
+    if (c === '#') {
+      while (i < src.length && src[i] !== '\n') i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') continue;
+    out += c;
+  }
+  return out;
+}
+
+function hex2(n: number): string {
+  return `\\x${n.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Translates a Perl pattern and its flags. `flags` may hold Perl's i m s x g o (g and o mean
+ * nothing here); `extraFlags` are JavaScript flags to add (e.g. 'g' for counting matches).
+ */
+export function translatePerlRegex(pattern: string, flags = '', extraFlags = ''): Translated {
+  const bad = /[^imsxgoa]/.exec(flags);
+  if (bad) return { error: `unsupported flag ${bad[0]}` };
+  let src = pattern;
+  const f = new Set(flags.replace(/[gox]/g, '').split('').filter((c) => c !== 'a'));
+  // leading inline modifiers: (?i) (?s) (?im) ... (several may follow each other)
+  for (;;) {
+    const m = /^\(\?([imsx]+)\)/.exec(src);
+    if (!m) break;
+    for (const c of m[1]) f.add(c);
+    src = src.slice(m[0].length);
+  }
+  if (flags.includes('x') || f.has('x')) src = stripExtended(src);
+  f.delete('x');
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      const n = src[i + 1];
+      if (n === undefined) return { error: 'trailing backslash' };
+      i++;
+      switch (n) {
+        case 'z':
+          out += inClass ? 'z' : '(?![\\s\\S])';
+          continue;
+        case 'Z':
+          out += inClass ? 'Z' : '(?=\\n?(?![\\s\\S]))';
+          continue;
+        case 'A':
+          out += inClass ? 'A' : '(?<![\\s\\S])';
+          continue;
+        case 'h':
+          out += inClass ? ' \\t' : '[ \\t]';
+          continue;
+        case 'H':
+          if (inClass) return { error: '\\H in a class' };
+          out += '[^ \\t]';
+          continue;
+        case 'v':
+          out += inClass ? '\\n\\x0b\\f\\r' : '[\\n\\x0b\\f\\r]';
+          continue;
+        case 'V':
+          if (inClass) return { error: '\\V in a class' };
+          out += '[^\\n\\x0b\\f\\r]';
+          continue;
+        case 'R':
+          if (inClass) return { error: '\\R in a class' };
+          out += '(?:\\r\\n|[\\n\\x0b\\f\\r])';
+          continue;
+        case 'N':
+          if (src[i + 1] === '{') return { error: '\\N{...}' };
+          out += inClass ? 'N' : '[^\\n]';
+          continue;
+        case 'e':
+          out += '\\x1b';
+          continue;
+        case 'a':
+          out += '\\x07';
+          continue;
+        case 'Q': {
+          const end = src.indexOf('\\E', i + 1);
+          const lit = src.slice(i + 1, end < 0 ? undefined : end);
+          out += escapeLiteral(lit);
+          i = end < 0 ? src.length : end + 1;
+          continue;
+        }
+        case 'E':
+          continue;
+        case 'x': {
+          if (src[i + 1] === '{') {
+            const close = src.indexOf('}', i + 2);
+            if (close < 0) return { error: 'bad \\x{}' };
+            const v = parseInt(src.slice(i + 2, close), 16);
+            if (!(v >= 0) || v > 0xff) return { error: 'wide character \\x{...}' };
+            out += hex2(v);
+            i = close;
+            continue;
+          }
+          // Perl takes one or two hex digits; JavaScript wants exactly two
+          const m = /^[0-9a-fA-F]{1,2}/.exec(src.slice(i + 1, i + 3));
+          out += hex2(m ? parseInt(m[0], 16) : 0);
+          i += m ? m[0].length : 0;
+          continue;
+        }
+        case 'o': {
+          if (src[i + 1] !== '{') return { error: '\\o' };
+          const close = src.indexOf('}', i + 2);
+          const v = parseInt(src.slice(i + 2, close), 8);
+          if (close < 0 || !(v >= 0) || v > 0xff) return { error: 'bad \\o{}' };
+          out += hex2(v);
+          i = close;
+          continue;
+        }
+        case 'G':
+        case 'K':
+        case 'X':
+        case 'C':
+        case 'g':
+        case 'p':
+        case 'P':
+        case 'l':
+        case 'u':
+        case 'L':
+        case 'U':
+          return { error: `\\${n} has no JavaScript equivalent` };
+        default:
+          if (n === 'b' && src[i + 1] === '{') return { error: '\\b{...}' };
+          if (n === 'k' && src[i + 1] === '{') {
+            const close = src.indexOf('}', i + 2);
+            out += `\\k<${src.slice(i + 2, close)}>`;
+            i = close;
+            continue;
+          }
+          out += `\\${n}`;
+          continue;
+      }
+    }
+    if (inClass) {
+      if (c === '[' && src[i + 1] === ':') {
+        const m = /^\[:(\^?)([a-z]+):\]/.exec(src.slice(i));
+        if (m) {
+          if (m[1]) return { error: 'negated POSIX class' };
+          const cls = POSIX[m[2]];
+          if (!cls) return { error: `POSIX class ${m[2]}` };
+          out += cls;
+          i += m[0].length - 1;
+          continue;
+        }
+      }
+      if (c === '[') {
+        out += '\\[';
+        continue;
+      }
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      if (src[i + 1] === '^') out += src[++i];
+      if (src[i + 1] === ']') {
+        out += '\\]';
+        i++;
+      }
+      continue;
+    }
+    if (c === '(' && src[i + 1] === '?') {
+      const rest = src.slice(i + 2, i + 12);
+      if (rest[0] === '#') {
+        const close = src.indexOf(')', i);
+        i = close < 0 ? src.length : close;
+        continue;
+      }
+      if (rest[0] === '>') {
+        out += '(?:'; // atomic group: as a plain group
+        i += 2;
+        continue;
+      }
+      if (rest.startsWith('P<')) {
+        out += '(?<';
+        i += 3;
+        continue;
+      }
+      if (rest.startsWith('P=') || rest.startsWith('P>') || rest[0] === '|' || rest[0] === '(' || rest[0] === '{' || rest[0] === '?' || rest[0] === 'R' || rest[0] === '&' || /^[+-]?\d/.test(rest)) {
+        return { error: `(?${rest[0]} construct` };
+      }
+      const mod = /^\^?([a-z]*)(?:-([a-z]*))?([:)])/.exec(rest);
+      if (mod && (mod[1] || mod[2] !== undefined || rest[0] === '^')) {
+        // (?i:...) and friends: fine when they change nothing, refused otherwise
+        const on = mod[1].replace(/[x]/g, '');
+        if ([...on].every((m) => f.has(m)) && !mod[2]) {
+          if (mod[3] === ')') i += 1 + mod[0].length;
+          else {
+            out += '(?:';
+            i += 1 + mod[0].length;
+          }
+          continue;
+        }
+        return { error: 'inline modifiers inside the pattern' };
+      }
+    }
+    if ((c === '+' || c === '?' || c === '*' || c === '}') && src[i + 1] === '+' && !(c === '?' && out.endsWith('('))) {
+      // possessive quantifier: as a greedy one
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === '{' && /^\{,\d+\}/.test(src.slice(i))) {
+      out += '{0,'; // Perl 5.34 {,n}
+      continue;
+    }
+    out += c;
+  }
+  const jsFlags = [...new Set([...f, ...extraFlags])].sort().join('');
+  try {
+    return { re: new RegExp(out, jsFlags), source: out, flags: jsFlags };
+  } catch (err) {
+    return { error: `JavaScript refuses it: ${(err as Error).message.replace(/^Invalid regular expression: /, '').slice(0, 120)}` };
+  }
+}
+
+/**
+ * Splits a Perl match operator as written in a rule file: /re/flags, m{re}flags, m!re!flags...
+ * Returns the pattern and flags, or undefined when it is not one.
+ */
+export function splitPerlMatch(text: string): { pattern: string; flags: string } | undefined {
+  let s = text.trim();
+  let open = s[0];
+  if (open === 'm' && s.length > 1 && !/[A-Za-z0-9\s]/.test(s[1])) {
+    s = s.slice(1);
+    open = s[0];
+  } else if (open !== '/') return undefined;
+  const close = ({ '{': '}', '(': ')', '[': ']', '<': '>' } as Record<string, string>)[open] ?? open;
+  const end = s.lastIndexOf(close);
+  if (end <= 0) return undefined;
+  const flags = s.slice(end + 1).trim();
+  if (!/^[a-z]*$/.test(flags)) return undefined;
+  return { pattern: s.slice(1, end), flags };
+}
