@@ -265,6 +265,7 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
     }
     if (c === '{' && /^\{,\d+\}/.test(src.slice(i))) {
       out += '{0,'; // Perl 5.34 {,n}
+      i++;
       continue;
     }
     out += c;
@@ -291,7 +292,7 @@ export function splitPerlMatch(text: string): { pattern: string; flags: string }
   const close = ({ '{': '}', '(': ')', '[': ']', '<': '>' } as Record<string, string>)[open] ?? open;
   const end = s.lastIndexOf(close);
   if (end <= 0) return undefined;
-  const flags = s.slice(end + 1).trim();
+  const flags = s.slice(end + 1).replace(/\s+$/, '');
   if (!/^[a-z]*$/.test(flags)) return undefined;
   return { pattern: s.slice(1, end), flags };
 }
