@@ -69,13 +69,31 @@ class Parser {
   }
 
   parseSeq(): Info {
-    let acc: Info = EMPTY;
+    // a run of exact pieces grows by cross product; when it cannot, the strongest requirement
+    // seen so far is kept and a new run starts
+    let run: Info = EMPTY;
+    let best: Set<string> | null = null;
+    let whole = true; // the sequence is still one exact run
+    const settle = (s: Set<string> | null) => {
+      if (strength(s) > strength(best)) best = s;
+    };
     while (this.pos < this.src.length && this.src[this.pos] !== '|' && this.src[this.pos] !== ')') {
-      let atom = this.parseAtom();
-      atom = this.parseQuantifier(atom);
-      acc = concat(acc, atom);
+      const atom = this.parseQuantifier(this.parseAtom());
+      if (atom.exact && run.exact && atom.exact.size * run.exact.size <= MAX_EXACT) {
+        run = concat(run, atom);
+        continue;
+      }
+      whole = false;
+      settle(anyOf(run));
+      if (atom.exact) run = atom;
+      else {
+        settle(atom.any);
+        run = EMPTY;
+      }
     }
-    return acc;
+    if (whole) return run;
+    settle(anyOf(run));
+    return { exact: null, any: best };
   }
 
   parseQuantifier(atom: Info): Info {
@@ -133,14 +151,14 @@ class Parser {
         let d = this.src[this.pos++];
         if (d === '\\') d = escapeChar(this.src[this.pos++], this) ?? '\uffff';
         const span = d.charCodeAt(0) - c.charCodeAt(0);
-        if (span > 8 || span < 0) wide = true;
+        if (span > 10 || span < 0) wide = true;
         else for (let k = 0; k <= span; k++) chars.add(String.fromCharCode(c.charCodeAt(0) + k).toLowerCase());
         continue;
       }
       chars.add(c.toLowerCase());
     }
     this.pos++; // ']'
-    if (negated || wide || chars.size > 6 || chars.size === 0) return NONE;
+    if (negated || wide || chars.size > 10 || chars.size === 0) return NONE;
     return { exact: chars, any: null };
   }
 

@@ -12,7 +12,8 @@ import path from 'node:path';
 import type { ParsedMessage } from './parse';
 import { emptyCf, parseCf, replaceTags, parseEvalCall, DEFAULT_PLUGINS, type CfData, type CfKind } from './cf';
 import { translatePerlRegex, splitPerlMatch } from './perlre';
-import { SaView, UNSUPPORTED_HEADER } from './saview';
+import { SaView, UNSUPPORTED_HEADER, type TextKind } from './saview';
+import { LiteralSet } from './literals';
 import { evalTest } from './saevals';
 import { requiredStrings } from './prefilter';
 
@@ -51,6 +52,8 @@ export interface SaRuleSet {
   /** rules left out because they score nothing and feed no scoring meta rule */
   unused: number;
   skipped: SkippedRule[];
+  /** the prefilter strings of the text rules, per kind */
+  literals: Record<TextKind, LiteralSet>;
   files: string[];
   dirs: string[];
   /** Bayes points come from check_bayes rules (BAYES_00..BAYES_999) */
@@ -95,17 +98,22 @@ function countMatches(re: RegExp, text: string, max: number): number {
   return n;
 }
 
-type TextKind = 'body' | 'rawbody' | 'full' | 'uri';
+type Literals = Record<TextKind, LiteralSet>;
+
+function newLiterals(): Literals {
+  return { body: new LiteralSet(), rawbody: new LiteralSet(), full: new LiteralSet(), uri: new LiteralSet() };
+}
 
 /** A runner for a text rule: the count of matches (1 unless tflags multiple), behind its literal prefilter. */
-function textRunner(kind: TextKind, re: RegExp, multiple: number): Runner {
+function textRunner(kind: TextKind, re: RegExp, multiple: number, lits: Literals): Runner {
   const get = (v: SaView): string | string[] => (kind === 'uri' ? v.uris : v[kind]);
   const run = matchRunner(get, re, multiple);
   const req = requiredStrings(re.source);
   if (!req) return run;
+  const ids = req.map((s) => lits[kind].add(s));
   return (v) => {
-    const low = v.lower(kind);
-    for (const s of req) if (low.includes(s)) return run(v);
+    const f = v.found(kind);
+    for (let i = 0; i < ids.length; i++) if (f[ids[i]]) return run(v);
     return 0;
   };
 }
@@ -157,7 +165,7 @@ function multipleOf(tflags: string[]): number {
   return mh ? Math.max(1, Number(mh.slice(8)) || 1) : 1000;
 }
 
-function compileRule(kind: CfKind, def: string, tflags: string[]): Runner | string {
+function compileRule(kind: CfKind, def: string, tflags: string[], lits: Literals): Runner | string {
   const ev = def.trim().startsWith('eval:') ? parseEvalCall(def) : undefined;
   if (def.trim().startsWith('eval:')) {
     if (!ev) return 'eval call not understood';
@@ -171,7 +179,7 @@ function compileRule(kind: CfKind, def: string, tflags: string[]): Runner | stri
   const multiple = multipleOf(tflags);
   const t = translatePerlRegex(pm.pattern, pm.flags, multiple > 1 ? 'g' : '');
   if ('error' in t) return t.error;
-  if (kind === 'body' || kind === 'rawbody' || kind === 'full' || kind === 'uri') return textRunner(kind, t.re, multiple);
+  if (kind === 'body' || kind === 'rawbody' || kind === 'full' || kind === 'uri') return textRunner(kind, t.re, multiple, lits);
   return `${kind} rules not supported`;
 }
 
@@ -222,6 +230,7 @@ export interface CompileOptions {
 export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [], opts: CompileOptions = {}): SaRuleSet {
   const skipped: SkippedRule[] = [];
   const plain: SaRule[] = [];
+  const literals = newLiterals();
   const metaDefs: { name: string; def: string; file: string }[] = [];
   const base = (name: string): SaRule => {
     const tflags = cf.tflags.get(name) ?? [];
@@ -253,7 +262,7 @@ export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [],
       continue;
     }
     const def = cf.replaceRules.has(r.name) ? replaceTags(r.def, cf) : r.def;
-    const run = compileRule(r.kind, def, tflags);
+    const run = compileRule(r.kind, def, tflags, literals);
     if (typeof run === 'string') {
       skipped.push({ name: r.name, file: r.file, reason: run });
       continue;
@@ -326,6 +335,7 @@ export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [],
     skipped,
     files,
     dirs,
+    literals,
     bayesRules: plain.some((r) => r.name.startsWith('BAYES_')),
     freemail: new Set(cf.freemailDomains.map((d) => (d.startsWith('*.') ? d.slice(2) : d.endsWith('.*') ? d.slice(0, -1) : d))),
     unknownLines: cf.unknown,
@@ -337,6 +347,7 @@ export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number
   const v = new SaView(msg);
   v.bayes = opts.bayes;
   v.freemail = set.freemail;
+  v.literals = set.literals;
   const withBayes = opts.bayes !== undefined;
   const h = new Float64Array(set.slots);
   const deadline = Date.now() + (opts.budgetMs ?? DEFAULT_RULE_BUDGET_MS);

@@ -67,6 +67,26 @@ function computeShift(v: SaView): number {
   return diffs.reduce((a, b) => (Math.abs(b) < Math.abs(a) ? b : a));
 }
 
+const uppers = new WeakMap<SaView, number | undefined>();
+
+/** Percentage of capitals among the body's letters (undefined under 200 letters); once per message. */
+function upperPercent(v: SaView): number | undefined {
+  if (uppers.has(v)) return uppers.get(v);
+  let letters = 0;
+  let caps = 0;
+  const t = v.bodyText;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 65 && c <= 90) {
+      caps++;
+      letters++;
+    } else if (c >= 97 && c <= 122) letters++;
+  }
+  const pct = letters < 200 ? undefined : (100 * caps) / letters;
+  uppers.set(v, pct);
+  return pct;
+}
+
 function htmlOnly(v: SaView): boolean {
   return v.msg.html.parts > 0 && !v.msg.parts.some((p) => p.type === 'text/plain' && p.text);
 }
@@ -146,10 +166,8 @@ export const SA_EVALS: Record<string, Factory> = {
     const lo = num(min, 0);
     const hi = num(max, 100);
     return (v) => {
-      const letters = v.bodyText.replace(/[^\p{L}]/gu, '');
-      if (letters.length < 200) return false;
-      const pct = (100 * letters.replace(/[^\p{Lu}]/gu, '').length) / letters.length;
-      return pct >= lo && pct <= hi;
+      const pct = upperPercent(v);
+      return pct !== undefined && pct >= lo && pct <= hi;
     };
   },
   check_illegal_chars: ([header, ratio, count]) => {

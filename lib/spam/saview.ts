@@ -5,6 +5,9 @@
 // Texts are UTF-8 bytes held as latin1 strings (see perlre.ts), each capped so a huge
 // message costs bounded time (SpamAssassin caps parts at 50 KB / 500 KB likewise).
 import { type ParsedMessage, parseAddress } from './parse';
+import type { LiteralSet } from './literals';
+
+export type TextKind = 'body' | 'rawbody' | 'full' | 'uri';
 
 /** Bytes of rendered body text the rules see. */
 export const BODY_CAP = 64 * 1024;
@@ -36,6 +39,9 @@ export class SaView {
   private _full?: string;
   private _uris?: string[];
   private lowers = new Map<string, string>();
+  private founds = new Map<string, Uint8Array>();
+  /** the rule set's prefilter strings per text kind */
+  literals?: Record<TextKind, LiteralSet>;
 
   constructor(readonly msg: ParsedMessage) {}
 
@@ -115,13 +121,20 @@ export class SaView {
   }
 
   /** A text in lower case (for the literal prefilters): 'body', 'rawbody', 'full' or 'uri'. */
-  lower(kind: 'body' | 'rawbody' | 'full' | 'uri'): string {
+  lower(kind: TextKind): string {
     let l = this.lowers.get(kind);
     if (l === undefined) {
       const t = kind === 'uri' ? this.uris.join('\n') : this[kind];
       this.lowers.set(kind, (l = t.toLowerCase()));
     }
     return l;
+  }
+
+  /** Which prefilter strings of the rule set occur in a text (one pass for all rules). */
+  found(kind: TextKind): Uint8Array {
+    let f = this.founds.get(kind);
+    if (f === undefined) this.founds.set(kind, (f = this.literals![kind].scan(this.lower(kind))));
+    return f;
   }
 
   /** URIs as SpamAssassin lists them: with a scheme (www.x -> http://www.x). */
