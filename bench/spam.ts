@@ -109,6 +109,9 @@ interface RunResult {
   medianMs: number;
   p99Ms: number;
   maxMs: number;
+  /** CPU time of this process (what a busy, shared machine distorts least) */
+  cpuMedianMs: number;
+  cpuP99Ms: number;
 }
 
 async function freshDb(given: string | undefined): Promise<{ db: Db; label: string; done: () => Promise<void> }> {
@@ -148,13 +151,18 @@ async function run(name: string, db: Db | null, train: Mail[], test: Mail[], opt
   const results: Scored[] = [];
   // a few warm-up scorings (JIT, SQLite page cache) are not measured
   for (const m of test.slice(0, 20)) await scoreMessage(db, m.raw, opts);
+  const cpu: number[] = [];
   for (const m of test) {
     const start = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     const v = await scoreMessage(db, m.raw, opts);
+    const c = process.cpuUsage(c0);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    cpu.push((c.user + c.system) / 1000);
     results.push({ mail: m, v });
   }
   times.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
   return {
     name,
     trained: { spam: train.filter((m) => m.spam).length, ham: train.filter((m) => !m.spam).length, ms: trainMs },
@@ -162,6 +170,8 @@ async function run(name: string, db: Db | null, train: Mail[], test: Mail[], opt
     medianMs: quantile(times, 0.5),
     p99Ms: quantile(times, 0.99),
     maxMs: times[times.length - 1],
+    cpuMedianMs: quantile(cpu, 0.5),
+    cpuP99Ms: quantile(cpu, 0.99),
   };
 }
 
@@ -171,13 +181,13 @@ function printRun(r: RunResult, json: boolean, verbose: boolean): void {
   const main = hard.length ? figures(r.results.filter((x) => x.mail.group !== 'hard-ham-1')) : all;
   const hardFig = hard.length ? figures(hard) : undefined;
   if (json) {
-    console.log(JSON.stringify({ scenario: r.name, trained: r.trained, ...main, hardHam: hardFig && { ham: hardFig.ham, falsePositives: hardFig.falsePositives, fpRate: hardFig.fpRate }, medianMs: r.medianMs, p99Ms: r.p99Ms, maxMs: r.maxMs }));
+    console.log(JSON.stringify({ scenario: r.name, trained: r.trained, ...main, hardHam: hardFig && { ham: hardFig.ham, falsePositives: hardFig.falsePositives, fpRate: hardFig.fpRate }, medianMs: r.medianMs, p99Ms: r.p99Ms, maxMs: r.maxMs, cpuMedianMs: r.cpuMedianMs, cpuP99Ms: r.cpuP99Ms }));
   } else {
     console.log(`\n== ${r.name}: trained on ${r.trained.spam} spam + ${r.trained.ham} ham in ${(r.trained.ms / 1000).toFixed(1)} s; scored ${main.spam} spam + ${main.ham} ham`);
     console.log(`threshold ${DEFAULT_THRESHOLD}: spam recall ${pct(main.recall)}, false positives ${pct(main.fpRate)} (${main.falsePositives}/${main.ham})`);
     if (hardFig) console.log(`hard-ham-1 apart: false positives ${pct(hardFig.fpRate)} (${hardFig.falsePositives}/${hardFig.ham})`);
     console.log(`best recall at <= 0.3 % false positives: ${pct(main.bestRecallAt03)} (threshold ${main.bestThreshold})`);
-    console.log(`scoring time per message: median ${r.medianMs.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(1)} ms`);
+    console.log(`scoring time per message: median ${r.medianMs.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(1)} ms (CPU time: median ${r.cpuMedianMs.toFixed(2)} ms, p99 ${r.cpuP99Ms.toFixed(2)} ms)`);
     const line = (th: number) => {
       const f = figures(r.results.filter((x) => x.mail.group !== 'hard-ham-1'), th);
       return `${th}: ${pct(f.recall)} / ${pct(f.fpRate)}`;
@@ -221,6 +231,35 @@ async function hostileRun(json: boolean): Promise<void> {
   else console.log(`\nhostile messages (rules only): ${Object.entries(hostileTimes).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
 }
 
+/**
+ * Bayes poisoning: the newer spam that is one unencoded text part, padded with ~300 words of
+ * ordinary English (the body of a newer ham message, never trained on), scored again: the
+ * recall lost says how far filler drags a message towards ham.
+ */
+async function poisonRun(db: Db, base: RunResult, newer: Mail[], json: boolean): Promise<void> {
+  const ham = newer.filter((m) => m.group === 'easy-ham-2');
+  const fillers = ham.map((m) => {
+    const raw = m.raw.toString('latin1');
+    const body = raw.slice(raw.search(/\r?\n\r?\n/)).replace(/^>.*$/gm, '').replace(/<[^>]*>/g, ' ');
+    return body.split(/\s+/).filter((w) => /^[a-z][a-z,.']*$/i.test(w)).slice(0, 300).join(' ');
+  }).filter((f) => f.split(' ').length >= 150);
+  const eligible = base.results.filter((x) => x.mail.spam && /^content-type:\s*text\/(plain|html)/im.test(x.mail.raw.toString('latin1', 0, 4000)) && !/^content-transfer-encoding:\s*base64/im.test(x.mail.raw.toString('latin1', 0, 4000)) && !/multipart/i.test(x.mail.raw.toString('latin1', 0, 4000)));
+  let before = 0;
+  let after = 0;
+  let bayesDrop = 0;
+  for (let i = 0; i < eligible.length; i++) {
+    const x = eligible[i];
+    const padded = Buffer.concat([x.mail.raw, Buffer.from(`\n\n${fillers[i % fillers.length]}\n`, 'latin1')]);
+    const v = await scoreMessage(db, padded);
+    if (x.v.score >= DEFAULT_THRESHOLD) before++;
+    if (v.score >= DEFAULT_THRESHOLD) after++;
+    bayesDrop += (x.v.bayes ?? 0.5) - (v.bayes ?? 0.5);
+  }
+  const n = eligible.length || 1;
+  if (json) console.log(JSON.stringify({ poisoned: eligible.length, recallBefore: before / n, recallAfter: after / n, meanBayesDrop: bayesDrop / n }));
+  else console.log(`Bayes poisoning (${eligible.length} single-part spam + ~300 words of ham text): recall ${pct(before / n)} -> ${pct(after / n)}, mean Bayes probability drop ${(bayesDrop / n).toFixed(3)}`);
+}
+
 const SCENARIOS = ['random', 'time', 'rules'];
 
 async function main(): Promise<number> {
@@ -253,7 +292,9 @@ async function main(): Promise<number> {
         const half = Math.floor(mails.length / 2);
         printRun(await run(`random split (seed ${seed}, ${label})`, db, mails.slice(0, half), mails.slice(half), {}), values.json, values.verbose);
       } else {
-        printRun(await run(`time split: older groups -> newer groups (${label})`, db, older, newer, {}), values.json, values.verbose);
+        const r = await run(`time split: older groups -> newer groups (${label})`, db, older, newer, {});
+        printRun(r, values.json, values.verbose);
+        await poisonRun(db, r, newer, values.json);
       }
     } finally {
       await done();
