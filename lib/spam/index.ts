@@ -17,6 +17,8 @@ export { parseCf, emptyCf, evalCondition, replaceTags, parseEvalCall, DEFAULT_PL
 export type { CfData, CfRule, CfKind } from './cf';
 export { translatePerlRegex, splitPerlMatch } from './perlre';
 export { SA_EVALS } from './saevals';
+export { autolearn, autolearnDecision, autolearnSettings, DEFAULT_AUTOLEARN } from './autolearn';
+export type { AutolearnSettings, AutolearnOutcome } from './autolearn';
 export { htmlToText } from './html';
 export type { HtmlInfo } from './html';
 export { hostOf } from './urls';

@@ -9,7 +9,7 @@
 // time budget is spent (the remaining rules count as not hit, and the verdict says so).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ParsedMessage } from './parse';
+import { parseForScoring, type ParsedMessage } from './parse';
 import { emptyCf, parseCf, replaceTags, parseEvalCall, DEFAULT_PLUGINS, type CfData, type CfKind } from './cf';
 import { translatePerlRegex, splitPerlMatch } from './perlre';
 import { SaView, UNSUPPORTED_HEADER, type TextKind } from './saview';
@@ -72,14 +72,14 @@ export interface SaHit {
 export interface SaResult {
   hits: SaHit[];
   score: number;
-  /** points that count for auto-learning (no Bayes, no learn/noautolearn/userconf rules) */
+  /** points that count for auto-learning: score set 0 (no Bayes), without learn/noautolearn/userconf rules */
   autolearnScore: number;
   /** the time budget ran out: some rules were not checked */
   budgetExceeded: boolean;
 }
 
 /** Milliseconds one message may spend in rules before the rest are given up. */
-export const DEFAULT_RULE_BUDGET_MS = 250;
+export const DEFAULT_RULE_BUDGET_MS = 500;
 
 /** SpamAssassin's score for a rule without a `score` line: 1, 0.01 for T_ rules, negative when nice. */
 function defaultScore(name: string, tflags: string[]): number {
@@ -105,8 +105,8 @@ function newLiterals(): Literals {
 }
 
 /** A runner for a text rule: the count of matches (1 unless tflags multiple), behind its literal prefilter. */
-function textRunner(kind: TextKind, re: RegExp, multiple: number, lits: Literals): Runner {
-  const get = (v: SaView): string | string[] => (kind === 'uri' ? v.uris : v[kind]);
+function textRunner(kind: TextKind, re: RegExp, multiple: number, lits: Literals, noSubject = false): Runner {
+  const get = (v: SaView): string | string[] => (kind === 'uri' ? v.uris : noSubject ? v.bodyBytes : v[kind]);
   const run = matchRunner(get, re, multiple);
   const req = requiredStrings(re.source);
   if (!req) return run;
@@ -166,6 +166,7 @@ function multipleOf(tflags: string[]): number {
 }
 
 function compileRule(kind: CfKind, def: string, tflags: string[], lits: Literals): Runner | string {
+  if (kind === 'body' && tflags.includes('nosubject')) kind = 'bodynosubject' as CfKind;
   const ev = def.trim().startsWith('eval:') ? parseEvalCall(def) : undefined;
   if (def.trim().startsWith('eval:')) {
     if (!ev) return 'eval call not understood';
@@ -179,6 +180,7 @@ function compileRule(kind: CfKind, def: string, tflags: string[], lits: Literals
   const multiple = multipleOf(tflags);
   const t = translatePerlRegex(pm.pattern, pm.flags, multiple > 1 ? 'g' : '');
   if ('error' in t) return t.error;
+  if ((kind as string) === 'bodynosubject') return textRunner('body', t.re, multiple, lits, true);
   if (kind === 'body' || kind === 'rawbody' || kind === 'full' || kind === 'uri') return textRunner(kind, t.re, multiple, lits);
   return `${kind} rules not supported`;
 }
@@ -269,6 +271,8 @@ export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [],
     }
     plain.push({ ...base(r.name), kind: r.kind, run });
   }
+  // SpamAssassin runs rules by priority (lower first), so budget cuts drop the late ones
+  plain.sort((a, b) => (cf.priority.get(a.name) ?? 0) - (cf.priority.get(b.name) ?? 0));
   // meta rules: every name gets an index first, so metas can use metas; then dependency order
   const index = new Map<string, number>();
   plain.forEach((r, i) => index.set(r.name, i));
@@ -372,8 +376,8 @@ export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number
     }
   }
   if (budgetExceeded) {
-    // metas still run on what was checked
-    for (const r of rules) if (r.meta) h[r.slot] = r.meta(h);
+    // meta rules would read unchecked rules as "not hit" (and fire on negations): none count
+    for (const r of rules) if (r.meta) h[r.slot] = 0;
   }
   const hits: SaHit[] = [];
   let score = 0;
@@ -381,11 +385,12 @@ export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number
   for (const r of rules) {
     if (!h[r.slot]) continue;
     if (r.name.startsWith('__') || opts.exclude?.has(r.name)) continue;
+    // auto-learning judges by the scores without Bayes (set 0), as SpamAssassin does
+    if (r.autolearn) autolearnScore += r.score0;
     const points = withBayes ? r.score2 : r.score0;
     if (!points) continue;
     hits.push({ rule: r.name, points, describe: r.describe });
     score += points;
-    if (r.autolearn) autolearnScore += points;
   }
   return { hits, score, autolearnScore, budgetExceeded };
 }
@@ -430,7 +435,33 @@ export function buildSaRules(dirs: string[], extra: string[] = [LOCAL_CF], opts:
   }
   for (const f of extra) if (fs.existsSync(f)) files.push(f);
   for (const f of files) parseCf(fs.readFileSync(f, 'latin1'), f, cf, plugins);
-  return compileCf(cf, dirs, files, opts);
+  const set = compileCf(cf, dirs, files, opts);
+  warmUp(set);
+  return set;
+}
+
+/**
+ * Runs every rule once on a small message that passes every prefilter, so the regexes are
+ * compiled at load rather than against the first real message's time budget.
+ */
+function warmUp(set: SaRuleSet): void {
+  const v = new SaView(parseForScoring(Buffer.from('Subject: warm up\r\n\r\nwarm up\r\n')));
+  v.freemail = set.freemail;
+  v.literals = set.literals;
+  for (const kind of ['body', 'rawbody', 'full', 'uri'] as const) {
+    set.literals[kind].scan(''); // builds the automaton
+    v.setFound(kind, new Uint8Array(set.literals[kind].size).fill(1));
+  }
+  // twice: V8 interprets a regex on its first run and compiles it on the next
+  for (let pass = 0; pass < 2; pass++) {
+    for (const r of set.rules) {
+      try {
+        r.run?.(v);
+      } catch {
+        /* rules never throw into scoring either */
+      }
+    }
+  }
 }
 
 let cached: { key: string; set: SaRuleSet } | undefined;

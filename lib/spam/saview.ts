@@ -98,6 +98,14 @@ export class SaView {
     return this._body;
   }
 
+  private _bodyBytes?: string;
+
+  /** Rendered text without the Subject line, as bytes (tflags nosubject). */
+  get bodyBytes(): string {
+    if (this._bodyBytes === undefined) this._bodyBytes = cap(byteView(this.bodyText), BODY_CAP);
+    return this._bodyBytes;
+  }
+
   /** Rendered text without the Subject line (Unicode, for evals that count characters). */
   get bodyText(): string {
     if (this._bodyText === undefined) {
@@ -128,6 +136,11 @@ export class SaView {
       this.lowers.set(kind, (l = t.toLowerCase()));
     }
     return l;
+  }
+
+  /** Sets what found() answers (the warm-up makes every prefilter pass). */
+  setFound(kind: TextKind, f: Uint8Array): void {
+    this.founds.set(kind, f);
   }
 
   /** Which prefilter strings of the rule set occur in a text (one pass for all rules). */
