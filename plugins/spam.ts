@@ -5,7 +5,7 @@
 // In the master process: the daily purge (quarantine retention, Bayes token ageing).
 import { finalTargets } from '../lib/delivery';
 import { loadListsFor, evaluateLists, scopeRefFor, headerFromAddress, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, isSpamHeader } from '../lib/policy';
-import { scoreMessage, categorize, externalFromTransaction } from '../lib/spam';
+import { scoreMessage, categorize, externalFromTransaction, autolearn } from '../lib/spam';
 import { getQuarantineSettings } from '../lib/quarantine';
 import { schedulePurge } from '../lib/maintenance';
 import { withTimeout, REPLIES, type Settings } from '../lib/core';
@@ -88,6 +88,8 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
     for (const h of spamHeaders(verdict, required)) txn.add_header(h.name, h.value);
     txn.results.add(this, { pass: 'verdict', ...summary, fates: decided.map(({ key, d }) => `${key}=${d.fate.action}`).join(' ') });
     answer();
+    // in the background: the reply does not wait for learning, and a failure only costs a lesson
+    autolearn(db, raw, verdict, { domainId }).catch((err: Error) => this.logerror(`auto-learn: ${err.message}`));
   });
 }
 
