@@ -29,41 +29,39 @@ const POSIX: Record<string, string> = {
   ascii: '\\x00-\\x7f',
 };
 
+/** Perl escapes with a fixed JavaScript spelling: [inside a class (null: refused), outside]. */
+const ESCAPES: Record<string, [string | null, string]> = {
+  z: ['z', '(?![\\s\\S])'],
+  Z: ['Z', '(?=\\n?(?![\\s\\S]))'],
+  A: ['A', '(?<![\\s\\S])'],
+  h: [' \\t', '[ \\t]'],
+  H: [null, '[^ \\t]'],
+  v: ['\\n\\x0b\\f\\r', '[\\n\\x0b\\f\\r]'],
+  V: [null, '[^\\n\\x0b\\f\\r]'],
+  R: [null, '(?:\\r\\n|[\\n\\x0b\\f\\r])'],
+  e: ['\\x1b', '\\x1b'],
+  a: ['\\x07', '\\x07'],
+};
+
 function escapeLiteral(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
-/** Drops x-mode white space and comments (outside character classes). */
-function stripExtended(src: string): string {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') {
-      out += c + (src[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      out += c;
-      if (src[i + 1] === '^') out += src[++i];
-      if (src[i + 1] === ']') out += src[++i];
-      continue;
-    }
-    if (c === '#') {
-      while (i < src.length && src[i] !== '\n') i++;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') continue;
-    out += c;
+/** The start of a character class at src[i] ('[', '^', a leading literal ']'), and its last index. */
+function classOpening(src: string, i: number): [string, number] {
+  let text = '[';
+  if (src[i + 1] === '^') text += src[++i];
+  if (src[i + 1] === ']') {
+    text += '\\]';
+    i++;
   }
-  return out;
+  return [text, i];
+}
+
+/** Drops x-mode white space and comments (outside character classes and escapes). */
+function stripExtended(src: string): string {
+  // escapes, whole classes (a leading ] is literal), comments, white space, anything else
+  return src.replace(/\\[\s\S]|\[\^?\]?(?:\\[\s\S]|[^\]\\])*\]|#[^\n]*|\s+|[^\\[#\s]+/g, (m) => (m[0] === '#' || /^\s/.test(m) ? '' : m));
 }
 
 function hex2(n: number): string {
@@ -96,43 +94,16 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
       const n = src[i + 1];
       if (n === undefined) return { error: 'trailing backslash' };
       i++;
+      const simple = ESCAPES[n];
+      if (simple) {
+        if (inClass && simple[0] === null) return { error: `\\${n} in a class` };
+        out += inClass ? simple[0] : simple[1];
+        continue;
+      }
       switch (n) {
-        case 'z':
-          out += inClass ? 'z' : '(?![\\s\\S])';
-          continue;
-        case 'Z':
-          out += inClass ? 'Z' : '(?=\\n?(?![\\s\\S]))';
-          continue;
-        case 'A':
-          out += inClass ? 'A' : '(?<![\\s\\S])';
-          continue;
-        case 'h':
-          out += inClass ? ' \\t' : '[ \\t]';
-          continue;
-        case 'H':
-          if (inClass) return { error: '\\H in a class' };
-          out += '[^ \\t]';
-          continue;
-        case 'v':
-          out += inClass ? '\\n\\x0b\\f\\r' : '[\\n\\x0b\\f\\r]';
-          continue;
-        case 'V':
-          if (inClass) return { error: '\\V in a class' };
-          out += '[^\\n\\x0b\\f\\r]';
-          continue;
-        case 'R':
-          if (inClass) return { error: '\\R in a class' };
-          out += '(?:\\r\\n|[\\n\\x0b\\f\\r])';
-          continue;
         case 'N':
           if (src[i + 1] === '{') return { error: '\\N{...}' };
           out += inClass ? 'N' : '[^\\n]';
-          continue;
-        case 'e':
-          out += '\\x1b';
-          continue;
-        case 'a':
-          out += '\\x07';
           continue;
         case 'Q': {
           const end = src.indexOf('\\E', i + 1);
@@ -214,12 +185,9 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
     }
     if (c === '[') {
       inClass = true;
-      out += c;
-      if (src[i + 1] === '^') out += src[++i];
-      if (src[i + 1] === ']') {
-        out += '\\]';
-        i++;
-      }
+      const [text, last] = classOpening(src, i);
+      out += text;
+      i = last;
       continue;
     }
     if (c === '(' && src[i + 1] === '?') {
