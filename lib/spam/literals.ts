@@ -4,7 +4,7 @@
 
 export class LiteralSet {
   private ids = new Map<string, number>();
-  private table?: Int32Array;
+  private table?: Uint16Array | Int32Array;
   /** pattern ids that end at each state (including through failure links) */
   private outputs: number[][] = [];
 
@@ -19,7 +19,7 @@ export class LiteralSet {
     return this.ids.size;
   }
 
-  private build(): Int32Array {
+  private build(): Uint16Array | Int32Array {
     // trie
     const next: Map<number, number>[] = [new Map()];
     const out: number[][] = [[]];
@@ -39,7 +39,8 @@ export class LiteralSet {
       out[st].push(id);
     }
     // breadth first: failure links folded into a full transition table
-    const table = new Int32Array(next.length * 256);
+    // 16-bit states while they fit: half the memory (the body rules' table has ~16 000 states)
+    const table = next.length < 65536 ? new Uint16Array(next.length * 256) : new Int32Array(next.length * 256);
     const fail = new Int32Array(next.length);
     const queue: number[] = [];
     for (let c = 0; c < 256; c++) {
