@@ -221,7 +221,7 @@ function compileMeta(expr: string, index: Map<string, number>): { fn: (h: Float6
 
 export interface CompileOptions {
   /**
-   * Also run the ReplaceTags rules (obfuscated-word patterns built from letter tags). They are
+   * Also run the body ReplaceTags rules (obfuscated-word patterns built from letter tags). They are
    * huge alternations that Perl runs as tries but JavaScript backtracks through: measured, they
    * cost ~8 ms of a 10 ms median message while firing on under 3 % of the corpus' spam.
    */
@@ -259,7 +259,8 @@ export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [],
       skipped.push({ name: r.name, file: r.file, reason: 'network test (tflags net)' });
       continue;
     }
-    if (cf.replaceRules.has(r.name) && !opts.slowRules && /<[A-Za-z0-9_]+>/.test(r.def)) {
+    // header ones run on short values and are cheap; body ones are the slow kind
+    if (cf.replaceRules.has(r.name) && !opts.slowRules && (r.kind === 'body' || r.kind === 'rawbody' || r.kind === 'full') && /<[A-Za-z0-9_]+>/.test(r.def)) {
       skipped.push({ name: r.name, file: r.file, reason: 'ReplaceTags rule: too slow in JavaScript (CompileOptions.slowRules runs it)' });
       continue;
     }
