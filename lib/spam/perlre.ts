@@ -73,6 +73,23 @@ function hex2(n: number): string {
  * nothing here); `extraFlags` are JavaScript flags to add (e.g. 'g' for counting matches).
  */
 export function translatePerlRegex(pattern: string, flags = '', extraFlags = ''): Translated {
+  const t = translate(pattern, flags, extraFlags, false);
+  // (?i:...) or (?-i:...) inside: without the i flag, with letters spelled in both cases where
+  // the pattern is case-insensitive -- the same matches
+  return 'error' in t && t.error === MID_MODIFIERS ? translate(pattern, flags, extraFlags, true) : t;
+}
+
+const MID_MODIFIERS = 'inline modifiers inside the pattern';
+
+function isLetter(c: string | undefined): c is string {
+  return c !== undefined && /^[A-Za-z]$/.test(c);
+}
+
+function otherCase(c: string): string {
+  return c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase();
+}
+
+function translate(pattern: string, flags: string, extraFlags: string, expandCase: boolean): Translated {
   const bad = /[^imsxgoa]/.exec(flags);
   if (bad) return { error: `unsupported flag ${bad[0]}` };
   let src = pattern;
@@ -86,6 +103,10 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
   }
   if (flags.includes('x') || f.has('x')) src = stripExtended(src);
   f.delete('x');
+  // expandCase: whether each open group is case-insensitive (the last entry is the current one)
+  const caseStack = [f.has('i')];
+  if (expandCase) f.delete('i');
+  const folding = () => expandCase && caseStack[caseStack.length - 1];
   let out = '';
   let inClass = false;
   for (let i = 0; i < src.length; i++) {
@@ -153,8 +174,9 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
           return { error: `\\${n} has no JavaScript equivalent` };
         default:
           if (n === 'b' && src[i + 1] === '{') return { error: '\\b{...}' };
-          if (n === 'k' && src[i + 1] === '{') {
-            const close = src.indexOf('}', i + 2);
+          if (n === 'k' && (src[i + 1] === '{' || src[i + 1] === '<')) {
+            const close = src.indexOf(src[i + 1] === '{' ? '}' : '>', i + 2);
+            if (close < 0) return { error: 'bad \\k' };
             out += `\\k<${src.slice(i + 2, close)}>`;
             i = close;
             continue;
@@ -180,6 +202,14 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
         continue;
       }
       if (c === ']') inClass = false;
+      if (folding() && isLetter(c)) {
+        const d = src[i + 2];
+        if (src[i + 1] === '-' && isLetter(d) && (c === c.toLowerCase()) === (d === d.toLowerCase())) {
+          out += `${c}-${d}${otherCase(c)}-${otherCase(d)}`;
+          i += 2;
+        } else out += c + otherCase(c);
+        continue;
+      }
       out += c;
       continue;
     }
@@ -199,12 +229,16 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
       }
       if (rest[0] === '>') {
         out += '(?:'; // atomic group: as a plain group
+        caseStack.push(caseStack[caseStack.length - 1]);
         i += 2;
         continue;
       }
       if (rest.startsWith('P<')) {
-        out += '(?<';
-        i += 3;
+        const close = src.indexOf('>', i);
+        if (close < 0) return { error: 'bad (?P<name>' };
+        out += `(?<${src.slice(i + 4, close)}>`;
+        caseStack.push(caseStack[caseStack.length - 1]);
+        i = close;
         continue;
       }
       if (rest.startsWith('P=') || rest.startsWith('P>') || rest[0] === '|' || rest[0] === '(' || rest[0] === '{' || rest[0] === '?' || rest[0] === 'R' || rest[0] === '&' || /^[+-]?\d/.test(rest)) {
@@ -214,15 +248,28 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
       if (mod && (mod[1] || mod[2] !== undefined || rest[0] === '^')) {
         // (?i:...) and friends: fine when they change nothing, refused otherwise
         const on = mod[1].replace(/[x]/g, '');
+        const off = (mod[2] ?? '').replace(/[x]/g, '');
+        const onlyCase = [...on].every((m) => m === 'i' || f.has(m)) && [...off].every((m) => m === 'i');
+        if (expandCase && onlyCase && rest[0] !== '^') {
+          const state = on.includes('i') ? true : off.includes('i') ? false : caseStack[caseStack.length - 1];
+          if (mod[3] === ')') caseStack[caseStack.length - 1] = state; // to the end of the enclosing group
+          else {
+            caseStack.push(state);
+            out += '(?:';
+          }
+          i += 1 + mod[0].length;
+          continue;
+        }
         if ([...on].every((m) => f.has(m)) && !mod[2]) {
           if (mod[3] === ')') i += 1 + mod[0].length;
           else {
+            caseStack.push(caseStack[caseStack.length - 1]);
             out += '(?:';
             i += 1 + mod[0].length;
           }
           continue;
         }
-        return { error: 'inline modifiers inside the pattern' };
+        return { error: MID_MODIFIERS };
       }
     }
     if ((c === '+' || c === '?' || c === '*' || c === '}') && src[i + 1] === '+' && !(c === '?' && out.endsWith('('))) {
@@ -234,6 +281,19 @@ export function translatePerlRegex(pattern: string, flags = '', extraFlags = '')
     if (c === '{' && /^\{,\d+\}/.test(src.slice(i))) {
       out += '{0,'; // Perl 5.34 {,n}
       i++;
+      continue;
+    }
+    if (c === '(') {
+      caseStack.push(caseStack[caseStack.length - 1]);
+      const name = /^\(\?<([A-Za-z_]\w*)>/.exec(src.slice(i));
+      if (name) {
+        out += name[0]; // a group name is not pattern text
+        i += name[0].length - 1;
+        continue;
+      }
+    } else if (c === ')' && caseStack.length > 1) caseStack.pop();
+    else if (folding() && isLetter(c)) {
+      out += `[${c}${otherCase(c)}]`;
       continue;
     }
     out += c;

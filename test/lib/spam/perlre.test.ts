@@ -32,6 +32,10 @@ const CASES: Case[] = [
   { perl: '(?#a comment)abc', match: ['abc'], noMatch: ['ab'] },
   { perl: '(?P<w>ab)\\k{w}', match: ['abab'], noMatch: ['abba'] },
   { perl: 'caf\\xc3\\xa9', flags: 'i', match: ['CAF\xc3\xa9'], noMatch: ['cafe'] },
+  { perl: 'low.{0,4} (?-i:P)rice', flags: 'i', match: ['LOW - Price', 'low Price'], noMatch: ['low price', 'LOW pRICE'] },
+  { perl: '^(?:(?i:mon|tue),\\s)?\\d+ (?i:jan|feb)$', match: ['MON, 2 Jan', '2 FEB'], noMatch: ['2 Mar'] },
+  { perl: 'x(?i)ab[c-e]', match: ['xABD', 'xabE'], noMatch: ['XAB', 'xABF'] },
+  { perl: '(?i:(?<w>ab))\\k<w>', match: ['ABAB'], noMatch: ['ABab'] },
   { perl: 'a{,2}b', match: ['aab'], noMatch: ['ab'.replace('b', 'c')] },
 ];
 
@@ -42,8 +46,7 @@ const REFUSED: [string, string, RegExp][] = [
   ['(?|a|b)', '', /construct/],
   ['\\p{Lu}', '', /\\p/],
   ['\\x{263a}', '', /wide/],
-  ['a(?i)b', '', /inline modifiers/],
-  ['a(?-i:b)', 'i', /inline modifiers/],
+  ['a(?s:.)b', '', /inline modifiers/],
   ['abc', 'e', /flag/],
 ];
 
