@@ -479,6 +479,8 @@ export interface RulesCheck {
   files: number;
   loaded: number;
   skipped: number;
+  /** rules not run because they score nothing and feed no scoring meta rule */
+  unused: number;
   /** skipped rules per reason, most frequent first */
   reasons: { reason: string; count: number; examples: string[] }[];
   unknownLines: number;
@@ -499,6 +501,7 @@ export function rulesCheck(set: SaRuleSet = loadSaRules()): RulesCheck {
     files: set.files.length,
     loaded: set.rules.length,
     skipped: set.skipped.length,
+    unused: set.unused,
     reasons: [...by].map(([reason, names]) => ({ reason, count: names.length, examples: names.slice(0, 5) })).sort((a, b) => b.count - a.count),
     unknownLines: set.unknownLines,
   };
