@@ -12,6 +12,7 @@ import { purgeCommand } from './purge';
 import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
 import { learnCommand } from './learn';
+import { rulesCommand } from './rules';
 import { dovecotCommand } from './dovecot';
 import { dkimCommand } from './dkim';
 import { sendingCommand } from './sending';
@@ -29,6 +30,7 @@ export const commandGroups: CommandGroup[] = [
   listCommand,
   quarantineCommand,
   learnCommand,
+  rulesCommand,
   purgeCommand,
   harakaCommand,
   dovecotCommand,

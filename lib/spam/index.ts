@@ -11,6 +11,14 @@ export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult, Le
 export { tokenize, tokenSequence, hashToken } from './tokens';
 export { loadRules, compileRules, runRules, TESTS, DEFAULT_RULES_FILE } from './rules';
 export type { RuleSet, RuleDef, RuleHit } from './rules';
+export { loadSaRules, buildSaRules, compileCf, runSa, rulesCheck, defaultRuleDirs, LOCAL_CF, DEFAULT_RULE_BUDGET_MS } from './saengine';
+export type { SaRuleSet, SaRule, SaHit, SaResult, SkippedRule, RulesCheck } from './saengine';
+export { parseCf, emptyCf, evalCondition, replaceTags, parseEvalCall, DEFAULT_PLUGINS } from './cf';
+export type { CfData, CfRule, CfKind } from './cf';
+export { translatePerlRegex, splitPerlMatch } from './perlre';
+export { SA_EVALS } from './saevals';
+export { autolearn, autolearnDecision, autolearnSettings, DEFAULT_AUTOLEARN } from './autolearn';
+export type { AutolearnSettings, AutolearnOutcome } from './autolearn';
 export { htmlToText } from './html';
 export type { HtmlInfo } from './html';
 export { hostOf } from './urls';

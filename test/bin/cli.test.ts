@@ -145,6 +145,14 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
     assert.doesNotMatch(JSON.stringify(rows), /secret-pass-1/);
   });
 
+  it('rules check tells how many spam rules were loaded and skipped, and why', async () => {
+    const r = JSON.parse((await ok('rules', 'check', '--json')).join('\n')) as { loaded: number; skipped: number; files: number; reasons: { reason: string; count: number }[] };
+    assert.ok(r.loaded > 0 && r.files > 0, JSON.stringify(r).slice(0, 200)); // our own rule file at least
+    assert.equal(r.reasons.reduce((n, x) => n + x.count, 0), r.skipped);
+    const text = (await ok('rules', 'check')).join('\n');
+    assert.match(text, new RegExp(`${r.loaded} rules loaded, ${r.skipped} skipped`));
+  });
+
   it('del commands remove what they name', async () => {
     await provision();
     await ok('alias', 'add', 'info@example.com', 'jean@example.com');
