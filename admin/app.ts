@@ -48,6 +48,8 @@ function baseApp(opts: AdminOptions): express.Express {
   const app = express();
   app.set('views', VIEWS_DIR);
   app.set('view engine', 'ejs');
+  // compile each template once, not on every page (Express only does so when NODE_ENV=production)
+  app.set('view cache', true);
   app.set('x-powered-by', false);
   if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
   return app;
@@ -77,7 +79,7 @@ function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: Res
 
 export function createApp(opts: AdminOptions): express.Express {
   const services: QuarantineServices = { dataDir: opts.settings.dataDir, send: opts.send ?? smtpSender(opts.settings) };
-  const resources = opts.resources ?? allResources(services);
+  const resources = opts.resources ?? allResources(opts.settings, services);
   const app = baseApp(opts);
   app.use(securityHeaders(opts));
   serveStatic(app);

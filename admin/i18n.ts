@@ -69,7 +69,21 @@ function toDate(value: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+// Intl formatters are costly to build and immutable: one set per language and time zone,
+// shared by every request (a handful of languages times the zones users pick)
+const formatterCache = new Map<string, Formatters>();
+
 export function formatters(lang: string, timeZone?: string): Formatters {
+  const key = `${lang}|${timeZone ?? ''}`;
+  let f = formatterCache.get(key);
+  if (!f) {
+    if (formatterCache.size >= 1000) formatterCache.clear();
+    formatterCache.set(key, (f = buildFormatters(lang, timeZone)));
+  }
+  return f;
+}
+
+function buildFormatters(lang: string, timeZone?: string): Formatters {
   const locale = LOCALE[lang] ?? lang;
   const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone });
   const numFmt = new Intl.NumberFormat(locale);
@@ -108,9 +122,10 @@ const LIB_MESSAGES: [RegExp, string][] = [
   [/password must start with/, 'err.password_start'],
   [/password must not contain/, 'err.password_control'],
   [/quota must be/, 'err.quota'],
+  [/must be a whole number or "default"/, 'err.send_limit'],
   [/cannot (redirect|point) to itself/, 'err.self_target'],
   [/give at least one target/, 'err.targets_required'],
-  [/postmaster@ cannot be deleted/, 'err.postmaster'],
+  [/(postmaster|abuse)@ cannot be deleted/, 'err.postmaster'],
   [/last active admin/, 'err.last_admin'],
   [/username must be/, 'err.username'],
   [/language must be|choose a language/, 'err.language'],

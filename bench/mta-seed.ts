@@ -52,7 +52,8 @@ function aliasTargets(size: SeedSize, n: number): string[] {
   return out;
 }
 
-async function insertAll(db: Db, table: string, total: number, row: (i: number) => Record<string, unknown>): Promise<number> {
+/** Inserts `total` rows made by `row(i)` in multi-row batches, in one transaction. */
+export async function insertAll(db: Db, table: string, total: number, row: (i: number) => Record<string, unknown>): Promise<number> {
   const batch = batchSize(db);
   await db.transaction(async (trx) => {
     for (let start = 0; start < total; start += batch) {
@@ -62,6 +63,22 @@ async function insertAll(db: Db, table: string, total: number, row: (i: number) 
     }
   });
   return total;
+}
+
+/** Mailbox row n (id n + 1), local@domain, sharing one password hash. */
+export function mailboxRow(n: number, domainId: number, local: string, domain: string, hash: string): Record<string, unknown> {
+  return {
+    id: n + 1,
+    domain_id: domainId,
+    local_part: local,
+    address: `${local}@${domain}`,
+    name: `Bench User ${n}`,
+    password_hash: hash,
+    quota_mb: n % 3 === 0 ? 1024 : 0,
+    used_bytes: 0,
+    active: true,
+    keep_copy: false,
+  };
 }
 
 export async function seed(db: Db, size: SeedSize): Promise<SeedReport> {
@@ -81,19 +98,7 @@ export async function seed(db: Db, size: SeedSize): Promise<SeedReport> {
   }));
   rows.mailboxes = await insertAll(db, 'mailboxes', size.mailboxes, (n) => {
     const d = n % size.domains;
-    const local = `user${Math.floor(n / size.domains)}`;
-    return {
-      id: n + 1,
-      domain_id: d + 1,
-      local_part: local,
-      address: `${local}@${domainName(d)}`,
-      name: `Bench User ${n}`,
-      password_hash: hash,
-      quota_mb: n % 3 === 0 ? 1024 : 0,
-      used_bytes: 0,
-      active: true,
-      keep_copy: false,
-    };
+    return mailboxRow(n, d + 1, `user${Math.floor(n / size.domains)}`, domainName(d), hash);
   });
   // postmaster rows first (ids 1..domains), then the ordinary aliases
   const totalAliases = size.domains + size.aliases;

@@ -37,6 +37,7 @@ import { sqlDirectory, resolveRecipient } from '../lib/directory';
 import { maildirPath } from '../lib/delivery';
 import { seed, sampleAddresses, mailboxAddress, domainName, domainAliasName, hasDomainAlias, prng, type SeedSize, type SampleKind } from './mta-seed';
 import { percentile, type LoadConfig, type LoadResult } from './mta-load';
+import { undo, cleanup, createDatabase, settle, intArg } from './harness';
 import { treeCpuMs, findPids, pidsCpuMs, machineBusyMs, snapshotAll, topUsers } from './mta-cpu';
 
 interface Options {
@@ -75,11 +76,7 @@ function parseArgs(argv: string[]): Options {
     coldMaildirs: false,
     json: false,
   };
-  const int = (name: string, v: string | undefined, min = 1): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer >= ${min}\n${USAGE}`);
-    return n;
-  };
+  const int = (name: string, v: string | undefined, min = 1) => intArg(name, v, USAGE, min);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
@@ -109,89 +106,10 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-// ---------------------------------------------------------------------------------------------
-// cleanup: everything we create registers its undo here; run on exit, error and signals
-
-const undo: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | null = null;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    while (undo.length) {
-      try {
-        await undo.pop()!();
-      } catch (err) {
-        console.error(`cleanup: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: cleaning up`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
-
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// ---------------------------------------------------------------------------------------------
-// database
-
-interface BenchDb { url: string; label: string }
-
-async function createDatabase(o: Options, tmp: string): Promise<BenchDb> {
-  if (o.db === 'sqlite') {
-    const file = path.join(tmp, 'bench.sqlite');
-    return { url: `sqlite://${file}`, label: `SQLite ${file}` };
-  }
-  const server = new URL(o.db.replace(/^mariadb:/i, 'mysql:'));
-  server.pathname = '/';
-  const name = `mailhost_bench_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
-  const admin = openDb(server.toString());
-  try {
-    const [[{ v }]] = (await admin.raw('SELECT VERSION() AS v')) as [[{ v: string }]];
-    await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    undo.push(async () => {
-      const a = openDb(server.toString());
-      try {
-        await a.raw(`DROP DATABASE IF EXISTS \`${name}\``);
-      } finally {
-        await a.destroy();
-      }
-    });
-    const url = new URL(server.toString());
-    url.pathname = `/${name}`;
-    const shown = new URL(url.toString());
-    if (shown.password) shown.password = '***';
-    return { url: url.toString(), label: `MariaDB/MySQL ${v} ${shown.toString()}` };
-  } finally {
-    await admin.destroy();
-  }
-}
-
-/**
- * After the bulk load: fresh optimizer statistics and, on MariaDB/MySQL, the seed's dirty pages
- * written back now (FLUSH TABLES ... FOR EXPORT flushes just these tables, no server setting is
- * touched), so InnoDB's background flushing does not land in the measurements. Returns ms.
- */
-async function settle(db: Db, tables: string[]): Promise<number> {
-  const t0 = Date.now();
-  if ((db.client.config as { client?: string }).client !== 'mysql2') {
-    await db.raw('ANALYZE');
-    return Date.now() - t0;
-  }
-  const list = tables.map((t) => `\`${t}\``).join(', ');
-  await db.raw(`ANALYZE TABLE ${list}`);
-  // the lock belongs to the session: run both statements on one connection
-  await db.transaction(async (trx) => {
-    await trx.raw(`FLUSH TABLES ${list} FOR EXPORT`);
-    await trx.raw('UNLOCK TABLES');
-  });
-  return Date.now() - t0;
-}
 
 // ---------------------------------------------------------------------------------------------
 // recipient resolution latency, in-process, one lookup at a time
@@ -409,7 +327,7 @@ async function main(): Promise<void> {
   undo.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const haraka = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', 'Haraka', 'package.json'), 'utf8')).version as string;
 
-  const bdb = await createDatabase(o, tmp);
+  const bdb = await createDatabase(o.db, tmp);
   log(`database: ${bdb.label}`);
   const db = openDb(bdb.url);
   let dbOpen = true;

@@ -159,6 +159,8 @@ async function main(): Promise<void> {
     await assertPortsFree([
       { name: 'SMTP', ...settings.smtpListen },
       { name: 'HTTP', ...settings.httpListen },
+      ...(settings.submissionListen ? [{ name: 'submission', ...settings.submissionListen }] : []),
+      ...(settings.submissionTlsListen ? [{ name: 'submission (TLS)', ...settings.submissionTlsListen }] : []),
     ]);
     const db = openDb(settings.db);
     try {
@@ -171,7 +173,8 @@ async function main(): Promise<void> {
     console.log(`mailhost: starting Haraka on ${settings.smtpListen.host}:${settings.smtpListen.port} (Haraka dir ${dir}, data ${settings.dataDir})`);
     // the admin prints the generated password of the first admin account once, and its URL
     const [url] = await Promise.all([launcher.startAdmin(), launcher.startHaraka(dir)]);
-    console.log(`mailhost: ready (SMTP ${settings.smtpListen.host}:${settings.smtpListen.port}, admin ${url})`);
+    const submission = [settings.submissionListen, settings.submissionTlsListen].filter((l) => !!l).map((l) => `${l!.host}:${l!.port}`);
+    console.log(`mailhost: ready (SMTP ${settings.smtpListen.host}:${settings.smtpListen.port}${submission.length ? `, submission ${submission.join(' and ')}` : ''}, admin ${url})`);
   } catch (err) {
     if (launcher.stopping) return;
     console.error(`mailhost: cannot start: ${(err as Error).message}`);

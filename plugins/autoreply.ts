@@ -11,7 +11,7 @@
 import { type Settings, withTimeout } from '../lib/core';
 import type { MailhostNotes } from '../lib/delivery';
 import { planReplies, addAwayForwards, anyActive, type PlannedReply } from '../lib/autoreply';
-import { constants, pluginSettings, pluginDb, guardedOurMail, envelopeAddress, messageBuffer } from './common';
+import { pluginSettings, pluginDb, guardedOurMail, envelopeAddress, messageBuffer, queueOutbound } from './common';
 
 export function register(this: Haraka.Plugin): void {
   this.settings = pluginSettings(this);
@@ -31,19 +31,7 @@ export function away_forwards(this: Haraka.Plugin, next: Haraka.Next, connection
 
 /** Queues one reply on Haraka's outbound queue with the null sender; resolves once it is on disk. */
 export function queueReply(plugin: Haraka.Plugin, reply: PlannedReply): Promise<void> {
-  // loaded here, not at register(): haraka-test-fixtures has no outbound module
-  const outbound = plugin.haraka_require('outbound');
-  // a string (7-bit MIME from MailComposer) takes outbound's path that dot-stuffs lines
-  const contents = reply.reply.raw.toString('utf8');
-  return new Promise((resolve, reject) => {
-    outbound.send_email(
-      '<>',
-      [...reply.reply.rcptTo],
-      contents,
-      (code: number, msg: string) => (code === constants.ok ? resolve() : reject(new Error(`outbound refused: ${msg}`))),
-      { origin: plugin },
-    );
-  });
+  return queueOutbound(plugin, '', reply.reply.rcptTo, reply.reply.raw);
 }
 
 async function answerMessage(plugin: Haraka.Plugin, uuid: string, input: { notes: MailhostNotes; mailFrom: string; message: Buffer }): Promise<void> {

@@ -12,7 +12,9 @@ export function pluginSettings(plugin: Haraka.Plugin): Settings {
   const ini = plugin.config.get('mailhost.ini', 'ini') as { main?: Record<string, string> } | undefined;
   const main = ini?.main ?? {};
   const fromIni: NodeJS.ProcessEnv = {};
-  const map: Record<string, string> = { db: 'MAILHOST_DB', data_dir: 'MAILHOST_DATA', relay: 'MAILHOST_RELAY', postmaster: 'MAILHOST_POSTMASTER', srs_secret: 'MAILHOST_SRS_SECRET' };
+  const map: Record<string, string> = { db: 'MAILHOST_DB', data_dir: 'MAILHOST_DATA', relay: 'MAILHOST_RELAY', postmaster: 'MAILHOST_POSTMASTER', srs_secret: 'MAILHOST_SRS_SECRET',
+    send_per_hour: 'MAILHOST_SEND_PER_HOUR', send_rcpt_per_day: 'MAILHOST_SEND_RCPT_PER_DAY', send_spam_score: 'MAILHOST_SEND_SPAM_SCORE',
+    send_spam_strikes: 'MAILHOST_SEND_SPAM_STRIKES', send_suspend_hours: 'MAILHOST_SEND_SUSPEND_HOURS' };
   for (const [k, env] of Object.entries(map)) if (main[k]) fromIni[env] = main[k];
   return loadSettings({ ...fromIni, ...process.env });
 }
@@ -109,4 +111,23 @@ export async function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
   );
   const header = txn.header as unknown as { header_list?: string[] };
   return applyHeaderEdits(raw, header.header_list ?? [], ((txn as unknown as { encoding?: BufferEncoding }).encoding ?? 'utf8'));
+}
+
+/**
+ * Queues a message we composed (7-bit MIME, CRLF) on Haraka's outbound queue; resolves once it
+ * is on disk. Outbound is loaded here, not at register(): haraka-test-fixtures has none.
+ */
+export function queueOutbound(plugin: Haraka.Plugin, mailFrom: string, rcptTo: string[], raw: Buffer): Promise<void> {
+  const outbound = plugin.haraka_require('outbound');
+  // a string takes outbound's path that dot-stuffs lines
+  const contents = raw.toString('utf8');
+  return new Promise((resolve, reject) => {
+    outbound.send_email(
+      mailFrom ? `<${mailFrom}>` : '<>',
+      [...rcptTo],
+      contents,
+      (code: number, msg: string) => (code === constants.ok ? resolve() : reject(new Error(`outbound refused: ${msg}`))),
+      { origin: plugin },
+    );
+  });
 }

@@ -5,8 +5,9 @@
 // In the master process: the daily purge (quarantine retention, Bayes token ageing).
 import { finalTargets } from '../lib/delivery';
 import { headerFromAddress, isSpamHeader } from '../lib/policy';
-import { externalFromTransaction } from '../lib/spam';
 import { decideMessage } from '../lib/smtp';
+import { autolearn } from '../lib/spam';
+import { externalFromTransaction } from './results';
 import { schedulePurge } from '../lib/maintenance';
 import { withTimeout, REPLIES, type Settings } from '../lib/core';
 import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';
@@ -41,7 +42,8 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
       external: externalFromTransaction(txn, connection),
       lists: notes.lists,
     };
-    const d = await withTimeout(decideMessage(pluginDb(this.settings as Settings), query), VERDICT_TIMEOUT_MS, 'spam verdict');
+    const db = pluginDb(this.settings as Settings);
+    const d = await withTimeout(decideMessage(db, query), VERDICT_TIMEOUT_MS, 'spam verdict');
     if (d.rejected) {
       txn.results.add(this, { fail: `${d.rejected}_rejected`, ...d.summary });
       return answer(constants.deny, dsn(REPLIES[`${d.rejected}_rejected`]));
@@ -51,6 +53,8 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
     for (const h of d.headers) txn.add_header(h.name, h.value);
     txn.results.add(this, { pass: 'verdict', ...d.summary, fates: d.fates.map(({ key, fate }) => `${key}=${fate.action}`).join(' ') });
     answer();
+    // in the background: the reply does not wait for learning, and a failure only costs a lesson
+    autolearn(db, query.raw, d.verdict, { domainId: d.domainId }).catch((err: Error) => this.logerror(`auto-learn: ${err.message}`));
   });
 }
 

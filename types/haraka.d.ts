@@ -35,6 +35,7 @@ declare namespace Haraka {
     message_stream: MessageStream;
     data_bytes: number;
     add_header(name: string, value: string): void;
+    add_leading_header(name: string, value: string): void;
     remove_header(name: string): void;
   }
 
@@ -42,6 +43,9 @@ declare namespace Haraka {
     uuid: string;
     relaying: boolean;
     remote: { ip: string; host?: string; is_private?: boolean; is_local?: boolean };
+    local: { ip?: string; port?: number };
+    tls: { enabled: boolean };
+    capabilities: string[];
     transaction: Transaction | null;
     notes: Record<string, any>;
     results: Results;

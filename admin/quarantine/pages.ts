@@ -11,6 +11,7 @@ import { expectedError, notFoundHttp } from '../engine/errors';
 import { flash } from '../engine/flash';
 import { applySearch } from '../engine/list/search';
 import { pageOf, pageUrl, PAGE_SIZE } from '../engine/list/paging';
+import { countRows } from '../engine/list/count';
 import type { ResourceDef } from '../engine/types';
 import type { QuarantineServices } from './services';
 import { notifyReviewers } from './notify';
@@ -25,7 +26,8 @@ async function showList(env: Env, req: Request, response: Response): Promise<voi
   const search = await applySearch(r, ctx, req, q);
   // the first tab: held spam and viruses (newsletters and released mail have their own tabs)
   if (!search.values.tab) q.where('quarantine.released', false).whereNot('quarantine.category', 'newsletter');
-  const paging = await pageOf(q, req);
+  // newest first (the engine's lists go the other way): counted and paged with its helpers
+  const paging = pageOf(await countRows(ctx.db, q), req);
   const rows = await q
     .orderBy('quarantine.received_ms', 'desc')
     .orderBy('quarantine.id', 'desc')
@@ -44,7 +46,9 @@ async function showList(env: Env, req: Request, response: Response): Promise<voi
     rows,
     scoreMax: SCORE_SCALE,
     retentionDays: (await getQuarantineSettings(ctx.db)).retentionDays,
-    ...paging,
+    total: paging.total,
+    page: paging.page,
+    pages: paging.pages,
     pageUrl: pageUrl(base, search.values),
   });
 }

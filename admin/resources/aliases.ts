@@ -1,7 +1,7 @@
 // Aliases, forwards (mail groups) and catch-alls: one lib mechanism (lib/aliases.ts), three
 // pages as in ISPConfig. postmaster@ of each domain is listed with the aliases; it can be
 // pointed elsewhere but never deleted.
-import { createAlias, updateAlias, deleteAlias, getAlias, getDomain, type AliasKind } from '../../lib/directory';
+import { createAlias, updateAlias, deleteAlias, aliasTargets, getDomain, type AliasKind } from '../../lib/directory';
 import { displayAddress } from '../../lib/core';
 import { scopes } from '../engine/scopes';
 import type { FieldDef, FormValues, ResourceDef } from '../engine/types';
@@ -53,8 +53,9 @@ function aliasResource(page: Page): ResourceDef {
     label: (r) => displayAddress(String(r.address)),
     canDelete: (r) => r.kind !== 'postmaster',
     async decorate({ db }, rows) {
-      // at most one page (15 rows): the targets come from lib, one alias at a time
-      return Promise.all(rows.map(async (r) => ({ ...r, targets: (await getAlias(db, Number(r.id))).targets })));
+      // the targets of all listed rows (one page, or the edited row) in one query
+      const targets = await aliasTargets(db, rows.map((r) => Number(r.id)));
+      return rows.map((r) => ({ ...r, targets: targets.get(Number(r.id)) ?? [] }));
     },
     async onInsert({ db }, v) {
       const address = catchall ? `*@${(await getDomain(db, Number(v.id('domain_id')))).name}` : v.address();

@@ -1,6 +1,8 @@
 // Mail domains (ISPConfig "Domain"): name, owning client, default quota, spam policy, active.
 import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/directory';
 import { displayDomain } from '../../lib/core';
+import { readDkimKey, dkimDnsRecord } from '../../lib/submission';
+import { sendingFields, sendingTab } from './sending';
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef } from '../engine/types';
 import { clientOptions, defined, domainOptions, spamPolicyOptions, tableExists } from './common';
@@ -66,6 +68,32 @@ export const domains: ResourceDef = {
     await deleteDomain(db, Number(row.id));
   },
 };
+
+/** The DNS record of the domain's DKIM key (kept in the data dir), or how to make one. */
+function dkimRecord(dataDir: string, domain: string, t: (k: string, v?: Record<string, unknown>) => string): string {
+  const key = readDkimKey(dataDir, domain);
+  if (!key) return t('dkim.none', { command: `mailhost dkim add ${domain}` });
+  const r = dkimDnsRecord(key);
+  return `${r.name}  TXT  "${r.value}"`;
+}
+
+/** The domains with, when the data dir is known, a read-only DKIM tab showing the DNS record to publish. */
+export function domainsResource(dataDir?: string): ResourceDef {
+  if (!dataDir) return domains;
+  return {
+    ...domains,
+    fields: [...domains.fields, ...sendingFields, { name: 'dkim_record', type: 'textarea', label: 'field.dkim_record', help: 'help.dkim_record', createOnly: true, display: (r) => String(r.dkim_record ?? '') }],
+    tabs: [
+      domains.tabs![0],
+      sendingTab('domain'),
+      domainQuarantineTab,
+      { name: 'dkim', label: 'tab.dkim', fields: ['dkim_record'] },
+    ],
+    async decorate(ctx, rows) {
+      return rows.map((r) => ({ ...r, dkim_record: dkimRecord(dataDir, String(r.name), ctx.t) }));
+    },
+  };
+}
 
 // Domain aliases (ISPConfig "Domain alias"): mail to any@alias goes to any@target.
 export const domainAliases: ResourceDef = {

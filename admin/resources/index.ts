@@ -1,6 +1,7 @@
 // Every admin resource, in menu order. Adding an entity = adding its declaration here.
 import type { ResourceDef } from '../engine/types';
-import { domains, domainAliases } from './domains';
+import type { Settings } from '../../lib/core';
+import { domainsResource, domainAliases } from './domains';
 import { mailboxesResource } from './mailboxes';
 import { aliases, forwards, catchall } from './aliases';
 import { accounts } from './accounts';
@@ -8,8 +9,11 @@ import { spamPolicies, senderLists } from './spam';
 import { mailboxChildren } from './mailboxChildren';
 import { quarantineResource, reviewsResource, type QuarantineServices } from './quarantine';
 
-/** `services`: what the quarantine pages need (data dir, mail notices); without it they are left out. */
-export function allResources(services?: QuarantineServices): ResourceDef[] {
+/**
+ * `settings` gives the data dir (DKIM keys shown on the domain's page); `services`: what the
+ * quarantine pages need (data dir, mail notices): without it they are left out.
+ */
+export function allResources(settings?: Pick<Settings, 'dataDir'>, services?: QuarantineServices): ResourceDef[] {
   const quarantine = services ? [quarantineResource(services), reviewsResource(services)] : [];
-  return [domains, domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, ...mailboxChildren];
+  return [domainsResource(settings?.dataDir), domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, ...mailboxChildren];
 }

@@ -7,7 +7,9 @@
 // autoresponder, attachments and sender lists tabs are whole child resources
 // (admin/resources/mailboxChildren.ts) served under /mailboxes/<id>/...
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/directory';
-import { displayAddress, invalid } from '../../lib/core';
+import { displayAddress, invalid, forbidden } from '../../lib/core';
+import { suspendedAmong, liftSuspension } from '../../lib/submission';
+import { sendingFields, sendingTab } from './sending';
 import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policy';
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef, TabDef } from '../engine/types';
@@ -79,12 +81,14 @@ export function mailboxesResource(): ResourceDef {
       { name: 'own_action', type: 'select', label: 'field.spam_action', help: 'help.own_action', required: true, options: options(SPAM_ACTIONS, 'spam_action.'), available: hasSpamPolicies, errorFor: ['action'] },
       { name: 'own_newsletter_action', type: 'select', label: 'field.newsletter_action', required: true, options: options(NEWSLETTER_ACTIONS, 'newsletter_action.'), available: hasSpamPolicies, errorFor: ['newsletter_action'] },
       ...mailboxDigestFields,
+      ...sendingFields,
     ],
     tabs: [
       { name: 'mailbox', label: 'tab.mailbox', fields: ['address', 'name', 'password', 'current_password', 'quota_mb', 'active', 'language'] },
       { name: 'forwarding', label: 'tab.forwarding', fields: ['redirect_to', 'keep_copy'] },
       spamTab,
       mailboxDigestTab,
+      sendingTab('mailbox'),
       { name: 'autoresponder', label: 'tab.autoresponder', fields: [], child: 'autoreplies' },
       { name: 'attachments', label: 'tab.attachments', fields: [], child: 'files' },
       { name: 'sender_lists', label: 'tab.sender_lists', fields: [], child: 'senders' },
@@ -97,6 +101,7 @@ export function mailboxesResource(): ResourceDef {
         { name: 'used_bytes', label: 'col.used', format: 'bytes' },
         { name: 'redirect_to', label: 'col.redirect', format: 'list' },
         { name: 'active', label: 'field.active', format: 'bool' },
+        { name: 'sending', label: 'col.sending' },
       ],
       search: [
         { name: 'address', column: 'mailboxes.address', type: 'text' },
@@ -104,8 +109,30 @@ export function mailboxesResource(): ResourceDef {
         { name: 'active', column: 'mailboxes.active', type: 'bool' },
       ],
     },
+    /** the sending state (lib/submission): suspended for spam until a date, or ok */
+    async decorate(ctx, rows) {
+      const suspended = await suspendedAmong(ctx.db, rows.map((r) => Number(r.id)));
+      return rows.map((r) => {
+        const s = suspended.get(Number(r.id));
+        const until = s ? new Date(s.until).toLocaleString(ctx.lang, { timeZone: ctx.timeZone, dateStyle: 'short', timeStyle: 'short' }) : '';
+        return { ...r, sending_suspended: !!s, sending: s ? ctx.t('sending.suspended_until', { until }) : ctx.t('sending.ok') };
+      });
+    },
+    actions: [
+      {
+        name: 'lift_suspension',
+        label: 'action.lift_suspension',
+        icon: 'send-check',
+        when: (r) => !!r.sending_suspended,
+        async run({ db, principal }, r) {
+          // admins and the domain's client; not the owner who sent the spam
+          if (principal.role === 'user') throw forbidden('only the provider can lift a sending suspension');
+          await liftSuspension(db, Number(r.id));
+        },
+      },
+    ],
     label: (r) => displayAddress(String(r.address)),
-    canDelete: (r) => r.local_part !== 'postmaster',
+    canDelete: (r) => !['postmaster', 'abuse'].includes(String(r.local_part)),
     // a mailbox owner changes the password only with the current one (rule in lib/accounts)
     onBeforeSave: currentPasswordRule('mailbox'),
     async onInsert(ctx, v) {

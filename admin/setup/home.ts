@@ -3,6 +3,7 @@
 import express from 'express';
 import type { Db } from '../../lib/core';
 import { can, ctxOf, present } from '../engine/access';
+import { countRows } from '../engine/list/count';
 import type { ResourceDef } from '../engine/types';
 
 export function homeRoutes(db: Db, resources: ResourceDef[]): express.Router {
@@ -14,8 +15,8 @@ export function homeRoutes(db: Db, resources: ResourceDef[]): express.Router {
     const cards = [];
     for (const r of resources) {
       if (r.parent || !can(r, ctx.principal.role, 'list') || !(await present(r, db))) continue;
-      const [{ n }] = await r.scope(db, ctx.principal).count({ n: '*' });
-      cards.push({ label: ctx.t(`res.${r.name}.title`), href: `/${r.name}`, icon: r.icon, count: ctx.t('common.count', { count: Number(n), formatted: res.locals.fmt.number(n) }) });
+      const n = await countRows(db, r.scope(db, ctx.principal)); // cheap at a million rows (list/count.ts)
+      cards.push({ label: ctx.t(`res.${r.name}.title`), href: `/${r.name}`, icon: r.icon, count: ctx.t('common.count', { count: n, formatted: res.locals.fmt.number(n) }) });
     }
     res.render('home', { title: ctx.t('home.title'), cards });
   });

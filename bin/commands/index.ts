@@ -12,7 +12,10 @@ import { purgeCommand } from './purge';
 import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
 import { learnCommand } from './learn';
+import { rulesCommand } from './rules';
 import { dovecotCommand } from './dovecot';
+import { dkimCommand } from './dkim';
+import { sendingCommand } from './sending';
 
 export const commandGroups: CommandGroup[] = [
   migrateCommand,
@@ -20,11 +23,14 @@ export const commandGroups: CommandGroup[] = [
   domainAliasCommand,
   mailboxCommand,
   aliasCommand,
+  dkimCommand,
+  sendingCommand,
   autoreplyCommand,
   policyCommand,
   listCommand,
   quarantineCommand,
   learnCommand,
+  rulesCommand,
   purgeCommand,
   harakaCommand,
   dovecotCommand,

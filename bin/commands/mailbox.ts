@@ -1,6 +1,7 @@
 // `mailhost mailbox ...`: the mailboxes of the hosted domains.
 import { command, type CommandGroup } from '../engine';
 import { createMailbox, updateMailbox, listMailboxes, deleteMailbox } from '../../lib/directory';
+import { setSendingState } from '../../lib/submission';
 import { displayAddress } from '../../lib/core';
 import { json, password, generatePassword, quotaMb, delCommand } from './common';
 
@@ -38,9 +39,15 @@ export const mailboxCommand: CommandGroup = {
         redirect: { type: 'string', arg: 'a@x,b@y', help: "forward its mail to these addresses" },
         'keep-copy': { type: 'yesno', help: 'keep a copy of redirected mail' },
         name,
+        sending: { type: 'enum', values: ['suspended', 'ok'] as const, help: 'suspend its sending (submission AUTH refused) or lift a suspension' },
       },
       async run({ flags, args, ctx }) {
-        const mb = await updateMailbox(await ctx.db(), args.address, {
+        const db = await ctx.db();
+        if (flags.sending) {
+          const s = await setSendingState(db, args.address, flags.sending, ctx.settings.sending.suspendHours);
+          ctx.print(s ? `sending of ${args.address} suspended until ${new Date(s.until).toISOString()}` : `sending of ${args.address} allowed`);
+        }
+        const mb = await updateMailbox(db, args.address, {
           active: flags.active,
           password: flags.password,
           quotaMb: flags['quota-mb'],

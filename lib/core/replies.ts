@@ -23,6 +23,14 @@ export const REPLIES = {
   too_many_header_lines: { code: 552, dsn: '5.3.4', text: 'Message header has too many lines' },
   // RFC 5321 4.5.3.1.10: the client sends the other recipients in a later transaction
   too_many_recipients: { code: 452, dsn: '4.5.3', text: 'Too many recipients' },
+  // submission (RFC 4954, RFC 6409)
+  auth_required: { code: 530, dsn: '5.7.0', text: 'Authentication required: log in with your mailbox address and password' },
+  auth_needs_tls: { code: 538, dsn: '5.7.11', text: 'Encryption required: use STARTTLS before AUTH' },
+  auth_failed: { code: 535, dsn: '5.7.8', text: 'Authentication failed: wrong address or password, or the mailbox is disabled' },
+  auth_throttled: { code: 454, dsn: '4.7.0', text: 'Too many failed logins: try again later' },
+  sender_not_owned: { code: 553, dsn: '5.7.1', text: 'Sender address rejected: not owned by the authenticated mailbox' },
+  header_from_not_owned: { code: 553, dsn: '5.7.1', text: 'From header address rejected: not owned by the authenticated mailbox' },
+  outbound_spam: { code: 550, dsn: '5.7.1', text: 'Message refused: it looks like spam' },
 } satisfies Record<RejectReason | string, Reply>;
 
 export type ReplyName = keyof typeof REPLIES;

@@ -23,6 +23,28 @@ export interface Settings {
   srsSecret?: string;
   /** where local copies go: our own Maildir writes, or Dovecot's LMTP (MAILHOST_DELIVERY=lmtp://host:port) */
   delivery: { kind: 'maildir' } | { kind: 'lmtp'; lmtp: HostPort };
+  /** the submission listener (STARTTLS then AUTH required); undefined = none ("off") */
+  submissionListen?: HostPort;
+  /** the implicit-TLS submission listener (port 465 style); undefined = none */
+  submissionTlsListen?: HostPort;
+  /** PEM files of a real certificate; when absent a self-signed one is made in the data dir */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** outbound abuse limits of authenticated senders (per-domain and per-mailbox overrides in SQL) */
+  sending: SendingDefaults;
+}
+
+export interface SendingDefaults {
+  /** messages a mailbox may send per clock hour */
+  perHour: number;
+  /** recipients a mailbox may send to over the last 24 hours */
+  rcptPerDay: number;
+  /** an outgoing message scoring at least this is spam */
+  spamScore: number;
+  /** spam messages in one hour that suspend the mailbox's sending */
+  spamStrikes: number;
+  /** how long a suspension lasts */
+  suspendHours: number;
 }
 
 export class SettingsError extends Error {}
@@ -45,6 +67,20 @@ export function parseDelivery(value: string | undefined): Settings['delivery'] {
   return { kind: 'lmtp', lmtp: parseHostPort(/:\d+$/.test(m[1]) ? m[1] : `${m[1]}:24`, 'MAILHOST_DELIVERY') };
 }
 
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new SettingsError(`${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+function optionalListen(env: NodeJS.ProcessEnv, name: string, fallback?: string): HostPort | undefined {
+  const raw = env[name] ?? fallback;
+  if (!raw || raw === 'off') return undefined;
+  return parseHostPort(raw, name);
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const dataDir = path.resolve(cwd, env.MAILHOST_DATA || './data');
   const db = env.MAILHOST_DB || `sqlite://${path.join(dataDir, 'mailhost.sqlite')}`;
@@ -60,6 +96,17 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
     smtpNodes: nodes,
     srsSecret: env.MAILHOST_SRS_SECRET || undefined,
     delivery: parseDelivery(env.MAILHOST_DELIVERY),
+    submissionListen: optionalListen(env, 'MAILHOST_SUBMISSION_LISTEN', '127.0.0.1:5870'),
+    submissionTlsListen: optionalListen(env, 'MAILHOST_SUBMISSION_TLS_LISTEN'),
+    tlsCert: env.MAILHOST_TLS_CERT ? path.resolve(cwd, env.MAILHOST_TLS_CERT) : undefined,
+    tlsKey: env.MAILHOST_TLS_KEY ? path.resolve(cwd, env.MAILHOST_TLS_KEY) : undefined,
+    sending: {
+      perHour: positive(env, 'MAILHOST_SEND_PER_HOUR', 200),
+      rcptPerDay: positive(env, 'MAILHOST_SEND_RCPT_PER_DAY', 1000),
+      spamScore: positive(env, 'MAILHOST_SEND_SPAM_SCORE', 5),
+      spamStrikes: positive(env, 'MAILHOST_SEND_SPAM_STRIKES', 3),
+      suspendHours: positive(env, 'MAILHOST_SEND_SUSPEND_HOURS', 72),
+    },
   };
 }
 

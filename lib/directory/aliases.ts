@@ -1,5 +1,5 @@
 // Aliases, forwards/mail groups and catch-alls: one table of address -> targets.
-// postmaster@ is an alias of kind 'postmaster' created with each domain; it cannot be deleted.
+// postmaster@ and abuse@ are aliases of kind 'postmaster' created with each domain; they cannot be deleted.
 import { type Db, invalid, notFound, conflict, forbidden, isUniqueViolation, normalizeDomain } from '../core';
 import { getDomain } from './domains';
 import { requireAddress, normalizeTargets, addressTaken } from './mailboxes';
@@ -29,16 +29,22 @@ export function parseAliasAddress(input: string): { local: string; domain: strin
   return requireAddress(s);
 }
 
-async function withTargets(db: Db, rows: Record<string, unknown>[]): Promise<AliasRow[]> {
-  if (!rows.length) return [];
-  const ids = rows.map((r) => Number(r.id));
-  const targets = await db('alias_targets').whereIn('alias_id', ids).orderBy(['alias_id', 'position', 'id']);
+/** The targets of many aliases in one query, by alias id, each list in its stored order. */
+export async function aliasTargets(db: Db, aliasIds: number[]): Promise<Map<number, string[]>> {
   const byAlias = new Map<number, string[]>();
+  if (!aliasIds.length) return byAlias;
+  const targets = await db('alias_targets').whereIn('alias_id', aliasIds).orderBy(['alias_id', 'position', 'id']);
   for (const t of targets) {
     const list = byAlias.get(Number(t.alias_id)) ?? [];
     list.push(String(t.target));
     byAlias.set(Number(t.alias_id), list);
   }
+  return byAlias;
+}
+
+async function withTargets(db: Db, rows: Record<string, unknown>[]): Promise<AliasRow[]> {
+  if (!rows.length) return [];
+  const byAlias = await aliasTargets(db, rows.map((r) => Number(r.id)));
   return rows.map((r) => ({
     id: Number(r.id),
     domain_id: Number(r.domain_id),
@@ -142,7 +148,7 @@ export async function updateAlias(db: Db, id: number, patch: { targets?: string 
 
 export async function deleteAlias(db: Db, addressOrId: string | number): Promise<void> {
   const alias = await getAlias(db, addressOrId);
-  if (alias.kind === 'postmaster') throw forbidden('postmaster@ cannot be deleted');
+  if (alias.kind === 'postmaster') throw forbidden(`${alias.local_part}@ cannot be deleted`);
   await db('aliases').where({ id: alias.id }).delete();
 }
 

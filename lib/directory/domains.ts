@@ -1,4 +1,5 @@
-// Domains and domain aliases. Every domain gets its undeletable postmaster@ alias on creation.
+// Domains and domain aliases. Every domain gets its undeletable postmaster@ and abuse@ aliases
+// on creation (RFC 2142 role addresses).
 import { type Db, normalizeDomain, displayDomain, MailhostError, invalid, notFound, conflict, isUniqueViolation } from '../core';
 
 export interface DomainRow {
@@ -52,6 +53,12 @@ async function assertNameFree(db: Db, name: string, field: string): Promise<void
   if (d || a) throw conflict(field, `${displayDomain(name)} already exists`);
 }
 
+/**
+ * The role addresses every domain has (RFC 2142): aliases of kind 'postmaster' that route to
+ * their targets, else to MAILHOST_POSTMASTER, else to the domain's first mailbox; never deleted.
+ */
+export const ROLE_LOCAL_PARTS = ['postmaster', 'abuse'];
+
 export async function createDomain(db: Db, input: DomainInput): Promise<DomainRow> {
   const name = requireDomainName(input.name);
   const quota = input.defaultQuotaMb === undefined ? 0 : quotaMb(input.defaultQuotaMb, 'default_quota_mb');
@@ -66,8 +73,8 @@ export async function createDomain(db: Db, input: DomainInput): Promise<DomainRo
         spam_policy_id: input.spamPolicyId ?? null,
       });
       const domainId = Number(id);
-      // postmaster@ with no targets routes to MAILHOST_POSTMASTER or the domain's first mailbox
-      await trx('aliases').insert({ domain_id: domainId, local_part: 'postmaster', address: `postmaster@${name}`, kind: 'postmaster' });
+      // postmaster@ and abuse@ with no targets route to MAILHOST_POSTMASTER or the domain's first mailbox
+      await trx('aliases').insert(ROLE_LOCAL_PARTS.map((local) => ({ domain_id: domainId, local_part: local, address: `${local}@${name}`, kind: 'postmaster' })));
       return toDomain(await trx('domains').where({ id: domainId }).first());
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 // Mailboxes: creation with a Dovecot-style password hash, settings, listing, deletion.
 import { type Db, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
-import { getDomain, quotaMb } from './domains';
+import { getDomain, quotaMb, ROLE_LOCAL_PARTS } from './domains';
 
 export interface MailboxRow {
   id: number;
@@ -104,8 +104,8 @@ export async function createMailbox(db: Db, input: MailboxInput): Promise<{ mail
   const redirect = input.redirectTo === undefined ? [] : normalizeTargets(input.redirectTo, 'redirect_to');
   if (redirect.includes(addr.address)) throw invalid('redirect_to', 'a mailbox cannot redirect to itself');
   if (await addressTaken(db, addr.address)) {
-    if (addr.local !== 'postmaster') throw conflict('address', `${addr.address} already exists`);
-    // a real postmaster mailbox replaces the default postmaster alias
+    if (!ROLE_LOCAL_PARTS.includes(addr.local)) throw conflict('address', `${addr.address} already exists`);
+    // a real postmaster (or abuse) mailbox replaces the default alias
     await db('aliases').where({ address: addr.address, kind: 'postmaster' }).delete();
   }
   const hash = await hashPassword(password!);
@@ -172,7 +172,7 @@ export async function updateMailbox(db: Db, addressOrId: string | number, patch:
 
 export async function deleteMailbox(db: Db, address: string): Promise<void> {
   const mb = await getMailbox(db, address);
-  if (mb.local_part === 'postmaster') throw forbidden('postmaster@ cannot be deleted');
+  if (ROLE_LOCAL_PARTS.includes(mb.local_part)) throw forbidden(`${mb.local_part}@ cannot be deleted`);
   await db.transaction(async (trx) => {
     await trx('mailboxes').where({ id: mb.id }).delete();
     // its own spam settings (a private policy, see lib/policies) go with it

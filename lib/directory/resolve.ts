@@ -125,16 +125,17 @@ class Resolver {
     const alias = entry.alias;
     if (!alias.active) return this.skip(alias.address, 'disabled');
     const through = withHop(path, alias.address);
-    if (alias.kind === 'postmaster' && !alias.targets.length) return this.expandDefaultPostmaster(entry.domain, depth, through);
+    if (alias.kind === 'postmaster' && !alias.targets.length) return this.expandDefaultPostmaster(alias.address, entry.domain, depth, through);
     for (const t of alias.targets) await this.expandAddress(t, depth + 1, through);
   }
 
-  private async expandDefaultPostmaster(domain: DirDomain, depth: number, path: string[]): Promise<void> {
+  /** postmaster@ or abuse@ (RFC 2142) without targets of their own. */
+  private async expandDefaultPostmaster(address: string, domain: DirDomain, depth: number, path: string[]): Promise<void> {
     const configured = this.opts.postmaster && tryParseAddress(this.opts.postmaster);
     if (configured && !path.includes(configured.address)) return this.expandAddress(configured.address, depth + 1, path);
     const first = await this.dir.firstMailbox(domain.id);
     if (first) return this.expandEntry({ type: 'mailbox', mailbox: first }, depth + 1, path);
-    this.skip(`postmaster@${domain.name}`, 'unknown');
+    this.skip(address, 'unknown');
   }
 
   async expandAddress(raw: string, depth: number, path: string[]): Promise<void> {

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { Settings } from '../core';
+import { SettingsError, type Settings, type HostPort } from '../core';
+import { ensureTlsFiles, tlsIni } from './tls';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -45,6 +46,20 @@ function link(target: string, at: string): void {
   fs.symlinkSync(target, at);
 }
 
+const hostPort = (a: HostPort) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
+
+/**
+ * smtp.ini [main]: one Haraka listens on the MX address and the submission addresses with one
+ * plugin chain (mailhost.auth tells them apart by local port); Haraka speaks implicit TLS on
+ * the port named smtps_port, so that is the submission TLS port (or none: port 0).
+ */
+function listenSettings(settings: Settings): Record<string, string | number> {
+  const all = [settings.smtpListen, settings.submissionListen, settings.submissionTlsListen].filter((a): a is HostPort => !!a);
+  const ports = all.map((a) => a.port);
+  if (new Set(ports).size !== ports.length) throw new SettingsError(`the SMTP and submission listeners need distinct ports (${ports.join(', ')})`);
+  return { listen: all.map(hostPort).join(','), nodes: settings.smtpNodes, smtps_port: settings.submissionTlsListen?.port ?? 0 };
+}
+
 export function prepareHarakaDir(opts: HarakaDirOptions): string {
   const { dir, settings } = opts;
   const config = path.join(dir, 'config');
@@ -54,11 +69,9 @@ export function prepareHarakaDir(opts: HarakaDirOptions): string {
     const src = path.join(repoConfig, name);
     if (fs.statSync(src).isFile()) fs.copyFileSync(src, path.join(config, name));
   }
-  const smtp = setIni(fs.readFileSync(path.join(config, 'smtp.ini'), 'utf8'), 'main', {
-    listen: `${settings.smtpListen.host}:${settings.smtpListen.port}`,
-    nodes: settings.smtpNodes,
-  });
+  const smtp = setIni(fs.readFileSync(path.join(config, 'smtp.ini'), 'utf8'), 'main', listenSettings(settings));
   fs.writeFileSync(path.join(config, 'smtp.ini'), smtp);
+  fs.writeFileSync(path.join(config, 'tls.ini'), tlsIni(ensureTlsFiles(settings)));
   fs.mkdirSync(path.join(settings.dataDir, 'queue'), { recursive: true });
   fs.writeFileSync(path.join(config, 'queue_dir'), `${path.join(settings.dataDir, 'queue')}\n`);
   if (opts.plugins) fs.writeFileSync(path.join(config, 'plugins'), `${opts.plugins.join('\n')}\n`);

@@ -3,3 +3,4 @@
 export * from './harakaDir';
 export * from './instance';
 export * from './parentWatch';
+export * from './tls';

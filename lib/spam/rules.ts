@@ -57,6 +57,13 @@ const FileSchema = z.object({
       dkim: z.object({ fromPass: z.number(), fail: z.number() }).optional(),
     })
     .optional(),
+  autolearn: z
+    .object({
+      enabled: z.boolean().optional(),
+      spam: z.number().optional(),
+      ham: z.number().optional(),
+    })
+    .optional(),
   rules: z.array(RuleSchema),
 });
 
@@ -73,6 +80,7 @@ export interface RuleSet {
   newsletterThreshold: number;
   bayes: BayesParams & { bands: { min: number; max: number; points: number }[] };
   external: NonNullable<RulesFile['external']>;
+  autolearn: NonNullable<RulesFile['autolearn']>;
 }
 
 export interface RuleHit {
@@ -210,6 +218,7 @@ export function compileRules(data: unknown): RuleSet {
     newsletterThreshold: file.newsletterThreshold,
     bayes: { ...DEFAULT_BAYES, ...Object.fromEntries(Object.entries(bayes).filter(([, v]) => v !== undefined)), bands },
     external: file.external ?? {},
+    autolearn: file.autolearn ?? {},
   };
 }
 

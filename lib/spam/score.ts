@@ -5,6 +5,7 @@ import type { Db } from '../core';
 import { parseForScoring, type ParseLimits, type ParsedMessage } from './parse';
 import { loadRules, runRules, type RuleSet, type RuleHit } from './rules';
 import { classifyTokens, scopesFor, tokenIds, type BayesResult } from './bayes';
+import { loadSaRules, runSa, type SaRuleSet } from './saengine';
 import { aligned, type ExternalResults } from './external';
 
 export type Category = 'ham' | 'newsletter' | 'spam' | 'virus';
@@ -24,8 +25,10 @@ export interface Verdict {
   bayes?: number;
   /** external virus names when a scanner reported one */
   viruses?: string[];
-  /** parse limits reached (the message was only partly read) */
+  /** parse limits reached (the message was only partly read), or 'rules-time' */
   limits?: string[];
+  /** the points auto-learning looks at: rules only, without Bayes, external results or noautolearn rules */
+  autolearnScore: number;
 }
 
 export const DEFAULT_THRESHOLD = 5;
@@ -46,6 +49,8 @@ export interface ScoreOptions {
   /** skip the Bayes lookup (rules and external results only) */
   bayes?: boolean;
   rules?: RuleSet;
+  /** SpamAssassin-syntax rules (default: the system's and lib/spam/rules/local.cf); false: none */
+  sa?: SaRuleSet | false;
   limits?: Partial<ParseLimits>;
 }
 
@@ -98,14 +103,34 @@ function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
+const ownNames = new WeakMap<RuleSet, Set<string>>();
+
+/** Names of the data-file rules: a SpamAssassin rule of the same name gives way to ours. */
+function namesOf(set: RuleSet): Set<string> {
+  let n = ownNames.get(set);
+  if (!n) ownNames.set(set, (n = new Set(set.rules.map((r) => r.def.name))));
+  return n;
+}
+
 /** Scores an already parsed message (lets callers parse once for several uses). */
 export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: ScoreOptions = {}): Promise<Verdict> {
   const set = opts.rules ?? loadRules();
+  const sa = opts.sa === false ? undefined : (opts.sa ?? loadSaRules());
   const { hits, newsletter, newsletterHits } = runRules(msg, set);
   const reasons: RuleHit[] = [...hits];
+  let autolearnScore = hits.reduce((t, h) => t + h.points, 0);
   let bayes: BayesResult | undefined;
-  if (db && opts.bayes !== false) {
-    bayes = await classifyTokens(db, tokenIds(msg), scopesFor(opts.domainId), set.bayes);
+  if (db && opts.bayes !== false) bayes = await classifyTokens(db, tokenIds(msg), scopesFor(opts.domainId), set.bayes);
+  const bayesCounts = !!bayes?.trained && bayes.clues > 0;
+  const limits = [...msg.limits];
+  if (sa) {
+    const r = runSa(msg, sa, { bayes: bayesCounts ? bayes!.probability : undefined, exclude: namesOf(set) });
+    for (const h of r.hits) reasons.push({ rule: h.rule, points: h.points });
+    autolearnScore += r.autolearnScore;
+    if (r.budgetExceeded) limits.push('rules-time');
+  }
+  // Bayes points: SpamAssassin's BAYES_* rules when loaded (run above), else our bands
+  if (bayes && !sa?.bayesRules) {
     const r = bayesPoints(bayes, set);
     if (r) reasons.push(r);
   }
@@ -118,10 +143,11 @@ export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: Score
     category: categorize(score, newsletter, virus, opts.threshold ?? DEFAULT_THRESHOLD),
     reasons,
     newsletter,
+    autolearnScore: round(autolearnScore),
   };
   if (bayes?.trained) verdict.bayes = round4(bayes.probability);
   if (virus) verdict.viruses = opts.external!.virus!.names;
-  if (msg.limits.length) verdict.limits = msg.limits;
+  if (limits.length) verdict.limits = limits;
   return verdict;
 }
 

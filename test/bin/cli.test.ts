@@ -84,6 +84,7 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
       aliases.map((a) => [a.address, a.kind, a.targets]),
       [
         ['*@example.com', 'catchall', ['jean@example.com']],
+        ['abuse@example.com', 'postmaster', []],
         ['info@example.com', 'alias', ['jean@example.com', 'marie@example.com']],
         ['postmaster@example.com', 'postmaster', []],
       ],
@@ -142,6 +143,14 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
     );
     assert.deepEqual(JSON.parse(rows[1].details), { fields: ['password'] });
     assert.doesNotMatch(JSON.stringify(rows), /secret-pass-1/);
+  });
+
+  it('rules check tells how many spam rules were loaded and skipped, and why', async () => {
+    const r = JSON.parse((await ok('rules', 'check', '--json')).join('\n')) as { loaded: number; skipped: number; files: number; reasons: { reason: string; count: number }[] };
+    assert.ok(r.loaded > 0 && r.files > 0, JSON.stringify(r).slice(0, 200)); // our own rule file at least
+    assert.equal(r.reasons.reduce((n, x) => n + x.count, 0), r.skipped);
+    const text = (await ok('rules', 'check')).join('\n');
+    assert.match(text, new RegExp(`${r.loaded} rules loaded, ${r.skipped} skipped`));
   });
 
   it('del commands remove what they name', async () => {
@@ -234,13 +243,17 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
       const aliasesOrMailbox = await json<{ address: string }[]>('mailbox', 'list');
       assert.ok(aliasesOrMailbox.some((m) => m.address === 'postmaster@example.com'));
     });
-    it('postmaster@ of every domain exists without being added', async () => {
+    it('postmaster@ and abuse@ (RFC 2142) of every domain exist without being added', async () => {
       await ok('domain', 'add', 'example.com');
       const aliases = await json<{ address: string; kind: string }[]>('alias', 'list');
-      assert.deepEqual(aliases, [{ address: 'postmaster@example.com', kind: 'postmaster', active: true, targets: [] }]);
+      assert.deepEqual(aliases, [
+        { address: 'abuse@example.com', kind: 'postmaster', active: true, targets: [] },
+        { address: 'postmaster@example.com', kind: 'postmaster', active: true, targets: [] },
+      ]);
       // setting its targets is allowed (it is never "added" twice)
       await ok('alias', 'add', 'postmaster@example.com', 'hostmaster@isp.test');
-      assert.deepEqual((await json<{ targets: string[] }[]>('alias', 'list'))[0].targets, ['hostmaster@isp.test']);
+      assert.deepEqual((await json<{ targets: string[] }[]>('alias', 'list'))[1].targets, ['hostmaster@isp.test']);
+      await bad(/abuse@ cannot be deleted/, 'alias', 'del', 'abuse@example.com');
     });
     it('bad environment (MAILHOST_SMTP_LISTEN) is bad input too', async () => {
       const err: string[] = [];

@@ -29,6 +29,7 @@ async function instance(nodes = 0): Promise<Instance> {
     MAILHOST_DB: `sqlite://${path.join(dataDir, 'mailhost.sqlite')}`,
     MAILHOST_SMTP_LISTEN: `127.0.0.1:${smtp}`,
     MAILHOST_HTTP_LISTEN: `127.0.0.1:${http}`,
+    MAILHOST_SUBMISSION_LISTEN: `127.0.0.1:${await freePort()}`,
     MAILHOST_SMTP_NODES: String(nodes),
     MAILHOST_ADMIN_PASSWORD: 'Secret-pass-42',
   };

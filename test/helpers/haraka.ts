@@ -8,6 +8,10 @@ import { loadSettings } from '../../lib/core';
 
 export interface RunningHaraka {
   port: number;
+  /** the submission listener (STARTTLS + AUTH) */
+  submissionPort: number;
+  /** the implicit-TLS submission listener */
+  submissionTlsPort: number;
   dir: string;
   dataDir: string;
   env: NodeJS.ProcessEnv;
@@ -27,12 +31,16 @@ export interface StartOptions {
 
 export async function startHaraka(opts: StartOptions): Promise<RunningHaraka> {
   const port = await freePort();
+  const submissionPort = await freePort();
+  const submissionTlsPort = await freePort();
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-data-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MAILHOST_DB: opts.db,
     MAILHOST_DATA: dataDir,
     MAILHOST_SMTP_LISTEN: `127.0.0.1:${port}`,
+    MAILHOST_SUBMISSION_LISTEN: `127.0.0.1:${submissionPort}`,
+    MAILHOST_SUBMISSION_TLS_LISTEN: `127.0.0.1:${submissionTlsPort}`,
     MAILHOST_SMTP_NODES: String(opts.nodes ?? 0),
     ...(opts.relay ? { MAILHOST_RELAY: opts.relay } : {}),
     ...opts.env,
@@ -50,6 +58,8 @@ export async function startHaraka(opts: StartOptions): Promise<RunningHaraka> {
   await waitForBanner(port, child, log);
   return {
     port,
+    submissionPort,
+    submissionTlsPort,
     dir,
     dataDir,
     env,

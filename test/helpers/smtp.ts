@@ -1,6 +1,8 @@
 // A plain SMTP client that records every reply, so tests can assert per-recipient codes,
 // and a loopback SMTP sink (smtp-server) that records what it received.
 import net from 'node:net';
+import tls from 'node:tls';
+import { once } from 'node:events';
 import { SMTPServer } from 'smtp-server';
 
 export interface Reply { code: number; text: string }
@@ -10,19 +12,43 @@ export class SmtpClient {
   private waiters: ((r: Reply) => void)[] = [];
   private replies: Reply[] = [];
   private constructor(private sock: net.Socket) {
-    sock.on('data', (d) => {
-      this.buf += d.toString('latin1');
-      let m: RegExpExecArray | null;
-      // a reply ends with a line "NNN text" (space, not dash)
-      while ((m = /^((?:\d{3}-[^\n]*\n)*)(\d{3})(?: ([^\n]*))?\r?\n/.exec(this.buf))) {
-        const text = (m[1] + (m[3] ?? '')).replace(/\r/g, '');
-        this.buf = this.buf.slice(m[0].length);
-        const reply = { code: Number(m[2]), text };
-        const w = this.waiters.shift();
-        if (w) w(reply);
-        else this.replies.push(reply);
-      }
-    });
+    sock.on('data', this.onData);
+  }
+
+  private onData = (d: Buffer) => {
+    this.buf += d.toString('latin1');
+    let m: RegExpExecArray | null;
+    // a reply ends with a line "NNN text" (space, not dash)
+    while ((m = /^((?:\d{3}-[^\n]*\n)*)(\d{3})(?: ([^\n]*))?\r?\n/.exec(this.buf))) {
+      const text = (m[1] + (m[3] ?? '')).replace(/\r/g, '');
+      this.buf = this.buf.slice(m[0].length);
+      const reply = { code: Number(m[2]), text };
+      const w = this.waiters.shift();
+      if (w) w(reply);
+      else this.replies.push(reply);
+    }
+  };
+
+  /** Implicit TLS (the submission TLS port); any certificate is accepted (ours is self-signed). */
+  static async connectTls(port: number): Promise<SmtpClient> {
+    const sock = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+    await once(sock, 'secureConnect');
+    const c = new SmtpClient(sock);
+    const banner = await c.read();
+    if (banner.code !== 220) throw new Error(`banner ${banner.code} ${banner.text}`);
+    return c;
+  }
+
+  /** STARTTLS, and on 220 the TLS handshake (any certificate accepted); returns the reply to STARTTLS. */
+  async startTls(): Promise<Reply> {
+    const r = await this.cmd('STARTTLS');
+    if (r.code !== 220) return r;
+    this.sock.removeListener('data', this.onData);
+    const secure = tls.connect({ socket: this.sock, rejectUnauthorized: false });
+    await once(secure, 'secureConnect');
+    secure.on('data', this.onData);
+    this.sock = secure;
+    return r;
   }
 
   static async connect(port: number): Promise<SmtpClient> {

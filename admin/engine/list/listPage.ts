@@ -4,7 +4,8 @@ import { can, canDeleteRow, roleAllowed, scoped } from '../access';
 import type { Env } from '../env';
 import type { Ctx, ResourceDef, RowAction } from '../types';
 import { applySearch } from './search';
-import { pageOf, pageUrl, rowsOfPage } from './paging';
+import { pageUrl } from './paging';
+import { readPage } from './rows';
 
 interface ListRow {
   row: Record<string, unknown>;
@@ -28,8 +29,7 @@ export async function renderList(env: Env, req: Request, response: Response): Pr
   const role = ctx.principal.role;
   const q = scoped(r, ctx);
   const search = await applySearch(r, ctx, req, q);
-  const paging = await pageOf(q, req);
-  const found = await rowsOfPage(q, r.orderBy, `${r.table}.id`, paging.page);
+  const { rows: found, paging } = await readPage(ctx.db, q, r.table, r.orderBy, req);
   const rows = r.decorate ? await r.decorate(ctx, found) : found;
   const actions = can(r, role, 'edit') ? (r.actions ?? []) : [];
   response.render('list', {
@@ -43,8 +43,11 @@ export async function renderList(env: Env, req: Request, response: Response): Pr
     rows: rows.map((row: Record<string, unknown>) => listRow(r, ctx, base, row, actions)),
     search: search.views,
     searching: Object.values(search.values).some(Boolean),
-    ...paging,
-    pageUrl: pageUrl(base, search.values),
+    total: paging.total,
+    page: paging.page,
+    pages: paging.pages,
+    // links near this page start from its first row (cheap at any depth, see paging.ts)
+    pageUrl: pageUrl(base, search.values, found.length ? { page: paging.page, id: Number(found[0].id), total: paging.total } : undefined),
     addUrl: can(r, role, 'create') ? `${base}/new` : null,
     showDeleteColumn: can(r, role, 'delete') || actions.length > 0,
     hasActions: actions.length > 0,

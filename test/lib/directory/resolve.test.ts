@@ -441,6 +441,12 @@ const cases: Case[] = [
   { name: 'postmaster: a real postmaster mailbox replaces the default', setup: (db) => mailbox(db, 'postmaster@example.com').then(() => undefined), input: 'postmaster@example.com', expect: { targets: ['L:postmaster@example.com'] } },
   { name: 'postmaster: domain without mailboxes and no default: unknown', setup: (db) => domain(db, 'empty.test').then(() => undefined), input: 'postmaster@empty.test', expect: { reject: 'unknown' } },
   { name: 'postmaster: domain without mailboxes, opts.postmaster set', setup: (db) => domain(db, 'empty.test').then(() => undefined), input: 'postmaster@empty.test', opts: { postmaster: 'hostmaster@isp.test' }, expect: { targets: ['E:hostmaster@isp.test'] } },
+  // abuse@ (RFC 2142) is routed like postmaster@
+  { name: 'abuse: default goes to the first mailbox', input: 'abuse@example.com', expect: { recipient: 'abuse@example.com', targets: ['L:jean@example.com'] } },
+  { name: 'abuse: MAILHOST_POSTMASTER via opts.postmaster', input: 'Abuse@example.com', opts: { postmaster: 'hostmaster@isp.test' }, expect: { targets: ['E:hostmaster@isp.test'] } },
+  { name: 'abuse: explicit alias targets', setup: (db) => alias(db, 'abuse@example.com', 'marie@example.com').then(() => undefined), input: 'abuse@example.com', expect: { targets: ['L:marie@example.com'] } },
+  { name: 'abuse: a real abuse mailbox replaces the default', setup: (db) => mailbox(db, 'abuse@example.com').then(() => undefined), input: 'abuse@example.com', expect: { targets: ['L:abuse@example.com'] } },
+  { name: 'abuse: domain without mailboxes and no default: unknown', setup: (db) => domain(db, 'empty.test').then(() => undefined), input: 'abuse@empty.test', expect: { reject: 'unknown' } },
   { name: 'postmaster of a domain alias', setup: (db) => createDomainAlias(db, 'alias.test', 'example.com').then(() => undefined), input: 'postmaster@alias.test', expect: { recipient: 'postmaster@example.com', targets: ['L:jean@example.com'] } },
 
   // SRS bounces

@@ -1,0 +1,167 @@
+// What SpamAssassin rules look at, built lazily from our parsed message: header values by
+// SpamAssassin's names (Subject, Subject:raw, From:addr, ALL, ToCc, EnvelopeFrom, MESSAGEID),
+// the rendered body (Subject first, one line per paragraph, white space collapsed), the
+// decoded body with HTML as markup (rawbody), the whole message (full) and the URIs.
+// Texts are UTF-8 bytes held as latin1 strings (see perlre.ts), each capped so a huge
+// message costs bounded time (SpamAssassin caps parts at 50 KB / 500 KB likewise).
+import type { ParsedMessage } from './parse';
+import { parseHeaderAddress } from '../core';
+import type { LiteralSet } from './literals';
+
+export type TextKind = 'body' | 'rawbody' | 'full' | 'uri';
+
+/** Bytes of rendered body text the rules see. */
+export const BODY_CAP = 64 * 1024;
+/** Bytes of rawbody and of the full message the rules see. */
+export const RAW_CAP = 256 * 1024;
+
+/** UTF-8 bytes of a string as a latin1 string (ASCII is returned as is). */
+export function byteView(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
+}
+
+function cap(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) : s;
+}
+
+/** Pseudo headers SpamAssassin computes from the relay path, which we do not rebuild. */
+export const UNSUPPORTED_HEADER = /^(X-Spam-Relays-|ALL-(TRUSTED|UNTRUSTED|INTERNAL|EXTERNAL)|X-Spam-(DCC|Pyzor|Razor)|X-SpamAssassin-|X-Spam-Languages)/i;
+
+export class SaView {
+  /** Bayes spam probability, when Bayes counts for this message */
+  bayes?: number;
+  /** free-mail domains (FreeMail plugin's list; "yahoo." stands for yahoo.*) */
+  freemail: Set<string> = new Set();
+  private cache = new Map<string, string | undefined>();
+  private _body?: string;
+  private _bodyText?: string;
+  private _raw?: string;
+  private _full?: string;
+  private _uris?: string[];
+  private lowers = new Map<string, string>();
+  private founds = new Map<string, Uint8Array>();
+  /** the rule set's prefilter strings per text kind */
+  literals?: Record<TextKind, LiteralSet>;
+
+  constructor(readonly msg: ParsedMessage) {}
+
+  /** A header by SpamAssassin's spelling (Name, Name:raw, Name:addr, Name:name, ALL...); undefined when absent. */
+  header(spec: string): string | undefined {
+    if (this.cache.has(spec)) return this.cache.get(spec);
+    const v = this.compute(spec);
+    this.cache.set(spec, v);
+    return v;
+  }
+
+  private values(name: string, raw: boolean): string[] {
+    const lc = name.toLowerCase();
+    const out: string[] = [];
+    for (const h of this.msg.headers) if (h.name === lc) out.push(raw ? h.raw : byteView(h.value));
+    return out;
+  }
+
+  private compute(spec: string): string | undefined {
+    const colon = spec.indexOf(':');
+    const name = colon < 0 ? spec : spec.slice(0, colon);
+    const mod = colon < 0 ? '' : spec.slice(colon + 1).toLowerCase();
+    const raw = mod === 'raw';
+    let vals: string[];
+    switch (name) {
+      case 'ALL':
+        return this.msg.headers.map((h) => `${h.orig}: ${raw ? h.raw : byteView(h.value)}`).join('\n') + '\n';
+      case 'ToCc':
+        vals = [...this.values('to', raw), ...this.values('cc', raw)];
+        break;
+      case 'EnvelopeFrom':
+        vals = this.values('return-path', raw);
+        if (!vals.length) vals = this.values('x-envelope-from', raw);
+        return vals.length ? parseHeaderAddress(vals[0]).address || undefined : undefined;
+      case 'MESSAGEID':
+        vals = [...this.values('message-id', raw), ...this.values('resent-message-id', raw), ...this.values('x-message-id', raw)];
+        break;
+      default:
+        vals = this.values(name, raw);
+    }
+    if (!vals.length) return undefined;
+    if (mod === 'addr' || mod === 'name' || mod === 'host' || mod === 'domain') {
+      const a = parseHeaderAddress(vals[0]);
+      if (mod === 'name') return a.name;
+      if (mod === 'addr') return a.address;
+      return a.domain;
+    }
+    return vals.join('\n');
+  }
+
+  /** Rendered text: the Subject then one line per paragraph. */
+  get body(): string {
+    if (this._body === undefined) this._body = cap(byteView(`${this.msg.subject}\n${this.bodyText}`), BODY_CAP);
+    return this._body;
+  }
+
+  private _bodyBytes?: string;
+
+  /** Rendered text without the Subject line, as bytes (tflags nosubject). */
+  get bodyBytes(): string {
+    if (this._bodyBytes === undefined) this._bodyBytes = cap(byteView(this.bodyText), BODY_CAP);
+    return this._bodyBytes;
+  }
+
+  /** Rendered text without the Subject line (Unicode, for evals that count characters). */
+  get bodyText(): string {
+    if (this._bodyText === undefined) {
+      this._bodyText = cap(this.msg.text, BODY_CAP)
+        .split(/\n[ \t\r]*\n/)
+        .map((p) => p.replace(/\s+/g, ' ').trim())
+        .filter(Boolean)
+        .join('\n');
+    }
+    return this._bodyText;
+  }
+
+  get rawbody(): string {
+    if (this._raw === undefined) this._raw = cap(byteView(this.msg.rawText), RAW_CAP);
+    return this._raw;
+  }
+
+  get full(): string {
+    if (this._full === undefined) this._full = cap(this.msg.src.raw.toString('latin1', 0, Math.min(this.msg.src.raw.length, RAW_CAP)), RAW_CAP);
+    return this._full;
+  }
+
+  /** A text in lower case (for the literal prefilters): 'body', 'rawbody', 'full' or 'uri'. */
+  lower(kind: TextKind): string {
+    let l = this.lowers.get(kind);
+    if (l === undefined) {
+      const t = kind === 'uri' ? this.uris.join('\n') : this[kind];
+      this.lowers.set(kind, (l = t.toLowerCase()));
+    }
+    return l;
+  }
+
+  /** Sets what found() answers (the warm-up makes every prefilter pass). */
+  setFound(kind: TextKind, f: Uint8Array): void {
+    this.founds.set(kind, f);
+  }
+
+  /** Which prefilter strings of the rule set occur in a text (one pass for all rules). */
+  found(kind: TextKind): Uint8Array {
+    let f = this.founds.get(kind);
+    if (f === undefined) this.founds.set(kind, (f = this.literals![kind].scan(this.lower(kind))));
+    return f;
+  }
+
+  /** URIs as SpamAssassin lists them: with a scheme (www.x -> http://www.x). */
+  get uris(): string[] {
+    if (this._uris === undefined) {
+      const seen = new Set<string>();
+      for (const u of this.msg.urls) {
+        const t = byteView(u.trim());
+        seen.add(/^[a-z][a-z0-9+.-]*:/i.test(t) ? t : `http://${t}`);
+      }
+      for (const h of this.msg.html.links) if (/^mailto:/i.test(h.href)) seen.add(byteView(h.href));
+      this._uris = [...seen];
+    }
+    return this._uris;
+  }
+}
