@@ -8,6 +8,7 @@ import { harakaCommand } from './haraka';
 import { listCommand } from './list';
 import { policyCommand } from './policy';
 import { quarantineCommand } from './quarantine';
+import { digestCommand } from './digest';
 import { purgeCommand } from './purge';
 import { adminCommand } from './admin';
 import { autoreplyCommand } from './autoreply';
@@ -29,6 +30,7 @@ export const commandGroups: CommandGroup[] = [
   policyCommand,
   listCommand,
   quarantineCommand,
+  digestCommand,
   learnCommand,
   rulesCommand,
   purgeCommand,

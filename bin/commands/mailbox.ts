@@ -1,5 +1,6 @@
 // `mailhost mailbox ...`: the mailboxes of the hosted domains.
 import { command, type CommandGroup } from '../engine';
+import { DIGEST_FREQUENCIES, setDigestPreferences } from '../../lib/quarantine';
 import { createMailbox, updateMailbox, listMailboxes, deleteMailbox } from '../../lib/directory';
 import { setSendingState } from '../../lib/submission';
 import { displayAddress } from '../../lib/core';
@@ -40,6 +41,7 @@ export const mailboxCommand: CommandGroup = {
         'keep-copy': { type: 'yesno', help: 'keep a copy of redirected mail' },
         name,
         sending: { type: 'enum', values: ['suspended', 'ok'] as const, help: 'suspend its sending (submission AUTH refused) or lift a suspension' },
+        digest: { type: 'enum', values: DIGEST_FREQUENCIES, help: "how often its quarantine report is sent (default: the domain's, daily)" },
       },
       async run({ flags, args, ctx }) {
         const db = await ctx.db();
@@ -55,6 +57,7 @@ export const mailboxCommand: CommandGroup = {
           keepCopy: flags['keep-copy'],
           name: flags.name,
         });
+        if (flags.digest) await setDigestPreferences(db, mb.id, { frequency: flags.digest });
         ctx.print(`mailbox ${displayAddress(mb.address)} updated`);
       },
     }),

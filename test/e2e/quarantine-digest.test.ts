@@ -28,6 +28,7 @@ for (const engine of engines()) {
       settings = loadSettings({ MAILHOST_DATA: stack.dataDir, MAILHOST_DB: stack.t.url, MAILHOST_RELAY: `127.0.0.1:${stack.sink.port}` });
       app = createApp({ db: stack.db, settings, sessionSecret: 'digest-test', sessionCleanupMs: 0 });
       secret = linkSecret(stack.dataDir, {});
+      stack.env.MAILHOST_RELAY = `127.0.0.1:${stack.sink.port}`; // for the CLI
       for (const to of ['alice@a.test', 'bob@b.test']) assert.equal((await sendMessage(stack.haraka.port, 'prize@lottery.test', [to], hostileMessage(to))).data?.code, 250);
     });
 
@@ -105,6 +106,24 @@ for (const engine of engines()) {
       // and the genuine link still works
       assert.equal((await visitor.post(`/q/${good}`)).status, 200);
       assert.equal(stack.maildir('bob@b.test').length, 1);
+    });
+
+    it('CLI: mailbox set --digest, digest show prints the report, digest run --mailbox --force sends it', async () => {
+      await stack.cli('mailbox', 'set', 'bob@b.test', '--digest', 'weekly');
+      assert.equal((await stack.db('mailboxes').where({ address: 'bob@b.test' }).first('digest_frequency')).digest_frequency, 'weekly');
+      assert.equal((await sendMessage(stack.haraka.port, 'shop@store.test', ['bob@b.test'], hostileMessage('bob@b.test', 'Shop <shop@store.test>'))).data?.code, 250);
+      const shown = await stack.cli('digest', 'show', 'bob@b.test');
+      assert.match(shown, /^To: bob@b\.test$/m);
+      assert.match(shown, /^Frequency: weekly$/m);
+      assert.match(shown, /shop@store\.test/);
+      const before = stack.sink.messages.length;
+      assert.equal(stack.sink.messages.length, before, 'show sends nothing');
+      const out = await stack.cli('digest', 'run', '--mailbox', 'bob@b.test', '--force');
+      assert.match(out, /1 report\(s\) sent/);
+      const msgs = await stack.sink.waitFor(before + 1);
+      assert.ok(msgs.slice(before).some((m) => m.to.includes('bob@b.test')));
+      // nothing new since: a second forced run has nothing to report
+      assert.match(await stack.cli('digest', 'run', '--mailbox', 'bob@b.test', '--force'), /0 report\(s\) sent, 1 mailbox\(es\) with nothing held/);
     });
   });
 }
