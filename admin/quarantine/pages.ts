@@ -115,7 +115,7 @@ export function quarantinePages(router: Router, res: ResourceDef, registry: Regi
       title: e.ctx.t('quarantine.preview'),
       row,
       preview,
-      frame: preview.htmlText ? frameDocument(preview.htmlText) : '',
+      frame: preview.htmlSafe ? frameDocument(preview.htmlSafe) : '',
       baseUrl: e.base,
       canRelease: !row.released && (row.category !== 'virus' || e.ctx.principal.role === 'admin'),
       asks: await mustAsk(e, row),

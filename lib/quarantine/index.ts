@@ -9,3 +9,4 @@ export * from './links';
 export * from './digest';
 export * from './schedule';
 export * from './warn';
+export * from './sanitize';

@@ -9,6 +9,7 @@ import { simpleParser, type ParsedMail, type AddressObject } from 'mailparser';
 import { type Db, invalid, notFound, headerEnd, headerLine, headerValues, removeHeaderFields } from '../core';
 import { getMailbox, addUsage } from '../directory';
 import { deliverToMaildir, maildirPath, type FinalTarget, type MailhostNotes } from '../delivery';
+import { sanitizeMailHtml } from './sanitize';
 import { fateCategory, isSpamHeader, type VerdictSummary, headerFromAddress, ensureListEntry, normalizePattern } from '../policy';
 
 const gzip = promisify(zlib.gzip);
@@ -261,8 +262,10 @@ export interface QuarantinePreview {
   date: string | null; // ISO
   text: string; // the text part, or the HTML part converted to text; never HTML
   textTruncated: boolean;
-  /** the HTML part converted to text ('' when there is none): shown apart, in a sandboxed frame */
+  /** the HTML part converted to text ('' when there is none) */
   htmlText: string;
+  /** the HTML part sanitised (sanitize.ts: structure and text only, nothing loads) — '' when there is none */
+  htmlSafe: string;
   attachments: { filename: string; contentType: string; size: number }[];
 }
 
@@ -317,6 +320,7 @@ export async function previewQuarantined(db: Db, id: number, opts: { mailbox?: s
     text: text.slice(0, PREVIEW_TEXT_MAX),
     textTruncated: text.length > PREVIEW_TEXT_MAX,
     htmlText: html ? (await htmlAsText(html)).slice(0, PREVIEW_TEXT_MAX) : '',
+    htmlSafe: html ? sanitizeMailHtml(html.slice(0, 2 * 1024 * 1024)) : '',
     attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, size: a.size })),
   };
 }
