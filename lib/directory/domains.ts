@@ -1,5 +1,5 @@
 // Domains and domain aliases. Every domain gets its undeletable postmaster@ alias on creation.
-import { type Db, normalizeDomain, displayDomain, MailhostError, invalid, notFound, conflict, isUniqueViolation } from '../core';
+import { type Db, bumpGeneration, normalizeDomain, displayDomain, MailhostError, invalid, notFound, conflict, isUniqueViolation } from '../core';
 
 export interface DomainRow {
   id: number;
@@ -68,6 +68,7 @@ export async function createDomain(db: Db, input: DomainInput): Promise<DomainRo
       const domainId = Number(id);
       // postmaster@ with no targets routes to MAILHOST_POSTMASTER or the domain's first mailbox
       await trx('aliases').insert({ domain_id: domainId, local_part: 'postmaster', address: `postmaster@${name}`, kind: 'postmaster' });
+      await bumpGeneration(trx);
       return toDomain(await trx('domains').where({ id: domainId }).first());
     });
   } catch (err) {
@@ -94,6 +95,7 @@ export async function updateDomain(db: Db, id: number, patch: Partial<DomainInpu
   if (patch.name !== undefined) throw invalid('name', 'a domain cannot be renamed');
   const n = await db('domains').where({ id }).update(set);
   if (!n) throw notFound(`domain ${id} does not exist`);
+  await bumpGeneration(db);
   return getDomain(db, id);
 }
 
@@ -101,6 +103,7 @@ export async function deleteDomain(db: Db, nameOrId: string | number): Promise<v
   const domain = await getDomain(db, nameOrId);
   // cascades remove mailboxes, aliases, domain aliases; Maildirs stay on disk for the operator
   await db('domains').where({ id: domain.id }).delete();
+  await bumpGeneration(db);
 }
 
 export interface ListOptions {
@@ -126,6 +129,7 @@ export async function createDomainAlias(db: Db, aliasName: string, targetDomain:
   await assertNameFree(db, name, 'name');
   try {
     const [id] = await db('domain_aliases').insert({ name, domain_id: target.id, active: true });
+    await bumpGeneration(db);
     return { id: Number(id), name, domain_id: target.id, domain: target.name, active: true };
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('name', `${displayDomain(name)} already exists`);
@@ -142,6 +146,7 @@ export async function listDomainAliases(db: Db, domain?: string): Promise<Domain
 export async function deleteDomainAlias(db: Db, aliasName: string): Promise<void> {
   const n = await db('domain_aliases').where({ name: requireDomainName(aliasName) }).delete();
   if (!n) throw notFound(`domain alias ${aliasName} does not exist`);
+  await bumpGeneration(db);
 }
 
 export { MailhostError };
@@ -158,6 +163,9 @@ export async function updateDomainAlias(db: Db, id: number, patch: { domainId?: 
   const set: Record<string, unknown> = {};
   if (patch.domainId !== undefined) set.domain_id = (await getDomain(db, patch.domainId)).id;
   if (patch.active !== undefined) set.active = patch.active;
-  if (Object.keys(set).length) await db('domain_aliases').where({ id }).update(set);
+  if (Object.keys(set).length) {
+    await db('domain_aliases').where({ id }).update(set);
+    await bumpGeneration(db);
+  }
   return getDomainAlias(db, id);
 }
