@@ -9,7 +9,7 @@
 //        [--concurrency 1,20,100] [--nodes 0] [--size 3000] [--lookups 10000] [--per-connection 100]
 //        [--repeat 1]
 //        [--domains 10000 --mailboxes 100000 --aliases 100000] [--breakdown] [--cold-maildirs]
-//        [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json]
+//        [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json] [--postfix]
 //
 // --breakdown adds two setups that split the cost of (b):
 //   (r) loopback_rdns + mailhost.rcpt + queue/discard: our recipient checks, no delivery;
@@ -20,6 +20,10 @@
 // --repeat N runs every level N times per setup, alternating, and reports the median run.
 // Per run it also prints the CPU each process used per message (from /proc), to show where the
 // time goes and whether other work on a shared machine skewed the figures.
+// --postfix adds setup (p): a private Postfix with MySQL maps on the same seeded tables and
+//   virtual(8) Maildir delivery (bench/mta-postfix.ts; needs Debian's postfix + postfix-mysql, MySQL,
+//   root), run alternately with the others. Its "done" is delivered into the Maildir (files counted),
+//   not merely accepted: both rates are printed, and b/p against each.
 // --b-plugins replaces config/plugins for (b) (default: the repository's list at run time).
 // Environment is passed on to Haraka (e.g. UV_THREADPOOL_SIZE=16 to try a bigger fs pool).
 //
@@ -38,6 +42,7 @@ import { maildirPath } from '../lib/delivery';
 import { seed, sampleAddresses, mailboxAddress, domainName, domainAliasName, hasDomainAlias, prng, type SeedSize, type SampleKind } from './mta-seed';
 import { percentile, type LoadConfig, type LoadResult } from './mta-load';
 import { undo, cleanup, createDatabase, settle, intArg } from './harness';
+import { startPostfix, postfixMissing } from './mta-postfix';
 import { treeCpuMs, findPids, pidsCpuMs, machineBusyMs, snapshotAll, topUsers } from './mta-cpu';
 
 interface Options {
@@ -55,11 +60,12 @@ interface Options {
   bPlugins?: string[];
   cpuProf?: string;
   json: boolean;
+  postfix: boolean;
 }
 
 const USAGE = `usage: node dist/bench/mta.js [--db URL|sqlite] [--messages N] [--concurrency 1,20,100] [--nodes 0|1]
   [--size BYTES] [--lookups N] [--per-connection N] [--repeat N] [--domains N] [--mailboxes N] [--aliases N]
-  [--breakdown] [--cold-maildirs] [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json]`;
+  [--breakdown] [--cold-maildirs] [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json] [--postfix]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -75,6 +81,7 @@ function parseArgs(argv: string[]): Options {
     breakdown: false,
     coldMaildirs: false,
     json: false,
+    postfix: false,
   };
   const int = (name: string, v: string | undefined, min = 1) => intArg(name, v, USAGE, min);
   for (let i = 0; i < argv.length; i++) {
@@ -97,11 +104,14 @@ function parseArgs(argv: string[]): Options {
       case '--b-plugins': o.bPlugins = (v() ?? '').split(',').map((x) => x.trim()).filter(Boolean); break;
       case '--cpu-prof': o.cpuProf = path.resolve(v() ?? ''); break;
       case '--json': o.json = true; break;
+      case '--postfix': o.postfix = true; break;
       case '-h': case '--help': console.log(USAGE); process.exit(0);
       default: throw new Error(`unknown argument ${a}\n${USAGE}`);
     }
   }
   if (o.db !== 'sqlite' && !isMysqlUrl(o.db)) throw new Error(`--db takes a mysql:// URL or "sqlite"\n${USAGE}`);
+  if (o.postfix && o.db === 'sqlite') throw new Error('--postfix needs a MySQL database (its maps are MySQL)');
+  if (o.postfix && postfixMissing()) throw new Error(`--postfix: ${postfixMissing()}`);
   if (o.seed.mailboxes < o.seed.domains) throw new Error('--mailboxes must be >= --domains');
   return o;
 }
@@ -184,7 +194,7 @@ interface Server {
 // The queue plugin of setup (f): durable Maildir write of the raw message per recipient, as
 // mailhost.deliver does (tmp/, fsync, rename, fsync dir), without resolution or database.
 const FLOOR_PLUGIN = `// written by bench/mta.ts for setup (f)
-const { deliverToMaildir, maildirPath } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'lib', 'maildir.js'))})
+const { deliverToMaildir, maildirPath } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'lib', 'delivery', 'maildir.js'))})
 exports.register = function () { this.register_hook('queue', 'store') }
 exports.store = function (next, connection) {
   const txn = connection.transaction
@@ -250,7 +260,8 @@ async function startHaraka(o: Options, tmp: string, name: string, dbUrl: string,
 
 /** CPU used during one run, ms: the Haraka under test, the local database server, the load generator, the whole machine. */
 interface CpuUse { haraka: number; db: number; load: number; machine: number; others: { label: string; ms: number }[] }
-type Run = LoadResult & { cpu: CpuUse };
+/** deliveredMs (Postfix): from the start of the load until the last message was in its Maildir */
+type Run = LoadResult & { cpu: CpuUse; deliveredMs?: number };
 
 async function runLoad(tmp: string, server: Server, o: Options, concurrency: number, recipients: string[], dbPids: number[]): Promise<Run> {
   const cfg: LoadConfig = {
@@ -300,6 +311,16 @@ function treeParent(pid: number): number {
   } catch {
     return -1;
   }
+}
+
+/** When the Maildirs under dataDir hold `count` files (Postfix delivers after accepting). */
+async function waitDelivered(dataDir: string, count: number): Promise<number> {
+  const deadline = Date.now() + 300000;
+  while (countMaildirFiles(dataDir) < count) {
+    if (Date.now() > deadline) throw new Error(`Postfix delivered ${countMaildirFiles(dataDir)} of ${count} within 5 minutes`);
+    await sleep(20);
+  }
+  return Date.now();
 }
 
 function countMaildirFiles(dataDir: string): number {
@@ -374,8 +395,13 @@ async function main(): Promise<void> {
     );
   }
   servers.push(await startHaraka(o, tmp, 'b', bdb.url, o.bPlugins, {}));
-  for (const s of servers) log(`(${s.name}) port ${s.port}: ${s.plugins.join(', ')}`);
   const distinct = [...new Set(recipients)];
+  if (o.postfix) {
+    const p = await startPostfix(path.join(tmp, 'postfix'), bdb.url, await freePort(), o.coldMaildirs ? [] : distinct);
+    undo.push(p.stop);
+    servers.push(p);
+  }
+  for (const s of servers) log(`(${s.name}) port ${s.port}: ${s.plugins.join(', ')}`);
   if (!o.coldMaildirs) {
     for (const s of servers.filter((x) => x.name === 'b' || x.name === 'f')) {
       for (const addr of distinct) for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(maildirPath(s.dataDir, addr), sub), { recursive: true, mode: 0o700 });
@@ -392,7 +418,10 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < o.repeat; rep++) {
       for (const s of servers) {
         await sleep(1000); // let the previous run's writes settle
+        const before = s.name === 'p' ? countMaildirFiles(s.dataDir) : 0;
+        const startedAt = Date.now();
         const r = await runLoad(tmp, s, o, c, recipients, dbPids);
+        if (s.name === 'p') r.deliveredMs = (await waitDelivered(s.dataDir, before + r.ok)) - startedAt;
         (row.all[s.name] ??= []).push(r);
         log(`  c=${c} (${s.name}): ${fmt(rateOf(r), 1)} msgs/s, ${r.ok} ok, ${r.failed} failed${r.failed ? ` ${JSON.stringify(r.failures).slice(0, 300)}` : ''}`);
       }
@@ -406,7 +435,7 @@ async function main(): Promise<void> {
   for (const s of servers) await s.stop();
   const warnings = servers
     .map((s) => {
-      const lines = s.log().split('\n').filter((l) => /\b(ERROR|CRIT|EMERG|ALERT)\b/.test(l) && !/tls (key|cert) .* could not be loaded/.test(l));
+      const lines = s.log().split('\n').filter((l) => (s.name === 'p' ? /\b(warning|error|fatal|panic):/ : /\b(ERROR|CRIT|EMERG|ALERT)\b/).test(l) && !/tls (key|cert) .* could not be loaded/.test(l));
       const distinctLines = [...new Set(lines.map((l) => l.replace(/^\S+ /, '').slice(0, 240)))];
       return [s.name, lines.length, distinctLines.slice(0, 3)] as const;
     })
@@ -416,7 +445,7 @@ async function main(): Promise<void> {
   const rate = (r: Run) => r.ok / (r.elapsedMs / 1000);
   const out: string[] = [];
   out.push('');
-  out.push(`mailhost MTA bench — ${new Date().toISOString()}, ${os.cpus().length} CPUs, node ${process.version}, Haraka ${haraka}, nodes=${o.nodes} in every setup`);
+  out.push(`mailhost MTA bench — ${new Date().toISOString()}, load average ${os.loadavg().map((x) => fmt(x, 1)).join(' ')} at the end, ${os.cpus().length} CPUs, node ${process.version}, Haraka ${haraka}, nodes=${o.nodes} in every setup`);
   out.push(`database: ${bdb.label}`);
   out.push(`seed: ${Object.entries(seeded.rows).map(([t, n]) => `${n} ${t}`).join(', ')} (aliases include one postmaster per domain) in ${fmt(seeded.ms / 1000, 1)} s`);
   if (resolution) {
@@ -435,13 +464,16 @@ async function main(): Promise<void> {
   for (const s of servers) out.push(`  (${s.name}) ${s.plugins.join(', ')}`);
   out.push('');
   const names = servers.map((s) => s.name);
-  const head = ['conc', ...names.map((n) => `${n} msgs/s`), 'b/a', ...(o.breakdown ? ['r/a', 'f/a'] : []), ...names.map((n) => `${n} rcpt p50/p99 ms`), 'b msg p50/p99 ms', 'failed'];
+  const delivRate = (r: Run) => r.ok / ((r.deliveredMs ?? r.elapsedMs) / 1000);
+  const pf = o.postfix;
+  const head = ['conc', ...names.map((n) => `${n} msgs/s`), ...(pf ? ['p delivered/s', 'b/p acc', 'b/p dlv', 'b/f'] : []), 'b/a', ...(o.breakdown ? ['r/a', 'f/a'] : []), ...names.map((n) => `${n} rcpt p50/p99 ms`), 'b msg p50/p99 ms', 'failed'];
   const table: string[][] = [head];
   for (const r of rows) {
     const a = rate(r.results.a);
     table.push([
       String(r.concurrency),
       ...names.map((n) => fmt(rate(r.results[n]), 1)),
+      ...(pf ? [fmt(delivRate(r.results.p), 1), fmt(rate(r.results.b) / rate(r.results.p), 3), fmt(rate(r.results.b) / delivRate(r.results.p), 3), r.results.f ? fmt(rate(r.results.b) / rate(r.results.f), 3) : '-'] : []),
       fmt(rate(r.results.b) / a, 3),
       ...(o.breakdown ? [fmt(rate(r.results.r) / a, 3), fmt(rate(r.results.f) / a, 3)] : []),
       ...names.map((n) => `${fmt(r.results[n].rcptMs.p50, 2)}/${fmt(r.results[n].rcptMs.p99, 2)}`),
@@ -469,10 +501,10 @@ async function main(): Promise<void> {
   for (const t of cpuTable) out.push(`  ${t.map((c, i) => (i === t.length - 1 ? c : c.padStart(cw[i]))).join('  ')}`);
   out.push('');
   out.push(`(b) Maildir files written: ${delivered} for ${sentToB} messages accepted${delivered === sentToB ? '' : '  <-- MISMATCH'}`);
-  for (const [n, count, lines] of warnings) out.push(`(${n}) ${count} error lines in the Haraka log, e.g.: ${lines.join(' | ')}`);
+  for (const [n, count, lines] of warnings) out.push(`(${n}) ${count} error lines in its log, e.g.: ${lines.join(' | ')}`);
   if (o.repeat > 1) {
     out.push(`each level ran ${o.repeat} times per setup (alternating); figures above are the median run (of an even count, the slower middle one); all rates, msgs/s:`);
-    for (const r of rows) out.push(`  concurrency ${r.concurrency}:  ${names.map((n) => `${n}: ${r.all[n].map((x) => fmt(rate(x), 0)).join(' ')}`).join('   ')}`);
+    for (const r of rows) out.push(`  concurrency ${r.concurrency}:  ${names.map((n) => `${n}: ${r.all[n].map((x) => fmt(rate(x), 0)).join(' ')}`).join('   ')}${pf ? `   p delivered: ${r.all.p.map((x) => fmt(delivRate(x), 0)).join(' ')}` : ''}`);
   }
   for (const r of rows) {
     for (const n of names) if (r.results[n].failed) out.push(`(${n}) c=${r.concurrency} failures: ${Object.entries(r.results[n].failures).map(([k, v]) => `${v} x ${k.slice(0, 160)}`).join('; ')}`);

@@ -2,7 +2,7 @@
 // against our domains, mailboxes and aliases, then the envelope sender's block lists), answers
 // with its code, and leaves the final targets in transaction.notes.mailhost for the later
 // steps. Never an open relay.
-import { sqlDirectory, type Directory, type ResolveOptions } from '../lib/directory';
+import { cachedDirectory, type Directory, type ResolveOptions } from '../lib/directory';
 import { srsReverse, mailhostNotes } from '../lib/delivery';
 import { srsSecret, type Settings, migrateLatest, withTimeout } from '../lib/core';
 import { decideRecipient } from '../lib/smtp';
@@ -25,7 +25,8 @@ export function load_mailhost_config(this: Haraka.Plugin): void {
   const secret = srsSecret(settings);
   const state: State = {
     settings,
-    directory: sqlDirectory(pluginDb(settings)),
+    // answers kept in this process until any change through lib (within a second on every node)
+    directory: cachedDirectory(pluginDb(settings)),
     options: { postmaster: settings.postmaster, srsReverse: (local) => srsReverse(local, secret) },
   };
   this.mailhost = state;

@@ -4,7 +4,7 @@
 // policy would reject it. mailhost.deliver carries the fates out at queue time.
 // In the master process: the daily purge (quarantine retention, Bayes token ageing).
 import { finalTargets } from '../lib/delivery';
-import { headerFromAddress, isSpamHeader } from '../lib/policy';
+import { headerFromAddress, isSpamHeader, cachedPolicies, type PolicyLookup } from '../lib/policy';
 import { decideMessage } from '../lib/smtp';
 import { autolearn } from '../lib/spam';
 import { externalFromTransaction } from './results';
@@ -16,6 +16,8 @@ const VERDICT_TIMEOUT_MS = 20000;
 
 export function register(this: Haraka.Plugin): void {
   this.settings = pluginSettings(this);
+  // policies kept in this process until any change through lib (within a second on every node)
+  this.policies = cachedPolicies(pluginDb(this.settings as Settings));
   this.register_hook('data_post', 'spam_verdict');
 }
 
@@ -41,6 +43,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
       headerFrom: headerFromAddress(txn.header.get('From')),
       external: externalFromTransaction(txn, connection),
       lists: notes.lists,
+      policies: this.policies as PolicyLookup,
     };
     const db = pluginDb(this.settings as Settings);
     const d = await withTimeout(decideMessage(db, query), VERDICT_TIMEOUT_MS, 'spam verdict');

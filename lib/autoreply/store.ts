@@ -2,7 +2,7 @@
 // a text (and optional HTML), an activation window, limits, an away-forward, and
 // attachments from the mailbox's pool. Everything is validated here so the CLI, the admin
 // and the plugins share one set of rules.
-import { type Db, parseAddress, AddressError, invalid, notFound, conflict, isUniqueViolation } from '../core';
+import { type Db, bumpGeneration, parseAddress, AddressError, invalid, notFound, conflict, isUniqueViolation } from '../core';
 import type { Knex } from 'knex';
 import { getMailbox, type MailboxRow } from '../directory';
 import { parseWhen, toIso, HOUR } from './time';
@@ -304,6 +304,8 @@ export async function createAutoreply(db: Db, mailbox: string | number, input: A
     id = await db.transaction(async (trx) => {
       const [newId] = await trx('autoreplies').insert({ mailbox_id: mb.id, ...set });
       if (input.attachmentIds) await replaceLinks(trx, Number(newId), await checkPoolIds(trx, mb.id, input.attachmentIds));
+      // the directory reads each mailbox's count of enabled autoreplies (cached per process)
+      await bumpGeneration(trx);
       return Number(newId);
     });
   } catch (err) {
@@ -335,6 +337,7 @@ export async function updateAutoreply(db: Db, id: number, patch: AutoreplyInput,
       // a new activation period starts with a clean memory
       if (fresh) await trx('autoreply_memory').where({ autoreply_id: id }).delete();
       if (patch.attachmentIds) await replaceLinks(trx, id, await checkPoolIds(trx, mb.id, patch.attachmentIds));
+      if (set.enabled !== undefined && !!set.enabled !== current.enabled) await bumpGeneration(trx);
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('name', `${mb.address} already has an autoreply named "${set.name}"`);
@@ -360,6 +363,7 @@ export function setAutoreplyEnabled(db: Db, id: number, enabled: boolean, now = 
 export async function deleteAutoreply(db: Db, id: number): Promise<void> {
   const n = await db('autoreplies').where({ id }).delete();
   if (!n) throw notFound(`autoreply ${id} does not exist`);
+  await bumpGeneration(db);
 }
 
 // ---- the attachment pool of a mailbox ----

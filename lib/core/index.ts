@@ -9,3 +9,5 @@ export * from './password';
 export * from './replies';
 export * from './rewrite';
 export * from './settings';
+export * from './generation';
+export * from './lru';

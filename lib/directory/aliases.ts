@@ -1,6 +1,6 @@
 // Aliases, forwards/mail groups and catch-alls: one table of address -> targets.
 // postmaster@ and abuse@ are aliases of kind 'postmaster' created with each domain; they cannot be deleted.
-import { type Db, invalid, notFound, conflict, forbidden, isUniqueViolation, normalizeDomain } from '../core';
+import { type Db, bumpGeneration, invalid, notFound, conflict, forbidden, isUniqueViolation, normalizeDomain } from '../core';
 import { getDomain } from './domains';
 import { requireAddress, normalizeTargets, addressTaken } from './mailboxes';
 
@@ -120,6 +120,7 @@ export async function createAlias(db: Db, input: AliasInput): Promise<AliasRow> 
         description: (input.description ?? '').slice(0, 255),
       });
       await replaceTargets(trx, Number(newId), targets);
+      await bumpGeneration(trx);
       return Number(newId);
     });
     return getAlias(db, id);
@@ -142,6 +143,7 @@ export async function updateAlias(db: Db, id: number, patch: { targets?: string 
       if (targets.includes(alias.address)) throw invalid('targets', 'an alias cannot point to itself');
       await replaceTargets(trx, id, targets);
     }
+    await bumpGeneration(trx);
   });
   return getAlias(db, id);
 }
@@ -150,6 +152,7 @@ export async function deleteAlias(db: Db, addressOrId: string | number): Promise
   const alias = await getAlias(db, addressOrId);
   if (alias.kind === 'postmaster') throw forbidden(`${alias.local_part}@ cannot be deleted`);
   await db('aliases').where({ id: alias.id }).delete();
+  await bumpGeneration(db);
 }
 
 export async function listAliases(db: Db, opts: { domain?: string; kind?: AliasKind; search?: string; limit?: number; offset?: number } = {}): Promise<AliasRow[]> {

@@ -1,6 +1,6 @@
 // Domains and domain aliases. Every domain gets its undeletable postmaster@ and abuse@ aliases
 // on creation (RFC 2142 role addresses).
-import { type Db, normalizeDomain, displayDomain, MailhostError, invalid, notFound, conflict, isUniqueViolation } from '../core';
+import { type Db, bumpGeneration, normalizeDomain, displayDomain, MailhostError, invalid, notFound, conflict, isUniqueViolation } from '../core';
 
 export interface DomainRow {
   id: number;
@@ -75,6 +75,7 @@ export async function createDomain(db: Db, input: DomainInput): Promise<DomainRo
       const domainId = Number(id);
       // postmaster@ and abuse@ with no targets route to MAILHOST_POSTMASTER or the domain's first mailbox
       await trx('aliases').insert(ROLE_LOCAL_PARTS.map((local) => ({ domain_id: domainId, local_part: local, address: `${local}@${name}`, kind: 'postmaster' })));
+      await bumpGeneration(trx);
       return toDomain(await trx('domains').where({ id: domainId }).first());
     });
   } catch (err) {
@@ -101,6 +102,7 @@ export async function updateDomain(db: Db, id: number, patch: Partial<DomainInpu
   if (patch.name !== undefined) throw invalid('name', 'a domain cannot be renamed');
   const n = await db('domains').where({ id }).update(set);
   if (!n) throw notFound(`domain ${id} does not exist`);
+  await bumpGeneration(db);
   return getDomain(db, id);
 }
 
@@ -108,6 +110,7 @@ export async function deleteDomain(db: Db, nameOrId: string | number): Promise<v
   const domain = await getDomain(db, nameOrId);
   // cascades remove mailboxes, aliases, domain aliases; Maildirs stay on disk for the operator
   await db('domains').where({ id: domain.id }).delete();
+  await bumpGeneration(db);
 }
 
 export interface ListOptions {
@@ -133,6 +136,7 @@ export async function createDomainAlias(db: Db, aliasName: string, targetDomain:
   await assertNameFree(db, name, 'name');
   try {
     const [id] = await db('domain_aliases').insert({ name, domain_id: target.id, active: true });
+    await bumpGeneration(db);
     return { id: Number(id), name, domain_id: target.id, domain: target.name, active: true };
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('name', `${displayDomain(name)} already exists`);
@@ -149,6 +153,7 @@ export async function listDomainAliases(db: Db, domain?: string): Promise<Domain
 export async function deleteDomainAlias(db: Db, aliasName: string): Promise<void> {
   const n = await db('domain_aliases').where({ name: requireDomainName(aliasName) }).delete();
   if (!n) throw notFound(`domain alias ${aliasName} does not exist`);
+  await bumpGeneration(db);
 }
 
 export { MailhostError };
@@ -165,6 +170,9 @@ export async function updateDomainAlias(db: Db, id: number, patch: { domainId?: 
   const set: Record<string, unknown> = {};
   if (patch.domainId !== undefined) set.domain_id = (await getDomain(db, patch.domainId)).id;
   if (patch.active !== undefined) set.active = patch.active;
-  if (Object.keys(set).length) await db('domain_aliases').where({ id }).update(set);
+  if (Object.keys(set).length) {
+    await db('domain_aliases').where({ id }).update(set);
+    await bumpGeneration(db);
+  }
   return getDomainAlias(db, id);
 }

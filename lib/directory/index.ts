@@ -5,3 +5,5 @@ export * from './domains';
 export * from './mailboxes';
 export * from './resolve';
 export * from './sqlDirectory';
+export * from './cachedDirectory';
+export * from './usage';

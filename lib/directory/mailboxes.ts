@@ -1,6 +1,7 @@
 // Mailboxes: creation with a Dovecot-style password hash, settings, listing, deletion.
-import { type Db, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
+import { type Db, bumpGeneration, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
 import { getDomain, quotaMb, ROLE_LOCAL_PARTS } from './domains';
+import { noteUsage } from './usage';
 
 export interface MailboxRow {
   id: number;
@@ -107,6 +108,7 @@ export async function createMailbox(db: Db, input: MailboxInput): Promise<{ mail
     if (!ROLE_LOCAL_PARTS.includes(addr.local)) throw conflict('address', `${addr.address} already exists`);
     // a real postmaster (or abuse) mailbox replaces the default alias
     await db('aliases').where({ address: addr.address, kind: 'postmaster' }).delete();
+    await bumpGeneration(db);
   }
   const hash = await hashPassword(password!);
   try {
@@ -122,6 +124,7 @@ export async function createMailbox(db: Db, input: MailboxInput): Promise<{ mail
       keep_copy: input.keepCopy ?? false,
       language: input.language ?? null,
     });
+    await bumpGeneration(db);
     return { mailbox: await getMailbox(db, Number(id)), password: generated };
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('address', `${addr.address} already exists`);
@@ -167,6 +170,7 @@ export async function updateMailbox(db: Db, addressOrId: string | number, patch:
     set.redirect_to = redirect.join(',');
   }
   await db('mailboxes').where({ id: mb.id }).update(set);
+  await bumpGeneration(db);
   return getMailbox(db, mb.id);
 }
 
@@ -177,6 +181,7 @@ export async function deleteMailbox(db: Db, address: string): Promise<void> {
     await trx('mailboxes').where({ id: mb.id }).delete();
     // its own spam settings (a private policy, see lib/policies) go with it
     await trx('spam_policies').where({ name: mailboxPolicyName(mb.id) }).delete();
+    await bumpGeneration(trx);
   });
 }
 
@@ -236,6 +241,8 @@ export function addUsage(db: Db, mailboxId: number, bytes: number): Promise<void
   let batch = usageBatches.get(db);
   if (!batch) usageBatches.set(db, (batch = { pending: new Map(), waiters: [], flushing: false }));
   batch.pending.set(mailboxId, (batch.pending.get(mailboxId) ?? 0) + bytes);
+  // usage is not part of the cached directory (no generation bump): this process's view of it
+  noteUsage(db, mailboxId, bytes);
   const done = new Promise<void>((resolve, reject) => batch!.waiters.push({ resolve, reject }));
   flushUsage(db, batch);
   return done;

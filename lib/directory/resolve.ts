@@ -4,6 +4,7 @@
 // limit and cycle detection (a cycle delivers once to the mailboxes it reaches, never loops).
 import { parseAddress, tryParseAddress, splitSubaddress, AddressError, type Address, type RejectReason } from '../core';
 import type { Directory, DirDomain, DirMailbox, DirAlias } from './sqlDirectory';
+import { isOverQuota } from './usage';
 
 export type { RejectReason };
 
@@ -35,10 +36,6 @@ type Entry =
 type Lookup =
   | { hosted: false }
   | { hosted: true; domain: DirDomain; canonical: string; entry: Entry | null };
-
-export function isOverQuota(mb: DirMailbox): boolean {
-  return mb.quota_mb > 0 && mb.used_bytes >= mb.quota_mb * 1024 * 1024;
-}
 
 class Resolver {
   private domains = new Map<string, DirDomain | null>();

@@ -2,3 +2,4 @@
 export * from './policies';
 export * from './senderLists';
 export * from './verdict';
+export * from './cachedPolicies';

@@ -3,7 +3,7 @@
 // (mailboxes.spam_policy_id); where neither is set the policy named "default" applies.
 // An external target (forward) takes the policy of what pointed at it: the redirecting
 // mailbox, else the alias's domain.
-import { rawRows, placeholders, type Db, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
+import { rawRows, placeholders, bumpGeneration, type Db, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
 import { getDomain, getMailbox, MAILBOX_POLICY_PREFIX, mailboxPolicyName } from '../directory';
 import type { ScopeRef } from './senderLists';
 
@@ -110,6 +110,7 @@ export async function createPolicy(db: Db, input: PolicyInput & { name: string }
   const set = columns(input);
   try {
     const [id] = await db('spam_policies').insert({ name, ...set });
+    await bumpGeneration(db);
     return getPolicy(db, Number(id));
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('name', `policy ${name} already exists`);
@@ -135,6 +136,7 @@ export async function updatePolicy(db: Db, nameOrId: string | number, patch: Pol
     await db('spam_policies')
       .where({ id: p.id })
       .update({ ...set, updated_at: db.fn.now() });
+    await bumpGeneration(db);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('name', `policy ${String(set.name)} already exists`);
     throw err;
@@ -168,6 +170,7 @@ export async function deletePolicy(db: Db, nameOrId: string | number): Promise<v
     await trx('domains').where({ spam_policy_id: p.id }).update({ spam_policy_id: null });
     await trx('mailboxes').where({ spam_policy_id: p.id }).update({ spam_policy_id: null });
     await trx('spam_policies').where({ id: p.id }).delete();
+    await bumpGeneration(trx);
   });
 }
 
@@ -185,6 +188,7 @@ export async function assignPolicy(db: Db, to: { domain?: string | number; mailb
     const d = await getDomain(db, to.domain!);
     await db('domains').where({ id: d.id }).update({ spam_policy_id: p?.id ?? null, updated_at: db.fn.now() });
   }
+  await bumpGeneration(db);
   return p;
 }
 
@@ -292,6 +296,7 @@ export async function setMailboxOwnPolicy(db: Db, mailbox: string | number, inpu
     id = Number(newId);
   }
   await db('mailboxes').where({ id: mb.id }).update({ spam_policy_id: id, updated_at: db.fn.now() });
+  await bumpGeneration(db);
   return getPolicy(db, id);
 }
 
@@ -303,5 +308,6 @@ export async function setMailboxSharedPolicy(db: Db, mailbox: string | number, p
   }
   const p = await assignPolicy(db, { mailbox: mb.id }, policy);
   await db('spam_policies').where({ name: mailboxPolicyName(mb.id) }).delete();
+  await bumpGeneration(db);
   return p;
 }

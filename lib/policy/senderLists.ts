@@ -20,7 +20,7 @@
 // and `newsletter` always, but for `allow` only when SPF or DKIM passed for the From's domain
 // (the caller says so with fromTrusted), so a forged From never bypasses the filter.
 import { domainToASCII } from 'node:url';
-import { type Db, parseHeaderAddress, normalizeDomain, isValidLocalPart, invalid, notFound, conflict, isUniqueViolation } from '../core';
+import { type Db, bumpGeneration, parseHeaderAddress, normalizeDomain, isValidLocalPart, invalid, notFound, conflict, isUniqueViolation } from '../core';
 import { getDomain, getMailbox, type Target } from '../directory';
 
 /** RCPT answer when every target of a recipient blocks the envelope sender. */
@@ -381,6 +381,7 @@ export async function addListEntry(db: Db, input: ListEntryInput): Promise<ListR
       pattern,
       comment: (input.comment ?? '').replace(/[\r\n\0]+/g, ' ').trim().slice(0, 190),
     });
+    await bumpGeneration(db);
     return getListEntry(db, Number(id));
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('pattern', `${pattern} is already on the ${owner.label} ${kind} list`);
@@ -413,9 +414,9 @@ export async function deleteListEntry(db: Db, input: { id: number } | ListEntryI
     const pattern = normalizePattern(input.pattern);
     n = await db('sender_lists').where({ owner_key: owner.owner_key, kind, pattern }).delete();
     if (!n) throw notFound(`${pattern} is not on the ${owner.label} ${kind} list`);
-    return;
   }
-  if (!n) throw notFound(`list entry ${input.id} does not exist`);
+  if (!n) throw notFound(`list entry ${'id' in input ? input.id : ''} does not exist`);
+  await bumpGeneration(db);
 }
 
 export interface ListQuery extends ListOwnerInput {

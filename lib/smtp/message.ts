@@ -4,7 +4,7 @@
 import type { Db } from '../core';
 import type { Target } from '../directory';
 import { scoreMessage, categorize, type ExternalResults, type Verdict } from '../spam';
-import { loadListsFor, evaluateLists, scopeRefFor, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, type ListCache, type TargetFate } from '../policy';
+import { loadListsFor, evaluateLists, type PolicyLookup, scopeRefFor, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, type ListCache, type TargetFate } from '../policy';
 import { getQuarantineSettings } from '../quarantine';
 
 export interface MessageQuery {
@@ -20,6 +20,8 @@ export interface MessageQuery {
   external: ExternalResults;
   /** sender-list rows read at RCPT (reused when they cover every scope) */
   lists?: ListCache;
+  /** where the policies come from (the per-process cache of lib/policy cachedPolicies); default: the database */
+  policies?: PolicyLookup;
 }
 
 export interface MessageDecision {
@@ -41,7 +43,7 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
   const fromTrusted = fromAuthenticated(senderKey(q.headerFrom)?.domain, { spf: q.external.spfPass, dkim: q.external.dkimPass });
   const firstLocal = q.targets.find((t) => t.target.kind === 'local')?.target;
   const domainId = firstLocal?.kind === 'local' ? firstLocal.mailbox.domain_id : undefined;
-  const [verdict, rows, policies] = await Promise.all([scoreMessage(db, q.raw, { domainId, external: q.external }), loadListsFor(db, refs, q.lists), effectivePolicies(db, refs)]);
+  const [verdict, rows, policies] = await Promise.all([scoreMessage(db, q.raw, { domainId, external: q.external }), loadListsFor(db, refs, q.lists), q.policies ? q.policies(refs) : effectivePolicies(db, refs)]);
 
   const live = q.targets.map((t, i) => ({ t, i })).filter(({ t }) => q.fates[t.key]?.action !== 'drop');
   const decided = await decideFates(

@@ -337,8 +337,12 @@ for (const engine of engines()) {
       const admin = openDb(stack.t.url);
       try {
         await admin.schema.renameTable('mailboxes', 'mailboxes_away');
-        const r = await rcptOnce(haraka.port, 'jean@example.com');
-        assert.equal(code(r), '451 4.3.0');
+        // jean was answered moments ago: RCPT may come from the process's directory cache (no
+        // database round trip per message; a table renamed by hand is no change through lib),
+        // and then the message is refused at DATA with 45x 4.3.0, never lost nor refused 5xx
+        const tr = await sendMessage(haraka.port, 'alice@sender.test', ['jean@example.com'], buildMessage());
+        const answered = tr.rcpts[0].code === 250 ? tr.data : tr.rcpts[0];
+        assert.match(answered ? code(answered) : 'no answer', /^45\d 4\.3\.0$/);
         assert.equal(code(await rcptOnce(haraka.port, 'ghost@example.com')), '451 4.3.0', 'an unknown user is not refused 5xx while we cannot look');
         const alive = await SmtpClient.connect(haraka.port); // throws unless 220
         await alive.quit();
@@ -430,12 +434,17 @@ for (const engine of engines()) {
           await early.cmd('MAIL FROM:<alice@sender.test>');
 
           await proxy.cut();
-          assert.equal(code(await early.cmd('RCPT TO:<jean@example.com>')), '451 4.3.0');
+          // an address not answered before needs the database at once
+          assert.equal(code(await early.cmd('RCPT TO:<ghost@example.com>')), '451 4.3.0');
           await early.quit();
-          for (const rcpt of ['jean@example.com', 'ghost@example.com']) {
-            const r = await rcptOnce(haraka.port, rcpt);
-            assert.equal(code(r), '451 4.3.0', `${rcpt}: ${r.code} ${r.text}`);
-          }
+          // jean's answer was cached a moment ago: it stands until the generation cannot be
+          // read for a second (lib/core/generation), then the caches step aside
+          const cut = await waitUntil(async () => {
+            const r = await rcptOnce(haraka.port, 'jean@example.com');
+            return r.code === 250 ? undefined : r;
+          }, 20000, 'RCPT 451 once the cached answers are too old to trust');
+          assert.equal(code(cut), '451 4.3.0', `${cut.code} ${cut.text}`);
+          assert.equal(code(await rcptOnce(haraka.port, 'ghost@example.com')), '451 4.3.0');
           const alive = await SmtpClient.connect(haraka.port);
           await alive.quit();
 

@@ -1,0 +1,78 @@
+// What this process knows of mailbox usage (mailboxes.used_bytes), for the quota check of
+// cached mailboxes (cachedDirectory): a figure read less than `usageTtlMs` ago plus what this
+// process delivered since; a mailbox that looks full is read again every time.
+import { rawRows, placeholders, LruMap, type Db } from '../core';
+
+/** The usage fields of a mailbox (kept apart from the DirMailbox type so that this file imports no directory module). */
+interface Quota {
+  id: number;
+  quota_mb: number;
+  used_bytes: number;
+}
+
+export function isOverQuota(mb: Omit<Quota, 'id'>): boolean {
+  return mb.quota_mb > 0 && mb.used_bytes >= mb.quota_mb * 1024 * 1024;
+}
+
+export interface CacheOptions {
+  /** answers kept per kind of question (least recently used dropped first) */
+  maxEntries?: number;
+  /** how long a usage figure read from the database is trusted */
+  usageTtlMs?: number;
+}
+
+export const DEFAULT_MAX_ENTRIES = 50_000;
+export const USAGE_TTL_MS = 1000;
+
+interface Usage {
+  bytes: number;
+  readAt: number;
+}
+
+/** What this process knows of mailbox usage (shared by its caches for one database handle). */
+export class UsageView {
+  private known: LruMap<number, Usage>;
+
+  constructor(private db: Db, max: number) {
+    this.known = new LruMap(max);
+  }
+
+  /** This process stored `bytes` more in the mailbox (until the next read brings the sum of all nodes). */
+  added(mailboxId: number, bytes: number): void {
+    const u = this.known.get(mailboxId);
+    if (u) u.bytes += bytes;
+  }
+
+  /** The mailboxes with their usage brought up to date (those with a quota; the others as they are). */
+  async apply<M extends Quota>(mailboxes: M[], ttlMs: number): Promise<M[]> {
+    const now = Date.now();
+    const stale = mailboxes.filter((m) => {
+      if (m.quota_mb <= 0) return false;
+      const u = this.known.get(m.id);
+      return !u || now - u.readAt > ttlMs || isOverQuota({ ...m, used_bytes: u.bytes });
+    });
+    if (stale.length) {
+      const ids = [...new Set(stale.map((m) => m.id))];
+      const rows = rawRows(await this.db.raw(`SELECT id, used_bytes FROM mailboxes WHERE id IN (${placeholders(ids.length)})`, ids));
+      for (const r of rows) this.known.set(Number(r.id), { bytes: Number(r.used_bytes ?? 0), readAt: now });
+    }
+    return mailboxes.map((m) => {
+      const u = m.quota_mb > 0 ? this.known.get(m.id) : undefined;
+      return u ? { ...m, used_bytes: u.bytes } : m;
+    });
+  }
+}
+
+const usageViews = new WeakMap<Db, UsageView>();
+
+export function usageView(db: Db, opts: CacheOptions): UsageView {
+  let v = usageViews.get(db);
+  if (!v) usageViews.set(db, (v = new UsageView(db, opts.maxEntries ?? DEFAULT_MAX_ENTRIES)));
+  return v;
+}
+
+/** Tells this process's usage view about bytes it delivered (called by addUsage). */
+export function noteUsage(db: Db, mailboxId: number, bytes: number): void {
+  usageViews.get(db)?.added(mailboxId, bytes);
+}
+
