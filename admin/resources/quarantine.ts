@@ -4,8 +4,8 @@
 // queue of "not spam" reports and release requests. The list, preview, release and bulk
 // pages are the resource's own routes (admin/quarantine/pages.ts); delete is the engine's.
 import type { Knex } from 'knex';
-import { deleteQuarantined, decideReview } from '../../lib/quarantine';
-import { learn } from '../../lib/spam';
+import { deleteQuarantined, decideReview, forgetReviewLesson } from '../../lib/quarantine';
+import { learn, forget } from '../../lib/spam';
 import { byDomain, byMailbox } from '../engine/scopes';
 import { envOf } from '../engine/env';
 import { loadRow } from '../engine/access';
@@ -95,6 +95,17 @@ function decision(name: 'release' | 'allow' | 'learn' | 'dismiss' | 'refuse', ic
   };
 }
 
+/** "Forget": the filter unlearns what a "learn" decision taught it (the release stands). */
+const forgetLesson: RowAction = {
+  name: 'forget',
+  label: 'review.do_forget',
+  icon: 'arrow-counterclockwise',
+  when: (row) => row.status === 'learned',
+  run: async (ctx, row) => {
+    await forgetReviewLesson(ctx.db, Number(row.id), { by: ctx.principal.username, forget: (db, raw, o) => forget(db, raw, { scope: o.domainId }) });
+  },
+};
+
 export function reviewsResource(services: QuarantineServices): ResourceDef {
   return {
     name: 'reviews',
@@ -123,7 +134,7 @@ export function reviewsResource(services: QuarantineServices): ResourceDef {
       ],
       search: [
         { name: 'kind', column: 'quarantine_reviews.kind', type: 'select', options: i18nOptions(['not_spam', 'release'], 'review.kind_') },
-        { name: 'status', column: 'quarantine_reviews.status', type: 'select', options: i18nOptions(['open', 'released', 'allowed', 'learned', 'dismissed', 'refused'], 'review.status_') },
+        { name: 'status', column: 'quarantine_reviews.status', type: 'select', options: i18nOptions(['open', 'released', 'allowed', 'learned', 'forgotten', 'dismissed', 'refused'], 'review.status_') },
       ],
     },
     label: (r) => String(r.subject || `#${r.quarantine_id}`),
@@ -142,6 +153,7 @@ export function reviewsResource(services: QuarantineServices): ResourceDef {
       decision('learn', 'mortarboard', ['not_spam'], services),
       decision('dismiss', 'x-circle', ['not_spam'], services),
       decision('refuse', 'hand-thumbs-down', ['release'], services),
+      forgetLesson,
     ],
   };
 }

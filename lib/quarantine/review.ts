@@ -4,7 +4,7 @@
 // teaches the filter "ham", dismisses, or refuses a release request (the owner is told).
 import { type Db, conflict, invalid, isUniqueViolation, notFound } from '../core';
 import { releaseHeld } from './actions';
-import { flagFalsePositive, getQuarantined, type Learner, type QuarantineRow } from './store';
+import { flagFalsePositive, getQuarantined, fetchQuarantinedRaw, type Learner, type QuarantineRow } from './store';
 import { ensureListEntry } from '../policy';
 import { senderPattern } from './actions';
 
@@ -122,6 +122,27 @@ export async function decideReview(db: Db, reviewId: number, decision: ReviewDec
     if (decision !== 'dismiss' && decision !== 'refuse' && !row.released) await releaseHeld(db, row.id, { dataDir: opts.dataDir, admin: opts.admin });
   } catch (err) {
     await db('quarantine_reviews').where({ id: reviewId }).update({ status: 'open', decided_ms: null, decided_by: null });
+    throw err;
+  }
+  return getReview(db, reviewId);
+}
+
+/** lib/spam forget: undoes what was learned from a message in a domain's scope. */
+export type Forgetter = (db: Db, raw: Buffer, opts: { domainId: number }) => Promise<unknown>;
+
+/**
+ * A second thought on a request decided "learn": the filter forgets the lesson of its message
+ * (the release stands). Once only: the request becomes "forgotten".
+ */
+export async function forgetReviewLesson(db: Db, reviewId: number, opts: { by: string; forget: Forgetter }): Promise<ReviewRow> {
+  const review = await getReview(db, reviewId);
+  const claimed = await db('quarantine_reviews').where({ id: reviewId, status: 'learned' }).update({ status: 'forgotten', decided_ms: Date.now(), decided_by: opts.by.slice(0, 190) });
+  if (!claimed) throw conflict('id', 'nothing learned from this request is left to forget');
+  try {
+    const row = await getQuarantined(db, review.quarantine_id);
+    await opts.forget(db, await fetchQuarantinedRaw(db, row.id), { domainId: row.domain_id });
+  } catch (err) {
+    await db('quarantine_reviews').where({ id: reviewId }).update({ status: 'learned' });
     throw err;
   }
   return getReview(db, reviewId);

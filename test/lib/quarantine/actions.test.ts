@@ -7,7 +7,8 @@ import path from 'node:path';
 import { describeEachEngine } from '../../helpers/db';
 import { createDomain, createMailbox } from '../../../lib/directory';
 import { maildirPath } from '../../../lib/delivery';
-import { storeQuarantined, releaseHeld, requestReview, decideReview } from '../../../lib/quarantine';
+import { storeQuarantined, releaseHeld, requestReview, decideReview, forgetReviewLesson } from '../../../lib/quarantine';
+import { learn, forget, learnedAs } from '../../../lib/spam';
 
 describeEachEngine('quarantine space actions', ({ t }) => {
   async function held(category: string) {
@@ -59,5 +60,19 @@ describeEachEngine('quarantine space actions', ({ t }) => {
     assert.equal(decided.status, 'allowed');
     assert.equal(inbox(), 1);
     await assert.rejects(decideReview(db, review.id, 'dismiss', { dataDir: t().dir, by: 'clienta', admin: false }), /already been decided/);
+  });
+
+  it('"forget" undoes what a "learn" decision taught the filter, once', async () => {
+    const { db, id } = await held('spam');
+    const domainId = Number((await db('domains').where({ name: 'example.com' }).first('id')).id);
+    const raw = Buffer.from('From: news@shop.example.org\r\nSubject: hi\r\n\r\nbody\r\n');
+    const { review } = await requestReview(db, id, { kind: 'not_spam' });
+    await decideReview(db, review.id, 'learn', { dataDir: t().dir, by: 'clienta', admin: false, learn: (d, r, as, o) => learn(d, r, as, { scope: o.domainId }) });
+    assert.equal(await learnedAs(db, raw, { scope: domainId }), 'ham');
+    const forgotten = await forgetReviewLesson(db, review.id, { by: 'clienta', forget: (d, r, o) => forget(d, r, { scope: o.domainId }) });
+    assert.equal(forgotten.status, 'forgotten');
+    assert.equal(await learnedAs(db, raw, { scope: domainId }), null);
+    await assert.rejects(forgetReviewLesson(db, review.id, { by: 'clienta', forget: (d, r, o) => forget(d, r, { scope: o.domainId }) }), /nothing learned/);
+    assert.equal(inbox(), 1, 'the release stands');
   });
 });
