@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { entries, maildirFolders } from './maildirFolders';
 
 export const MAILDIRSIZE = 'maildirsize';
 /** Past this size the file is recalculated instead of appended to (Maildir++). */
@@ -53,23 +54,13 @@ async function messageSize(dir: string, name: string): Promise<number | null> {
   }
 }
 
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await fsp.readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-    throw err;
-  }
-}
-
 /** What the messages in new/ and cur/ of the INBOX and of every Maildir++ folder (.Name) weigh. */
 export async function countMaildir(maildir: string): Promise<MaildirUsage> {
-  const folders = (await names(maildir)).filter((n) => n.startsWith('.') && n !== '.' && n !== '..');
   const used = { bytes: 0, count: 0 };
-  for (const folder of ['', ...folders]) {
+  for (const folder of await maildirFolders(maildir)) {
     for (const sub of ['new', 'cur']) {
-      const dir = path.join(maildir, folder, sub);
-      for (const name of await names(dir)) {
+      const dir = path.join(folder, sub);
+      for (const name of await entries(dir)) {
         if (name.startsWith('.')) continue;
         const size = await messageSize(dir, name);
         if (size === null) continue;
