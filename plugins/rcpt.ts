@@ -3,7 +3,7 @@
 // with its code, and leaves the final targets in transaction.notes.mailhost for the later
 // steps. Never an open relay.
 import { cachedDirectory, type Directory, type ResolveOptions } from '../lib/directory';
-import { srsReverse, mailhostNotes } from '../lib/delivery';
+import { srsReverse, mailhostNotes, maildirRecount } from '../lib/delivery';
 import { srsSecret, type Settings, migrateLatest, withTimeout } from '../lib/core';
 import { decideRecipient } from '../lib/smtp';
 import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
@@ -27,7 +27,12 @@ export function load_mailhost_config(this: Haraka.Plugin): void {
     settings,
     // answers kept in this process until any change through lib (within a second on every node)
     directory: cachedDirectory(pluginDb(settings)),
-    options: { postmaster: settings.postmaster, srsReverse: (local) => srsReverse(local, secret) },
+    options: {
+      postmaster: settings.postmaster,
+      srsReverse: (local) => srsReverse(local, secret),
+      // a mailbox that looks full is counted again from its Maildir (ours, or Dovecot's: same place)
+      recount: maildirRecount(pluginDb(settings), settings.dataDir),
+    },
   };
   this.mailhost = state;
 }

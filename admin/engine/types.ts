@@ -124,9 +124,19 @@ export interface RowAction {
 export interface ColumnDef {
   name: string; // key in the list row
   label: string; // i18n key
-  format?: 'text' | 'bool' | 'date' | 'number' | 'bytes' | 'mb' | 'domain' | 'address' | 'list' | 'i18n';
+  format?: 'text' | 'bool' | 'date' | 'number' | 'bytes' | 'mb' | 'domain' | 'address' | 'list' | 'i18n' | 'usage';
   /** i18n prefix for format 'i18n' (value appended) */
   i18nPrefix?: string;
+  /**
+   * format 'usage' (a bar: the value, in bytes, out of a limit): the row key holding the limit,
+   * counted in `scale` bytes (1048576 for a column in MB); a limit of 0 or none means unlimited
+   */
+  usageOf?: { limit: string; scale?: number };
+  /**
+   * SQL the list may be sorted by instead of its default order (?sort=<name>, the header then
+   * links to it): ascending, so negate it to put the largest first
+   */
+  sort?: string;
   roles?: Role[];
 }
 

@@ -97,8 +97,9 @@ export function mailboxesResource(): ResourceDef {
       columns: [
         { name: 'address', label: 'field.address', format: 'address' },
         { name: 'name', label: 'field.label' },
-        { name: 'quota_mb', label: 'field.quota', format: 'mb' },
-        { name: 'used_bytes', label: 'col.used', format: 'bytes' },
+        { name: 'used_bytes', label: 'col.used', format: 'usage', usageOf: { limit: 'quota_mb', scale: 1024 * 1024 },
+          // fullest first: the share of the quota used (unlimited mailboxes last, by bytes used)
+          sort: '0 - CASE WHEN mailboxes.quota_mb > 0 THEN mailboxes.used_bytes * 1.0 / (mailboxes.quota_mb * 1048576) ELSE mailboxes.used_bytes * 1e-15 - 1 END' },
         { name: 'redirect_to', label: 'col.redirect', format: 'list' },
         { name: 'active', label: 'field.active', format: 'bool' },
         { name: 'sending', label: 'col.sending' },

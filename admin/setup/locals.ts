@@ -4,7 +4,7 @@ import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import type { Db } from '../../lib/core';
 import type { Principal } from '../../lib/accounts';
 import { present } from '../engine/access';
-import { cellText } from '../engine/list/cells';
+import { cellText, usageBar } from '../engine/list/cells';
 import { isTimeZone, serverTimeZone } from '../engine/time';
 import type { ColumnDef, Ctx, ResourceDef } from '../engine/types';
 import { translator, formatters, fromAcceptLanguage, isSupported, DEFAULT_LANGUAGE } from '../i18n';
@@ -30,6 +30,7 @@ export function requestLocals(db: Db, resources: ResourceDef[], csrfToken: (req:
       res.locals.t = t;
       res.locals.fmt = fmt;
       res.locals.cell = (col: ColumnDef, row: Record<string, unknown>) => cellText(col, row, t, fmt);
+      res.locals.usageBar = (col: ColumnDef, row: Record<string, unknown>) => usageBar(col, row, t, fmt);
       res.locals.menu = principal ? menuFor(shown, principal, t, req.path) : [];
       if (principal) res.locals.ctx = { db, principal, t, lang, timeZone } satisfies Ctx;
     };

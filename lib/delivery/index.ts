@@ -4,6 +4,8 @@ export * from './deliver';
 export { LmtpError } from './lmtp';
 export { LmtpDeliveryError } from './lmtpDeliver';
 export * from './maildir';
+export * from './maildirsize';
+export * from './quota';
 export * from './notes';
 export * from './srs';
 export * from './staleTmp';

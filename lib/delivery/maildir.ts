@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { appendMaildirSize } from './maildirsize';
 
 export const JUNK_FOLDER = '.Junk';
 
@@ -125,5 +126,8 @@ export async function deliverToMaildir(root: string, folder: string | undefined,
     });
   }
   await fsyncDir(path.join(dir, 'new'));
+  // the copy is stored: keeping maildirsize current is best effort (it is recalculated before
+  // any refusal), never a reason to answer 4xx and have the sender deliver it twice
+  await appendMaildirSize(root, size).catch(() => undefined);
   return { file: final, size };
 }

@@ -3,17 +3,9 @@
 // 36 hours, as Dovecot does, so a delivery still being written is never touched.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { entries, maildirFolders } from './maildirFolders';
 
 export const STALE_TMP_MS = 36 * 3600_000;
-
-async function entries(dir: string): Promise<string[]> {
-  try {
-    return await fsp.readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-    throw err;
-  }
-}
 
 /** Removes tmp/ files older than `maxAgeMs` in every Maildir (and its folders) under `$DATA/mail`. */
 export async function removeStaleTmp(dataDir: string, opts: { maxAgeMs?: number; now?: number } = {}): Promise<{ files: number; bytes: number }> {
@@ -23,8 +15,7 @@ export async function removeStaleTmp(dataDir: string, opts: { maxAgeMs?: number;
   for (const domain of await entries(mail)) {
     for (const local of await entries(path.join(mail, domain))) {
       const maildir = path.join(mail, domain, local, 'Maildir');
-      const folders = (await entries(maildir)).filter((n) => n.startsWith('.') && n !== '.' && n !== '..');
-      for (const dir of [maildir, ...folders.map((f) => path.join(maildir, f))]) {
+      for (const dir of await maildirFolders(maildir)) {
         const tmp = path.join(dir, 'tmp');
         for (const name of await entries(tmp)) {
           const file = path.join(tmp, name);

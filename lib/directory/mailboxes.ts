@@ -1,7 +1,7 @@
 // Mailboxes: creation with a Dovecot-style password hash, settings, listing, deletion.
 import { type Db, bumpGeneration, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
 import { getDomain, quotaMb, ROLE_LOCAL_PARTS } from './domains';
-import { noteUsage } from './usage';
+import { noteUsage, noteRecount } from './usage';
 
 export interface MailboxRow {
   id: number;
@@ -246,4 +246,13 @@ export function addUsage(db: Db, mailboxId: number, bytes: number): Promise<void
   const done = new Promise<void>((resolve, reject) => batch!.waiters.push({ resolve, reject }));
   flushUsage(db, batch);
   return done;
+}
+
+/**
+ * Sets the mailbox's usage to what was counted in its Maildir (the counter only adds
+ * deliveries; deletions by a mail client are seen only by a recount).
+ */
+export async function setUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
+  await db('mailboxes').where({ id: mailboxId }).update({ used_bytes: Math.max(0, Math.round(bytes)) });
+  noteRecount(db, mailboxId, bytes);
 }

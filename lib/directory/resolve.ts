@@ -26,6 +26,12 @@ export interface ResolveOptions {
   postmaster?: string;
   /** reverses an SRS local part we issued to the original address, or null when it is not valid */
   srsReverse?: (local: string) => string | null;
+  /**
+   * The bytes really stored in a mailbox that the counter says is full (its Maildir counted
+   * again, and the counter corrected): mail deleted by a client frees room at once. Without
+   * it, the counter is trusted.
+   */
+  recount?: (mailbox: DirMailbox) => Promise<number>;
 }
 
 type Entry =
@@ -97,8 +103,20 @@ class Resolver {
     this.skipped.push({ address, reason });
   }
 
-  private addLocal(mailbox: DirMailbox, via: string[], tag?: string): void {
-    if (isOverQuota(mailbox)) return this.skip(mailbox.address, 'over_quota');
+  private full = new Map<number, Promise<boolean>>();
+
+  /** Over quota by the counter, and still so once recounted (once per mailbox and resolution). */
+  isFull(mailbox: DirMailbox): Promise<boolean> {
+    if (!isOverQuota(mailbox)) return Promise.resolve(false);
+    const recount = this.opts.recount;
+    if (!recount) return Promise.resolve(true);
+    let known = this.full.get(mailbox.id);
+    if (!known) this.full.set(mailbox.id, (known = recount(mailbox).then((bytes) => isOverQuota({ ...mailbox, used_bytes: bytes }))));
+    return known;
+  }
+
+  private async addLocal(mailbox: DirMailbox, via: string[], tag?: string): Promise<void> {
+    if (await this.isFull(mailbox)) return this.skip(mailbox.address, 'over_quota');
     const key = `L:${mailbox.id}`;
     if (!this.targets.has(key)) this.targets.set(key, { kind: 'local', mailbox, tag, via });
   }
@@ -116,7 +134,7 @@ class Resolver {
       if (!mb.redirect_to.length) return this.addLocal(mb, path, entry.tag);
       const through = withHop(path, mb.address);
       for (const t of mb.redirect_to) await this.expandAddress(t, depth + 1, through);
-      if (mb.keep_copy) this.addLocal(mb, path, entry.tag);
+      if (mb.keep_copy) await this.addLocal(mb, path, entry.tag);
       return;
     }
     const alias = entry.alias;
@@ -202,7 +220,7 @@ export async function resolveRecipient(dir: Directory, input: string, opts: Reso
   if (entry.type === 'mailbox') {
     if (!entry.mailbox.active) return reject('disabled');
     const keepsLocal = !entry.mailbox.redirect_to.length || entry.mailbox.keep_copy;
-    if (keepsLocal && isOverQuota(entry.mailbox)) return reject('over_quota');
+    if (keepsLocal && (await r.isFull(entry.mailbox))) return reject('over_quota');
   }
   if (entry.type === 'alias' && !entry.alias.active) return reject('disabled');
   await r.expandEntry(entry, 0, [found.canonical]);

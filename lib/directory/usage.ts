@@ -43,6 +43,11 @@ export class UsageView {
     if (u) u.bytes += bytes;
   }
 
+  /** The mailbox's usage was counted again (from its Maildir): `bytes` is the whole figure. */
+  counted(mailboxId: number, bytes: number): void {
+    this.known.set(mailboxId, { bytes, readAt: Date.now() });
+  }
+
   /** The mailboxes with their usage brought up to date (those with a quota; the others as they are). */
   async apply<M extends Quota>(mailboxes: M[], ttlMs: number): Promise<M[]> {
     const now = Date.now();
@@ -69,6 +74,11 @@ export function usageView(db: Db, opts: CacheOptions): UsageView {
   let v = usageViews.get(db);
   if (!v) usageViews.set(db, (v = new UsageView(db, opts.maxEntries ?? DEFAULT_MAX_ENTRIES)));
   return v;
+}
+
+/** Tells this process's usage view the recounted usage of a mailbox (called by setUsage). */
+export function noteRecount(db: Db, mailboxId: number, bytes: number): void {
+  usageViews.get(db)?.counted(mailboxId, bytes);
 }
 
 /** Tells this process's usage view about bytes it delivered (called by addUsage). */

@@ -226,6 +226,42 @@ describeEachEngine('admin CRUD', ({ t }) => {
     assert.equal(rowIds((await s.get('/mailboxes?q_address=many.test&page=99')).text).length, 10);
   });
 
+  it('mailboxes: a usage bar per mailbox (used / quota, percentage), sortable fullest first, paged in that order', async () => {
+    const { s } = await admin();
+    const d = await createDomain(t().db, { name: 'quota.test' });
+    const MB = 1024 * 1024;
+    // u00..u19 with a 10 MB quota, u00 using 0 %, u01 5 %... u19 95 %; nolimit: no quota
+    for (let i = 0; i < 20; i++) {
+      const { mailbox } = await createMailbox(t().db, { address: `u${String(i).padStart(2, '0')}@${d.name}`, password: PASSWORD, quotaMb: 10 });
+      await t().db('mailboxes').where({ id: mailbox.id }).update({ used_bytes: Math.round(i * 0.05 * 10 * MB) });
+    }
+    const { mailbox: nolimit } = await createMailbox(t().db, { address: `nolimit@${d.name}`, password: PASSWORD, quotaMb: 0 });
+    await t().db('mailboxes').where({ id: nolimit.id }).update({ used_bytes: 50 * MB });
+
+    const list = await s.get('/mailboxes?q_address=quota.test');
+    assert.equal(list.status, 200);
+    const row = (addr: string, html: string) => html.split('<tr class="data-row"').find((r) => r.includes(addr))!;
+    const u19 = row('u19@quota.test', list.text) ?? row('u19@quota.test', (await s.get('/mailboxes?q_address=quota.test&page=2')).text);
+    assert.match(u19, /class="usage-fill usage-w-95 usage-warn"/);
+    assert.match(u19, /aria-valuenow="95"/);
+    assert.match(textOf(u19), /9\.5 MB \/ 10 MB \(95 %\)/);
+    assert.match(list.text, /<a class="sort-link" href="\/mailboxes\?q_address=quota.test&amp;sort=used_bytes"/);
+    assert.doesNotMatch(list.text, /style=/, 'no inline style (strict CSP)');
+
+    // fullest first, unlimited last; page 2 follows in the same order, the filter kept
+    const p1 = await s.get('/mailboxes?q_address=quota.test&sort=used_bytes');
+    const p2 = await s.get('/mailboxes?q_address=quota.test&sort=used_bytes&page=2');
+    assert.match(p1.text, /href="\/mailboxes\?q_address=quota.test&amp;sort=used_bytes&amp;page=2"/);
+    assert.match(p1.text, /<input type="hidden" name="sort" value="used_bytes">/);
+    const addr = async (ids: number[]) => Promise.all(ids.map(async (id) => (await t().db('mailboxes').where({ id }).first()).address));
+    const order = [...(await addr(rowIds(p1.text))), ...(await addr(rowIds(p2.text)))];
+    const want = [...Array.from({ length: 20 }, (_, i) => `u${String(19 - i).padStart(2, '0')}@quota.test`), 'nolimit@quota.test'];
+    assert.deepEqual(order, want);
+    const nl = row('nolimit@quota.test', p2.text);
+    assert.doesNotMatch(nl, /usage-bar/);
+    assert.match(textOf(nl), /50 MB \/ Unlimited/i);
+  });
+
   it('searches by text and by yes/no, and a LIKE wildcard is taken literally', async () => {
     const { w, s } = await admin();
     await createMailbox(t().db, { address: 'bo_b@a.test', password: PASSWORD, active: false });

@@ -29,7 +29,10 @@ export async function renderList(env: Env, req: Request, response: Response): Pr
   const role = ctx.principal.role;
   const q = scoped(r, ctx);
   const search = await applySearch(r, ctx, req, q);
-  const { rows: found, paging } = await readPage(ctx.db, q, r.table, r.orderBy, req);
+  const columns = r.list.columns.filter((c) => roleAllowed(c.roles, role));
+  // another order only for a column that declares one (the SQL is ours, never the request's)
+  const sortBy = columns.find((c) => c.sort && c.name === req.query.sort);
+  const { rows: found, paging } = await readPage(ctx.db, q, r.table, sortBy?.sort ?? r.orderBy, req);
   const rows = r.decorate ? await r.decorate(ctx, found) : found;
   const actions = can(r, role, 'edit') ? (r.actions ?? []) : [];
   response.render('list', {
@@ -39,7 +42,10 @@ export async function renderList(env: Env, req: Request, response: Response): Pr
     parentTabs: env.parentTabs,
     parentTitle: env.parentTitle,
     parentIcon: env.parentIcon,
-    columns: r.list.columns.filter((c) => roleAllowed(c.roles, role)),
+    columns,
+    sort: sortBy?.name ?? '',
+    // the header of a sortable column: this list (same filters) in that column's order, or back to the default
+    sortUrl: (name: string) => pageUrl(base, search.values, undefined, name === sortBy?.name ? undefined : name)(1),
     rows: rows.map((row: Record<string, unknown>) => listRow(r, ctx, base, row, actions)),
     search: search.views,
     searching: Object.values(search.values).some(Boolean),
@@ -47,7 +53,7 @@ export async function renderList(env: Env, req: Request, response: Response): Pr
     page: paging.page,
     pages: paging.pages,
     // links near this page start from its first row (cheap at any depth, see paging.ts)
-    pageUrl: pageUrl(base, search.values, found.length ? { page: paging.page, id: Number(found[0].id), total: paging.total } : undefined),
+    pageUrl: pageUrl(base, search.values, found.length ? { page: paging.page, id: Number(found[0].id), total: paging.total } : undefined, sortBy?.name),
     addUrl: can(r, role, 'create') ? `${base}/new` : null,
     showDeleteColumn: can(r, role, 'delete') || actions.length > 0,
     hasActions: actions.length > 0,

@@ -8,8 +8,8 @@ import type { Knex } from 'knex';
 import { isMysql } from '../../../lib/core';
 
 export interface Order {
-  /** the columns the list is sorted by, the last one unique */
-  columns: string[];
+  /** the columns (or SQL expressions) the list is sorted by, the last one unique */
+  columns: (string | Knex.Raw)[];
   /** the table's id column */
   id: string;
 }
@@ -41,6 +41,8 @@ async function uniqueColumn(db: Knex, table: string, column: string): Promise<bo
 /** The order of a list sorted by `orderBy` (a qualified column) on `table`. */
 export async function orderOf(db: Knex, table: string, orderBy: string): Promise<Order> {
   const id = `${table}.id`;
+  // a computed sort key (a column's `sort`, e.g. the share of a quota used): never unique
+  if (!/^\w+(\.\w+)?$/.test(orderBy)) return { columns: [db.raw(orderBy), id], id };
   const [owner, column] = orderBy.includes('.') ? orderBy.split('.') : [table, orderBy];
   const cache = known.get(db) ?? new Map<string, Promise<boolean>>();
   known.set(db, cache);

@@ -50,10 +50,11 @@ function deep(p: number, total: number): boolean {
  * URL of page p with the same filters; `here` (the page shown, its first row and the list's
  * total) adds the anchor to links that go deep into a big list.
  */
-export function pageUrl(base: string, search: Record<string, string>, here?: Anchor & { total: number }): (p: number) => string {
+export function pageUrl(base: string, search: Record<string, string>, here?: Anchor & { total: number }, sort?: string): (p: number) => string {
   return (p) => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(search)) if (v) params.set(`q_${k}`, v);
+    if (sort) params.set('sort', sort);
     if (p > 1) params.set('page', String(p));
     if (here && deep(p, here.total) && Math.abs(p - here.page) <= ANCHOR_SPAN) params.set('from', `${here.page}.${here.id}`);
     const s = params.toString();

@@ -32,11 +32,11 @@ function beyond(q: Knex.QueryBuilder, o: Order, values: unknown[], side: 'from' 
   return q.where((any) => {
     o.columns.forEach((col, i) => {
       any.orWhere((w) => {
-        for (let j = 0; j < i; j++) w.where(o.columns[j], values[j] as string);
-        w.where(col, cmp, values[i] as string);
+        for (let j = 0; j < i; j++) w.where(o.columns[j] as string, values[j] as string);
+        w.where(col as string, cmp, values[i] as string);
       });
     });
-    if (side === 'from') any.orWhere((w) => o.columns.forEach((col, j) => w.where(col, values[j] as string)));
+    if (side === 'from') any.orWhere((w) => o.columns.forEach((col, j) => w.where(col as string, values[j] as string)));
   });
 }
 

@@ -382,6 +382,21 @@ const cases: Case[] = [
     input: 'info@example.com',
     expect: { reject: 'over_quota' },
   },
+  // recount (a client deleted mail): the counter says full, what is really stored decides
+  { name: 'full by the counter, recount says room: delivers', setup: async (db) => { await updateMailbox(db, 'jean@example.com', { quotaMb: 1 }); await fill(db, 'jean@example.com', 5 * MB); }, input: 'jean@example.com', opts: { recount: async () => 100 }, expect: { targets: ['L:jean@example.com'] } },
+  { name: 'full by the counter, recount says full: over_quota', setup: async (db) => { await updateMailbox(db, 'jean@example.com', { quotaMb: 1 }); await fill(db, 'jean@example.com', 5 * MB); }, input: 'jean@example.com', opts: { recount: async () => MB }, expect: { reject: 'over_quota' } },
+  { name: 'under quota: no recount asked', setup: (db) => updateMailbox(db, 'jean@example.com', { quotaMb: 1 }).then(() => undefined), input: 'jean@example.com', opts: { recount: () => Promise.reject(new Error('no recount under quota')) }, expect: { targets: ['L:jean@example.com'] } },
+  {
+    name: 'alias member full by the counter, recount says room: delivers to both',
+    setup: async (db) => {
+      await updateMailbox(db, 'jean@example.com', { quotaMb: 1 });
+      await fill(db, 'jean@example.com', MB);
+      await alias(db, 'team@example.com', 'jean@example.com', 'marie@example.com');
+    },
+    input: 'team@example.com',
+    opts: { recount: async () => 0 },
+    expect: { targets: ['L:jean@example.com', 'L:marie@example.com'], skipped: [] },
+  },
   {
     name: 'full mailbox redirecting without keep-copy still forwards',
     setup: async (db) => {
