@@ -9,7 +9,7 @@ import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
 import { loadPlugin, connection, callRcpt, callHook, rawAddress, reply, constants, type FixturePlugin } from '../helpers/harakaFixtures';
 import { closeSharedDb } from '../../lib/core';
 import { createDomain, createDomainAlias, createMailbox, updateMailbox, addUsage, getMailbox, createAlias, updateAlias, getAlias } from '../../lib/directory';
-import { srsForward, type MailhostNotes } from '../../lib/delivery';
+import { srsForward, maildirPath, type MailhostNotes } from '../../lib/delivery';
 
 const SECRET = 'rcpt-plugin-secret';
 const { ok: OK, deny: DENY, denysoft: DENYSOFT } = constants;
@@ -22,6 +22,10 @@ async function provision(t: TestDb): Promise<void> {
   await updateMailbox(db, 'off@example.com', { active: false });
   await updateMailbox(db, 'full@example.com', { quotaMb: 1 });
   await addUsage(db, (await getMailbox(db, 'full@example.com')).id, 1024 * 1024);
+  // really full: a recount before refusing finds the megabyte in its Maildir
+  const cur = path.join(maildirPath(t.dir, 'full@example.com'), 'cur');
+  fs.mkdirSync(cur, { recursive: true });
+  fs.writeFileSync(path.join(cur, '1700000000.M1P1.test,S=1048576:2,S'), Buffer.alloc(1024 * 1024, 'x'));
   await createAlias(db, { address: 'team@example.com', targets: ['jean@example.com', 'full@example.com', 'fwd@remote.test'] });
   await createAlias(db, { address: 'a@example.com', targets: ['jean@example.com'] });
   await createAlias(db, { address: 'b@example.com', targets: ['a@example.com'] });
