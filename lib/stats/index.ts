@@ -5,4 +5,5 @@ export * from './counters';
 export { StatsBatcher, type BatcherOptions } from './batcher';
 export { writeCounts, type StatsOwner, type PendingCounts } from './write';
 export { statsRecorder, stopStats, flushIntervalMs, type StatsRecorder } from './recorder';
-export { readDailyStats, type StatsScope, type DailyStats } from './read';
+export { readDailyStats, topDomains, type StatsScope, type DailyStats, type DomainTotal } from './read';
+export { barChartSvg, type Bar } from './chart';

@@ -6,6 +6,8 @@ import { COUNTERS, type Counts, emptyCounts, statsDay } from './counters';
 export interface StatsScope {
   mailboxId?: number;
   domainId?: number;
+  /** several domains (a client's) */
+  domainIds?: number[];
   /** how many days up to today (UTC), default 7 */
   days?: number;
   now?: number;
@@ -24,6 +26,7 @@ export async function readDailyStats(db: Db, scope: StatsScope): Promise<DailySt
   for (const c of COUNTERS) q.sum({ [c]: c });
   if (scope.mailboxId !== undefined) q.where('mailbox_id', scope.mailboxId);
   if (scope.domainId !== undefined) q.where('domain_id', scope.domainId);
+  if (scope.domainIds) q.whereIn('domain_id', scope.domainIds);
   const byDay = new Map((await q).map((r) => [String(r.day), r]));
   const out: DailyStats[] = [];
   for (let i = days - 1; i >= 0; i--) {
@@ -34,4 +37,26 @@ export async function readDailyStats(db: Db, scope: StatsScope): Promise<DailySt
     out.push({ day, ...counts });
   }
   return out;
+}
+
+export interface DomainTotal {
+  domainId: number;
+  name: string;
+  received: number;
+  bytes: number;
+}
+
+/** The domains that received the most over the last `days` days (admin overview). */
+export async function topDomains(db: Db, opts: { days: number; limit?: number; now?: number }): Promise<DomainTotal[]> {
+  const first = statsDay((opts.now ?? Date.now()) - (opts.days - 1) * DAY_MS);
+  const rows = await db('stats_daily as s')
+    .join('domains as d', 'd.id', 's.domain_id')
+    .where('s.day', '>=', first)
+    .groupBy('s.domain_id', 'd.name')
+    .select('s.domain_id', 'd.name')
+    .sum({ received: 's.received', bytes: 's.bytes' })
+    .orderBy('received', 'desc')
+    .orderBy('d.name')
+    .limit(opts.limit ?? 10);
+  return (rows as Record<string, unknown>[]).map((r) => ({ domainId: Number(r.domain_id), name: String(r.name), received: Number(r.received ?? 0), bytes: Number(r.bytes ?? 0) }));
 }
