@@ -1,7 +1,7 @@
 // Statistics end to end: real Haraka with our plugins counts a known mix of messages over real
 // SMTP (ham to the inbox, one message to Junk and to the quarantine through a header-From block
 // list and the recipients' policies, an unknown recipient refused at RCPT, a message refused at
-// DATA by a reject policy, a forward, an autoreply); once the batch is written (every second
+// DATA by a reject policy and one by the size limit, a forward, an autoreply); once the batch is written (every second
 // here), `mailhost stats --json` shows exactly those counts, globally, per domain and per mailbox.
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
@@ -10,7 +10,7 @@ import { useMailStack, waitUntil, type MailStack } from '../helpers/e2e';
 import { sendMessage, buildMessage } from '../helpers/smtp';
 import { main } from '../../bin/cli';
 
-const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver', 'mailhost.autoreply'];
+const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.limits', 'mailhost.rcpt', 'mailhost.spam', 'mailhost.deliver', 'mailhost.autoreply'];
 const PASSWORD = 'secret-pass-1';
 const D = 'stats.test';
 const KEYS = ['received', 'inbox', 'junk', 'quarantined', 'refused_rcpt', 'refused_data', 'forwarded', 'autoreplies', 'bytes'];
@@ -34,7 +34,7 @@ async function provision({ cli: c }: MailStack): Promise<void> {
 for (const engine of engines()) {
   describe(`statistics end to end [${engine}]`, function () {
     this.timeout(60000);
-    const stack = useMailStack({ engine, plugins: PLUGINS, provision, haraka: false });
+    const stack = useMailStack({ engine, plugins: PLUGINS, provision, haraka: false, configFiles: { 'mailhost.ini': '[limits]\nmax_bytes=20000\n' } });
     let port = 0;
     before(async function () {
       this.timeout(60000);
@@ -66,8 +66,8 @@ for (const engine of engines()) {
 
     it('counts a known mix of messages exactly: globally, for the domain and for each mailbox', async () => {
       const sizes: number[] = [];
-      const send = async (from: string, to: string[], headerFrom: string, subject: string) => {
-        const msg = buildMessage({ from: headerFrom, to: to[0], subject, body: 'Bonjour, voici le compte rendu de la réunion.\r\n' });
+      const send = async (from: string, to: string[], headerFrom: string, subject: string, body = 'Bonjour, voici le compte rendu de la réunion.\r\n') => {
+        const msg = buildMessage({ from: headerFrom, to: to[0], subject, body });
         const tr = await sendMessage(port, from, to, msg);
         return { tr, size: Buffer.byteLength(msg) };
       };
@@ -85,6 +85,9 @@ for (const engine of engines()) {
       // refused after DATA by a reject policy
       const rej = await send('promo@shop.test', [`rej@${D}`], 'promo@shop.test', 'Offer');
       assert.equal(rej.tr.data?.code, 550, rej.tr.data?.text);
+      // refused after DATA by the size limit (mailhost.limits)
+      const big = await send('colleague@partner.test', [`ham@${D}`], 'colleague@partner.test', 'Too big', `${'x'.repeat(70)}\r\n`.repeat(400));
+      assert.equal(big.tr.data?.code, 552, big.tr.data?.text);
       // a forward, and a message to a mailbox with an autoreply
       const fw = await send('colleague@partner.test', [`fw@${D}`], 'colleague@partner.test', 'Forward me');
       assert.equal(fw.tr.data?.code, 250, fw.tr.data?.text);
@@ -94,7 +97,7 @@ for (const engine of engines()) {
       sizes.push(away.size);
       await waitUntil(() => (stack.sink.messages.some((m) => m.to.includes('out@remote.test')) && stack.sink.messages.some((m) => m.to.includes('client@customer.test')) ? true : undefined), 20000, 'the forward and the autoreply');
 
-      const expected = { received: 5, inbox: 2, junk: 1, quarantined: 1, refused_rcpt: 1, refused_data: 1, forwarded: 1, autoreplies: 1 };
+      const expected = { received: 5, inbox: 2, junk: 1, quarantined: 1, refused_rcpt: 1, refused_data: 2, forwarded: 1, autoreplies: 1 };
       const all = await expectStats([], expected);
       // bytes: each copy as Haraka holds it (X-Spam and trace headers added): more than was sent, not much more
       const sent = sizes.reduce((a, b) => a + b, 0);
@@ -104,7 +107,7 @@ for (const engine of engines()) {
       assert.ok(held.bytes >= bad.size && held.bytes < bad.size + 3000, `held bytes ${held.bytes}`);
       await expectStats(['--mailbox', `junked@${D}`], { received: 1, junk: 1 });
       await expectStats(['--mailbox', `away@${D}`], { received: 1, inbox: 1, autoreplies: 1 });
-      await expectStats(['--mailbox', `ham@${D}`], { received: 1, inbox: 1 });
+      await expectStats(['--mailbox', `ham@${D}`], { received: 1, inbox: 1, refused_data: 1 });
       await expectStats(['--mailbox', `rej@${D}`], { refused_data: 1 });
     });
   });
