@@ -14,21 +14,33 @@ export interface PendingCounts {
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
+// Rows (and looked-up names) per statement: a busy flush stays within the engines' limits on
+// bound parameters (SQLite 32766); in the usual case the whole flush is one statement.
+const CHUNK = 500;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
 /** mailbox address -> ids, else domain name -> id; what is not hosted counts globally (0, 0). */
 async function resolveAddresses(db: Db, addresses: string[]): Promise<Map<string, { mailboxId: number; domainId: number }>> {
   const out = new Map<string, { mailboxId: number; domainId: number }>();
   if (!addresses.length) return out;
-  const boxes = await db('mailboxes').whereIn('address', addresses).select('id', 'domain_id', 'address');
-  for (const b of boxes) out.set(String(b.address), { mailboxId: Number(b.id), domainId: Number(b.domain_id) });
+  for (const part of chunks(addresses)) {
+    const boxes = await db('mailboxes').whereIn('address', part).select('id', 'domain_id', 'address');
+    for (const b of boxes) out.set(String(b.address), { mailboxId: Number(b.id), domainId: Number(b.domain_id) });
+  }
   const rest = addresses.filter((a) => !out.has(a));
   const names = [...new Set(rest.map(domainOf))];
-  const domains = names.length ? await db('domains').whereIn('name', names).select('id', 'name') : [];
-  const byName = new Map(domains.map((d) => [String(d.name), Number(d.id)]));
+  const byName = new Map<string, number>();
+  for (const part of chunks(names)) for (const d of await db('domains').whereIn('name', part).select('id', 'name')) byName.set(String(d.name), Number(d.id));
   for (const a of rest) out.set(a, { mailboxId: 0, domainId: byName.get(domainOf(a)) ?? 0 });
   return out;
 }
 
-/** Adds the batch to stats_daily (one INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE). */
+/** Adds the batch to stats_daily (one INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE per 500 rows). */
 export async function writeCounts(db: Db, batch: PendingCounts[]): Promise<void> {
   if (!batch.length) return;
   const addresses = [...new Set(batch.flatMap((p) => ('address' in p.owner ? [p.owner.address] : [])))];
@@ -43,8 +55,12 @@ export async function writeCounts(db: Db, batch: PendingCounts[]): Promise<void>
   }
   const mysql = isMysql(db);
   const add = Object.fromEntries(COUNTERS.map((c) => [c, db.raw(mysql ? '?? + VALUES(??)' : '?? + excluded.??', [`stats_daily.${c}`, c])]));
-  await db('stats_daily')
-    .insert([...rows.values()].map((r) => ({ day: r.day, mailbox_id: r.mailbox_id, domain_id: r.domain_id, ...r.counts })))
-    .onConflict(['day', 'mailbox_id', 'domain_id'])
-    .merge(add);
+  // several statements (a very busy flush) run in one transaction: a failure adds nothing, and
+  // the whole batch is tried again by the next flush without counting any part twice
+  const parts = chunks([...rows.values()].map((r) => ({ day: r.day, mailbox_id: r.mailbox_id, domain_id: r.domain_id, ...r.counts })));
+  const write = (q: Db, part: Record<string, unknown>[]) => q('stats_daily').insert(part).onConflict(['day', 'mailbox_id', 'domain_id']).merge(add);
+  if (parts.length === 1) await write(db, parts[0]);
+  else await db.transaction(async (trx) => {
+    for (const part of parts) await write(trx, part);
+  });
 }

@@ -64,6 +64,18 @@ describeEachEngine('stats batcher', ({ t }) => {
     assert.equal(day.inbox, 1);
   });
 
+  it('a busy flush (more rows and addresses than one statement takes) writes everything, once', async () => {
+    const db = t().db;
+    const { d } = await setup(db);
+    const b = new StatsBatcher(db, { now: () => NOW });
+    for (let i = 1; i <= 1200; i++) b.add({ mailboxId: 100000 + i, domainId: d.id }, { inbox: 1, received: 1 });
+    for (let i = 1; i <= 1100; i++) b.add({ address: `gone${i}@example.com` }, { refused_rcpt: 1 });
+    await b.stop();
+    assert.equal(b.size, 0);
+    const [day] = await readDailyStats(db, { domainId: d.id, days: 1, now: NOW });
+    assert.deepEqual([day.inbox, day.refused_rcpt], [1200, 1100]);
+  });
+
   it('reads one entry per day of the period, oldest first, zeros where nothing was counted', async () => {
     const db = t().db;
     const { jean } = await setup(db);
