@@ -20,6 +20,7 @@ import { multipartBody } from './multipart';
 import { unavailablePage } from './resilience';
 import { allResources } from './resources';
 import { homeRoutes } from './setup/home';
+import { statsRoutes } from './setup/stats';
 import { requestLocals } from './setup/locals';
 import { mountResources } from './setup/resources';
 import { securityHeaders } from './setup/security';
@@ -86,6 +87,7 @@ export function createApp(opts: AdminOptions): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '2mb' })); // autoreply texts may be 100,000 characters each
   sessionAndAuth(app, opts, resources, services);
   app.use(homeRoutes(opts.db, resources));
+  app.use(statsRoutes(opts.db));
   mountResources(app, resources);
   app.use(notFoundPage);
   app.use(unavailablePage); // database faults: 503 "temporarily unavailable"; errors after the page was sent: logged

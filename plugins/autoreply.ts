@@ -11,6 +11,7 @@
 import { type Settings, withTimeout } from '../lib/core';
 import type { MailhostNotes } from '../lib/delivery';
 import { planReplies, addAwayForwards, anyActive, type PlannedReply } from '../lib/autoreply';
+import { statsRecorder } from '../lib/stats';
 import { pluginSettings, pluginDb, guardedOurMail, envelopeAddress, messageBuffer, queueOutbound } from './common';
 
 export function register(this: Haraka.Plugin): void {
@@ -43,6 +44,7 @@ async function answerMessage(plugin: Haraka.Plugin, uuid: string, input: { notes
     try {
       await queueReply(plugin, r);
       sent++;
+      statsRecorder(db).autoreply(r.mailbox);
       plugin.loginfo(`${uuid} reply from ${r.mailbox} (autoreply ${r.autoreplyId}) queued to ${r.to}`);
     } catch (err) {
       plugin.logerror(`${uuid} reply from ${r.mailbox} (autoreply ${r.autoreplyId}) to ${r.to} failed: ${(err as Error).message}`);

@@ -6,6 +6,7 @@ import { deliverMessage, loopingTargets, type DeliveryContext, finalTargets, typ
 import { srsSecret, type Settings, REPLIES } from '../lib/core';
 import { quarantineStore } from '../lib/quarantine';
 import { addWarning } from '../lib/policy';
+import { statsRecorder, stopStats } from '../lib/stats';
 import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';
 
 export function register(this: Haraka.Plugin): void {
@@ -126,11 +127,9 @@ const forwardsAnything = (notes: MailhostNotes) => !!notes.remote?.length || fin
 async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes: MailhostNotes): Promise<void> {
   plugin.AddressClass ??= txn.mail_from.constructor;
   if (forwardsAnything(notes) && !(plugin.outboundQueueLoaded as () => boolean)()) throw new Error('outbound queue not loaded yet: try again'); // guarded() answers 451
-  const report = await deliverMessage(deliveryContext(plugin), {
-    message: await messageBuffer(txn),
-    mailFrom: envelopeAddress(txn.mail_from),
-    notes,
-  });
+  const message = await messageBuffer(txn);
+  const report = await deliverMessage(deliveryContext(plugin), { message, mailFrom: envelopeAddress(txn.mail_from), notes });
+  statsRecorder(deliveryContext(plugin).db).delivered(notes, report, message.length);
   txn.results.add(plugin, { pass: 'delivered', local: report.local.length, forwarded: report.forwarded.length, quarantined: report.quarantined.length, dropped: report.dropped.length });
 }
 
@@ -160,4 +159,9 @@ export function hook_get_mx(this: Haraka.Plugin, next: Haraka.Next): void {
   const relay = (this.settings as Settings).relay;
   if (!relay) return next();
   next(constants.ok, { exchange: relay.host, port: relay.port, priority: 0 });
+}
+
+/** Haraka stopping: the statistics counted since the last flush are written. */
+export function shutdown(this: Haraka.Plugin): void {
+  stopStats().catch((err: Error) => this.logerror(`stats: ${err.message}`));
 }

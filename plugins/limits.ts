@@ -6,7 +6,8 @@
 // Limits: [limits] of config/mailhost.ini, reloaded when the file changes.
 import { parseSmtpLimits, checkDeclaredSize, checkRecipientCount, checkMessage, type SmtpLimits } from '../lib/smtp';
 import { headerLineCount } from '../lib/core';
-import { constants, dsn, messageBuffer, TEMPFAIL } from './common';
+import { statsRecorder } from '../lib/stats';
+import { constants, dsn, messageBuffer, TEMPFAIL, pluginDb, pluginSettings, notesOf } from './common';
 
 export function register(this: Haraka.Plugin): void {
   this.load_limits();
@@ -61,6 +62,7 @@ export function check_message(this: Haraka.Plugin, next: Haraka.Next, connection
     (lines) => {
       const reply = checkMessage(txn.data_bytes, lines, limitsOf(this));
       if (reply) txn.results.add(this, { fail: `limit:${reply.text}` });
+      if (reply) countRefused(this, txn);
       next(reply ? constants.deny : undefined, reply ? dsn(reply) : undefined);
     },
     (err: Error) => {
@@ -76,4 +78,13 @@ async function headerLines(txn: Haraka.Transaction): Promise<number> {
   const parsed = t.header_lines?.length ?? 0;
   if (parsed < (t.cfg?.headers?.max_lines || 1000)) return parsed;
   return headerLineCount(await messageBuffer(txn));
+}
+
+/** Statistics only: a missing setting must not keep the refusal from being answered. */
+function countRefused(plugin: Haraka.Plugin, txn: Haraka.Transaction): void {
+  try {
+    statsRecorder(pluginDb(pluginSettings(plugin))).refusedData(notesOf(txn));
+  } catch (err) {
+    plugin.logerror(`stats: ${(err as Error).message}`);
+  }
 }

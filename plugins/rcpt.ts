@@ -6,6 +6,7 @@ import { cachedDirectory, type Directory, type ResolveOptions } from '../lib/dir
 import { srsReverse, mailhostNotes, maildirRecount } from '../lib/delivery';
 import { srsSecret, type Settings, migrateLatest, withTimeout } from '../lib/core';
 import { decideRecipient } from '../lib/smtp';
+import { statsRecorder } from '../lib/stats';
 import { constants, pluginSettings, pluginDb, guarded, dsn, envelopeAddress } from './common';
 
 const LOOKUP_TIMEOUT_MS = 5000;
@@ -70,6 +71,7 @@ export function hook_rcpt(this: Haraka.Plugin, next: Haraka.Next, connection: Ha
         return answer(constants.ok);
       case 'refuse':
         txn.results.add(this, { fail: d.result });
+        if (d.reply.code >= 500) statsRecorder(pluginDb(state.settings)).refusedRcpt(input); // a 4xx comes back: counted once, when final
         return answer(d.reply.code >= 500 ? constants.deny : constants.denysoft, dsn(d.reply));
     }
   });

@@ -7,6 +7,7 @@ import { finalTargets } from '../lib/delivery';
 import { headerFromAddress, isSpamHeader, cachedPolicies, type PolicyLookup } from '../lib/policy';
 import { decideMessage } from '../lib/smtp';
 import { autolearn } from '../lib/spam';
+import { statsRecorder } from '../lib/stats';
 import { externalFromTransaction } from './results';
 import { schedulePurge } from '../lib/maintenance';
 import { withTimeout, REPLIES, type Settings } from '../lib/core';
@@ -49,6 +50,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
     const d = await withTimeout(decideMessage(db, query), VERDICT_TIMEOUT_MS, 'spam verdict');
     if (d.rejected) {
       txn.results.add(this, { fail: `${d.rejected}_rejected`, ...d.summary });
+      statsRecorder(db).refusedData(notes);
       return answer(constants.deny, dsn(REPLIES[`${d.rejected}_rejected`]));
     }
     notes.verdict = d.verdict;

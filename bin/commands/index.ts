@@ -17,6 +17,7 @@ import { rulesCommand } from './rules';
 import { dovecotCommand } from './dovecot';
 import { dkimCommand } from './dkim';
 import { sendingCommand } from './sending';
+import { statsCommand } from './stats';
 
 export const commandGroups: CommandGroup[] = [
   migrateCommand,
@@ -33,6 +34,7 @@ export const commandGroups: CommandGroup[] = [
   digestCommand,
   learnCommand,
   rulesCommand,
+  statsCommand,
   purgeCommand,
   harakaCommand,
   dovecotCommand,
