@@ -3,8 +3,7 @@
 // ending are in lib/accounts/sessions.ts; a session is named by a hash, never by its id.
 import express from 'express';
 import type { Db } from '../../lib/core';
-import { browserOf, endSession, listSessions, loadPrincipal, principalKey } from '../../lib/accounts';
-import { sessionHandle } from '../../lib/accounts';
+import { browserOf, endSession, listSessions, loadPrincipal, principalKey, sessionHandle } from '../../lib/accounts';
 import { flash } from '../engine/flash';
 
 export function sessionsRoutes(db: Db): express.Router {
