@@ -67,7 +67,7 @@ export function passwordRoutes(db: Db, opts: PasswordPagesOptions): express.Rout
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     const confirm = typeof req.body?.password_confirm === 'string' ? req.body.password_confirm : '';
     try {
-      await resetPassword(db, token, password, confirm);
+      await resetPassword(db, token, password, confirm, req.ip ?? '');
     } catch (err) {
       if (!(err instanceof MailhostError)) throw err;
       const owner = await resetLinkOwner(db, token);

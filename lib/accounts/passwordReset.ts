@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { type Db, invalid, passwordProblem, tryParseAddress } from '../core';
 import { updateMailbox } from '../directory';
-import { getAccount, updateAccount, principalKey, recordResetRequest, resetThrottled } from './accounts';
+import { getAccount, updateAccount, principalKey, recordLoginSuccess, recordResetRequest, resetThrottled } from './accounts';
 import { endSessionsOf } from './sessions';
 
 export const RESET_LINK_MS = 60 * 60 * 1000;
@@ -81,9 +81,12 @@ export async function resetLinkOwner(db: Db, token: string, now = Date.now()): P
 /**
  * Sets the new password through a link: checks it (and its confirmation), spends the link
  * (once: two uses at the same moment cannot both succeed), then ends every session of that
- * login. Throws invalid('token') for an unusable link, invalid('password'...) for a bad password.
+ * login. The link's holder proved they own the recovery address: `ip` counts as a known source
+ * of the login (its failed logins forgiven, as after a successful login), so someone else's
+ * failures cannot keep the owner out. Throws invalid('token') for an unusable link,
+ * invalid('password'...) for a bad password.
  */
-export async function resetPassword(db: Db, token: string, password: string, confirm: string, now = Date.now()): Promise<{ login: string }> {
+export async function resetPassword(db: Db, token: string, password: string, confirm: string, ip: string, now = Date.now()): Promise<{ login: string }> {
   const owner = await resetLinkOwner(db, token, now);
   if (!owner) throw invalid('token', 'this link is not valid (used, expired or unknown)');
   const problem = passwordProblem(password);
@@ -95,5 +98,6 @@ export async function resetPassword(db: Db, token: string, password: string, con
   if (owner.kind === 'account') await updateAccount(db, owner.id, { password });
   else await updateMailbox(db, owner.id, { password });
   await endSessionsOf(db, principalKey({ role: owner.kind === 'account' ? 'admin' : 'user', id: owner.id, username: owner.login, name: '', language: null }));
+  await recordLoginSuccess(db, owner.login, ip, now);
   return { login: owner.login };
 }

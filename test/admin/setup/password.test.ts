@@ -10,7 +10,7 @@ import { seedWorld, login, session, textOf, PASSWORD } from '../helpers';
 import { createApp } from '../../../admin/app';
 import { loadSettings } from '../../../lib/core';
 import { updateMailbox } from '../../../lib/directory';
-import { requestPasswordReset, RESET_LIMITS, RESET_LINK_MS, updateAccount, authenticate } from '../../../lib/accounts';
+import { requestPasswordReset, RESET_LIMITS, RESET_LINK_MS, LOGIN_LIMITS, updateAccount, authenticate } from '../../../lib/accounts';
 
 const NEW_PASSWORD = 'Another-pass-77';
 
@@ -100,6 +100,19 @@ describeEachEngine('admin lost password', ({ t }) => {
     const r = await session(app).post(link, { password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
     assert.equal(r.status, 303);
     await login(app, 'clienta', NEW_PASSWORD);
+  });
+
+  it('lets the owner in from a source throttled by failed logins once the link was used', async () => {
+    const w = await seedWorld(t().db);
+    await updateMailbox(t().db, w.mailboxA, { recoveryEmail: 'alice.home@example.org' });
+    const app = appWithRelay(t(), sink);
+    const s = session(app);
+    for (let i = 0; i < LOGIN_LIMITS.perSource; i++) assert.equal((await s.post('/login', { username: 'alice@a.test', password: `wrong-${i}` })).status, 401);
+    assert.equal((await s.post('/login', { username: 'alice@a.test', password: PASSWORD })).status, 429);
+    assert.equal((await session(app).post('/password/forgot', { login: 'alice@a.test' })).status, 200);
+    const link = await linkIn((await sink.waitFor(1))[0].raw);
+    assert.equal((await session(app).post(link, { password: NEW_PASSWORD, password_confirm: NEW_PASSWORD })).status, 303);
+    await login(app, 'alice@a.test', NEW_PASSWORD);
   });
 
   it('refuses an expired link', async () => {
