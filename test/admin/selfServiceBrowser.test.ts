@@ -2,21 +2,18 @@
 // French then English; screenshots in test-artifacts/admin/ (gitignored) for a human to look at.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { simpleParser } from 'mailparser';
 import { createTestDb, type TestDb } from '../helpers/db';
 import { startSink, type Sink } from '../helpers/smtp';
+import { chromiumMissing, launchChromium, serve, type Browser, type Served } from '../helpers/chromium';
 import { createApp } from '../../admin/app';
 import { loadSettings } from '../../lib/core';
 import { createDomain, createMailbox } from '../../lib/directory';
 import { REPO_ROOT } from '../../admin/paths';
 import { login, PASSWORD } from './helpers';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'admin');
 const NEW_PASSWORD = 'Brand-new-pass-31';
 
@@ -25,17 +22,13 @@ describe('lost password and sessions in Chromium', function () {
   let t: TestDb;
   let sink: Sink;
   let app: ReturnType<typeof createApp>;
-  let server: http.Server;
+  let served: Served;
   let base: string;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  let profile: string;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.log(`    (skipped: ${CHROMIUM} is missing — install it with: apt-get install -y chromium)`);
-      this.skip();
-    }
+    if (chromiumMissing()) this.skip();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     t = await createTestDb('sqlite');
     sink = await startSink();
@@ -44,25 +37,17 @@ describe('lost password and sessions in Chromium', function () {
     await t.db('mailboxes').where({ id: mailbox.id }).update({ recovery_email: 'camille@elsewhere.test' });
     const settings = loadSettings({ MAILHOST_DATA: t.dir, MAILHOST_DB: t.url, MAILHOST_RELAY: `127.0.0.1:${sink.port}` });
     app = createApp({ db: t.db, settings, sessionSecret: 'browser-test', sessionCleanupMs: 0 });
-    server = http.createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    served = await serve(app);
+    base = served.base;
+    browser = await launchChromium();
+    page = browser.page;
   });
 
   after(async () => {
-    await context?.close();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await browser?.close();
+    await served?.close();
     await sink?.close();
     await t?.cleanup();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
 
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
