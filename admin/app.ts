@@ -8,7 +8,7 @@ import express from 'express';
 import { csrfSync } from 'csrf-sync';
 import type { ConnectSessionKnexStore } from 'connect-session-knex';
 import { type Db, openDb, migrateLatest, type Settings } from '../lib/core';
-import { smtpSender, linkSecret, type MailSender } from '../lib/quarantine';
+import { smtpSender, linkSecret, publicBaseUrl, type MailSender } from '../lib/quarantine';
 import { linkRoutes } from './quarantine/linkPages';
 import type { QuarantineServices } from './quarantine/services';
 import { ensureInitialAdmin } from '../lib/accounts';
@@ -21,6 +21,8 @@ import { unavailablePage } from './resilience';
 import { allResources } from './resources';
 import { homeRoutes } from './setup/home';
 import { statsRoutes } from './setup/stats';
+import { passwordRoutes } from './setup/password';
+import { sessionsRoutes } from './setup/sessionsPage';
 import { requestLocals } from './setup/locals';
 import { mountResources } from './setup/resources';
 import { securityHeaders } from './setup/security';
@@ -72,10 +74,13 @@ function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: Res
   app.use(requestLocals(opts.db, resources, (req) => generateToken(req)));
   app.use(csrfSynchronisedProtection);
   app.use(authRoutes(opts.db, passport));
+  // lost password: the emailed link is the authority, no login
+  app.use(passwordRoutes(opts.db, { send: services.send, baseUrl: publicBaseUrl(opts.settings) }));
   // the digest's signed links: the token is the authority, no login
   app.use(linkRoutes(opts.db, services, linkSecret(opts.settings.dataDir)));
   app.use(requireLogin);
   app.use(sessionRoutes(opts.db));
+  app.use(sessionsRoutes(opts.db));
 }
 
 export function createApp(opts: AdminOptions): express.Express {

@@ -6,7 +6,7 @@ import passportModule from 'passport';
 type Authenticator = InstanceType<typeof passportModule.Passport>;
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Db } from '../lib/core';
-import { authenticate, loadPrincipal, principalKey, setPrincipalLanguage, type Principal } from '../lib/accounts';
+import { authenticate, endSessionsOf, loadPrincipal, principalKey, setPrincipalLanguage, wantsSingleSession, type LoginRecord, type Principal } from '../lib/accounts';
 import { isSupported } from './i18n';
 import { flash } from './engine/flash';
 import { SESSION_COOKIE } from './setup/session';
@@ -15,6 +15,8 @@ declare module 'express-session' {
   interface SessionData {
     lang?: string;
     flash?: { type: string; text: string }[];
+    /** where and when this session logged in (the sessions page, lib/accounts/sessions.ts) */
+    login?: LoginRecord;
   }
 }
 
@@ -83,7 +85,11 @@ export function authRoutes(db: Db, passport: Authenticator): express.Router {
       req.login(user, (loginErr) => {
         if (loginErr) return next(loginErr);
         if (lang) req.session.lang = lang;
-        res.redirect(303, user.language ? '/' : '/language');
+        req.session.login = { ip: req.ip ?? '', userAgent: String(req.get('user-agent') ?? '').slice(0, 300), atMs: Date.now() };
+        // a login that refuses simultaneous sessions ends the others (this one is saved as the response ends)
+        wantsSingleSession(db, user)
+          .then((single) => (single ? endSessionsOf(db, principalKey(user), req.sessionID) : 0))
+          .then(() => res.redirect(303, user.language ? '/' : '/language'), next);
       });
     })(req, res, next);
   });

@@ -3,7 +3,7 @@
 import { createAccount, updateAccount, deleteAccount, ACCOUNT_ROLES } from '../../lib/accounts';
 import { scopes } from '../engine/scopes';
 import type { FormValues, Option, ResourceDef } from '../engine/types';
-import { currentPasswordRule, defined, languageOptions, passwordChange, passwordInput } from './common';
+import { currentPasswordRule, defined, saveSingleSession, singleSessionField, languageOptions, passwordChange, passwordInput } from './common';
 
 async function roleOptions(): Promise<Option[]> {
   return [
@@ -34,6 +34,7 @@ export const accounts: ResourceDef = {
     { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['client'], noGenerate: true, autocomplete: 'current-password' },
     { name: 'language', type: 'select', label: 'field.language', options: languageOptions, emptyLabel: 'field.language_auto' },
     { name: 'active', type: 'checkbox', label: 'field.active', roles: ['admin'], default: true },
+    singleSessionField,
   ],
   list: {
     columns: [
@@ -59,11 +60,13 @@ export const accounts: ResourceDef = {
   onBeforeSave: currentPasswordRule('account'),
   async onInsert(ctx, v) {
     const { account, password } = await createAccount(ctx.db, { ...accountFields(v), username: v.text('username') ?? '', role: v.oneOf('role', ACCOUNT_ROLES) ?? 'client', language: v.nullable('language') ?? null, ...passwordInput(v) });
+    await saveSingleSession(ctx.db, 'account', account.id, v);
     return { id: account.id, notice: password ? ctx.t('flash.generated_password', { password }) : undefined };
   },
   async onUpdate(ctx, row, v) {
     const { password, notice } = passwordChange(ctx, v);
     await updateAccount(ctx.db, Number(row.id), defined({ ...accountFields(v), password, language: v.nullable('language'), role: v.oneOf('role', ACCOUNT_ROLES) }));
+    await saveSingleSession(ctx.db, 'account', Number(row.id), v);
     return { notice };
   },
   async onDelete({ db }, row) {

@@ -2,7 +2,7 @@
 // scopes, so a select never offers someone else's object) and feature detection.
 import { type Db, displayDomain, generatePassword } from '../../lib/core';
 import { isMailboxPolicy, LIST_KINDS } from '../../lib/policy';
-import { checkCurrentPassword, type PasswordOwner } from '../../lib/accounts';
+import { checkCurrentPassword, setSingleSession, type PasswordOwner } from '../../lib/accounts';
 import { scopes } from '../engine/scopes';
 import type { ColumnDef, Ctx, FieldDef, FormValues, Option, ResourceDef, SearchDef } from '../engine/types';
 
@@ -105,3 +105,12 @@ export const senderListEntry = {
   /** the entry's fields as lib's input (its owner is added by the page) */
   input: (v: FormValues) => ({ kind: v.text('kind') ?? '', pattern: v.text('pattern') ?? '', comment: v.text('comment') }),
 };
+
+/** "One session at a time" on a login's form (accounts and mailboxes.single_session). */
+export const singleSessionField: FieldDef = { name: 'single_session', type: 'checkbox', label: 'field.single_session', help: 'help.single_session' };
+
+/** Stores the single-session option when the form had it. */
+export async function saveSingleSession(db: Db, kind: 'account' | 'mailbox', id: number, v: FormValues): Promise<void> {
+  const on = v.checkbox('single_session');
+  if (on !== undefined) await setSingleSession(db, kind, id, on);
+}

@@ -14,7 +14,7 @@ import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailb
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef, TabDef } from '../engine/types';
 import { mailboxDigestFields, mailboxDigestTab } from './quarantineTabs';
-import { currentPasswordRule, defined, domainOptions, languageOptions, passwordChange, passwordInput, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
+import { currentPasswordRule, defined, saveSingleSession, singleSessionField, domainOptions, languageOptions, passwordChange, passwordInput, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
 
 const hasSpamPolicies = tableExists('spam_policies');
 
@@ -72,6 +72,8 @@ export function mailboxesResource(): ResourceDef {
       { name: 'quota_mb', type: 'number', label: 'field.quota', help: 'help.mailbox_quota', min: 0, max: 10_000_000, suffix: 'unit.mb', roles: ['admin', 'client'] },
       { name: 'active', type: 'checkbox', label: 'field.active', help: 'help.mailbox_active', default: true, roles: ['admin', 'client'] },
       { name: 'language', type: 'select', label: 'field.language', options: languageOptions, emptyLabel: 'field.language_auto' },
+      { name: 'recovery_email', type: 'text', label: 'field.recovery_email', help: 'help.recovery_email', maxLength: 320 },
+      singleSessionField,
       { name: 'redirect_to', type: 'targets', label: 'field.redirect_to', help: 'help.redirect_to' },
       { name: 'keep_copy', type: 'checkbox', label: 'field.keep_copy', help: 'help.keep_copy' },
       { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['user'], noGenerate: true, autocomplete: 'current-password' },
@@ -84,7 +86,7 @@ export function mailboxesResource(): ResourceDef {
       ...sendingFields,
     ],
     tabs: [
-      { name: 'mailbox', label: 'tab.mailbox', fields: ['address', 'name', 'password', 'current_password', 'quota_mb', 'active', 'language'] },
+      { name: 'mailbox', label: 'tab.mailbox', fields: ['address', 'name', 'password', 'current_password', 'quota_mb', 'active', 'language', 'recovery_email', 'single_session'] },
       { name: 'forwarding', label: 'tab.forwarding', fields: ['redirect_to', 'keep_copy'] },
       spamTab,
       mailboxDigestTab,
@@ -138,11 +140,14 @@ export function mailboxesResource(): ResourceDef {
     onBeforeSave: currentPasswordRule('mailbox'),
     async onInsert(ctx, v) {
       const { mailbox, password } = await createMailbox(ctx.db, { ...mailboxFields(v), address: v.address(), language: v.nullable('language') ?? null, ...passwordInput(v) });
+      if (v.text('recovery_email')) await updateMailbox(ctx.db, mailbox.id, { recoveryEmail: v.text('recovery_email') });
+      await saveSingleSession(ctx.db, 'mailbox', mailbox.id, v);
       return { id: mailbox.id, notice: password ? ctx.t('flash.generated_password', { password }) : undefined };
     },
     async onUpdate(ctx, row, v) {
       const { password, notice } = passwordChange(ctx, v);
-      await updateMailbox(ctx.db, Number(row.id), defined({ ...mailboxFields(v), password, language: v.nullable('language') }));
+      await updateMailbox(ctx.db, Number(row.id), defined({ ...mailboxFields(v), password, language: v.nullable('language'), recoveryEmail: v.text('recovery_email') }));
+      await saveSingleSession(ctx.db, 'mailbox', Number(row.id), v);
       return { notice };
     },
     async onDelete({ db }, row) {

@@ -3,6 +3,7 @@ import { command, type CommandGroup } from '../engine';
 import { DIGEST_FREQUENCIES, setDigestPreferences } from '../../lib/quarantine';
 import { createMailbox, updateMailbox, listMailboxes, deleteMailbox } from '../../lib/directory';
 import { setSendingState } from '../../lib/submission';
+import { setSingleSession } from '../../lib/accounts';
 import { displayAddress } from '../../lib/core';
 import { json, password, generatePassword, quotaMb, delCommand } from './common';
 
@@ -42,6 +43,8 @@ export const mailboxCommand: CommandGroup = {
         name,
         sending: { type: 'enum', values: ['suspended', 'ok'] as const, help: 'suspend its sending (submission AUTH refused) or lift a suspension' },
         digest: { type: 'enum', values: DIGEST_FREQUENCIES, help: "how often its quarantine report is sent (default: the domain's, daily)" },
+        'recovery-email': { type: 'string', arg: 'ADDRESS', help: 'where a lost-password link is sent ("" = none)' },
+        'single-session': { type: 'yesno', help: 'a new login ends its other admin sessions' },
       },
       async run({ flags, args, ctx }) {
         const db = await ctx.db();
@@ -56,7 +59,9 @@ export const mailboxCommand: CommandGroup = {
           redirectTo: flags.redirect,
           keepCopy: flags['keep-copy'],
           name: flags.name,
+          recoveryEmail: flags['recovery-email'],
         });
+        if (flags['single-session'] !== undefined) await setSingleSession(db, 'mailbox', mb.id, flags['single-session']);
         if (flags.digest) await setDigestPreferences(db, mb.id, { frequency: flags.digest });
         ctx.print(`mailbox ${displayAddress(mb.address)} updated`);
       },

@@ -215,7 +215,8 @@ export const LOGIN_LIMITS = {
 
 export type LoginResult = { ok: true; principal: Principal } | { ok: false; reason: 'invalid' | 'throttled' };
 
-type FailureScope = 'account' | 'ip' | 'source' | 'known';
+// 'reset' and 'resetip' count lost-password requests (per login asked for, per IP)
+type FailureScope = 'account' | 'ip' | 'source' | 'known' | 'reset' | 'resetip';
 const sourceKey = (login: string, ip: string) => `${ip.slice(0, 60)} ${login}`.slice(0, 320);
 
 async function countSince(db: Db, scope: FailureScope, key: string, since: number): Promise<number> {
@@ -245,6 +246,24 @@ export async function recordLoginFailure(db: Db, login: string, ip: string, now 
   ]);
   // keep the table small: forget failures older than the window
   await db('login_failures').whereNot({ scope: 'known' }).where('at_ms', '<', now - LOGIN_LIMITS.windowMs).delete();
+}
+
+/** Lost-password requests allowed per LOGIN_LIMITS.windowMs: per login asked for, and per IP. */
+export const RESET_LIMITS = { perLogin: 3, perIp: 10 };
+
+/** True when one more lost-password request for `login` from `ip` must wait. */
+export async function resetThrottled(db: Db, login: string, ip: string, now = Date.now()): Promise<boolean> {
+  const since = now - LOGIN_LIMITS.windowMs;
+  const [forLogin, fromIp] = await Promise.all([countSince(db, 'reset', login.slice(0, 320), since), countSince(db, 'resetip', ip.slice(0, 320), since)]);
+  return forLogin >= RESET_LIMITS.perLogin || fromIp >= RESET_LIMITS.perIp;
+}
+
+/** A lost-password request, counted like a failed login (and forgotten with them after the window). */
+export async function recordResetRequest(db: Db, login: string, ip: string, now = Date.now()): Promise<void> {
+  await db('login_failures').insert([
+    { scope: 'reset', key: login.slice(0, 320), at_ms: now },
+    { scope: 'resetip', key: ip.slice(0, 320), at_ms: now },
+  ]);
 }
 
 /** A successful login: the pair's failures are forgiven and the IP becomes known for the account. */

@@ -2,3 +2,5 @@
 export * from './accounts';
 export * from './audit';
 export * from './passwordChange';
+export * from './sessions';
+export * from './passwordReset';

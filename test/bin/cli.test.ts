@@ -127,6 +127,17 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
     await bad(/does not exist/, 'domain', 'set', 'missing.example', '--active', 'no');
   });
 
+  it('mailbox set --recovery-email and --single-session: stored, cleared with ""; a bad address refused', async () => {
+    await provision();
+    await ok('mailbox', 'set', 'jean@example.com', '--recovery-email', 'Jean.Home@Remote.test', '--single-session', 'yes');
+    let row = await t().db('mailboxes').where({ address: 'jean@example.com' }).first('recovery_email', 'single_session');
+    assert.deepEqual([row.recovery_email, !!row.single_session], ['jean.home@remote.test', true]);
+    await bad(/invalid address/, 'mailbox', 'set', 'jean@example.com', '--recovery-email', 'not an address');
+    await ok('mailbox', 'set', 'jean@example.com', '--recovery-email', '', '--single-session', 'no');
+    row = await t().db('mailboxes').where({ address: 'jean@example.com' }).first('recovery_email', 'single_session');
+    assert.deepEqual([row.recovery_email, !!row.single_session], [null, false]);
+  });
+
   it('records its changes in the audit log as the operator (flag names, never values); reads and refusals leave no line', async () => {
     await t().db('audit_log').delete(); // the database is shared by this file's tests
     await ok('domain', 'add', 'example.com');
