@@ -124,13 +124,15 @@ export function watchOutboundQueueLoad(plugin: Haraka.Plugin): () => boolean {
 
 const forwardsAnything = (notes: MailhostNotes) => !!notes.remote?.length || finalTargets(notes).some((t) => t.target.kind === 'external' && notes.fates[t.key]?.action !== 'drop');
 
-async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes: MailhostNotes): Promise<void> {
+/** Carries out every target's fate; returns the message it read (the relay path sends it on). */
+async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes: MailhostNotes): Promise<Buffer> {
   plugin.AddressClass ??= txn.mail_from.constructor;
   if (forwardsAnything(notes) && !(plugin.outboundQueueLoaded as () => boolean)()) throw new Error('outbound queue not loaded yet: try again'); // guarded() answers 451
   const message = await messageBuffer(txn);
   const report = await deliverMessage(deliveryContext(plugin), { message, mailFrom: envelopeAddress(txn.mail_from), notes });
   statsRecorder(deliveryContext(plugin).db).delivered(notes, report, message.length);
   txn.results.add(plugin, { pass: 'delivered', local: report.local.length, forwarded: report.forwarded.length, quarantined: report.quarantined.length, dropped: report.dropped.length });
+  return message;
 }
 
 export function deliver(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
@@ -146,10 +148,8 @@ export function deliver(this: Haraka.Plugin, next: Haraka.Next, connection: Hara
  */
 export function deliver_authenticated(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {
   guardedOurMail(this, next, connection, async (txn, notes, answer) => { // nothing local: Haraka's outbound sends it as usual
-    await deliverAll(this, txn, notes);
-    if (notes.remote?.length) {
-      await sendViaOutbound(this, envelopeAddress(txn.mail_from), notes.remote, await messageBuffer(txn));
-    }
+    const message = await deliverAll(this, txn, notes);
+    if (notes.remote?.length) await sendViaOutbound(this, envelopeAddress(txn.mail_from), notes.remote, message);
     answer(constants.ok);
   });
 }
