@@ -61,7 +61,7 @@ export function check_plain_passwd(this: Haraka.Plugin, connection: Haraka.Conne
     },
     (err: Error) => {
       this.logerror(`auth: ${err?.stack || err}`);
-      fail({ code: 454, dsn: '4.7.0', text: 'Temporary authentication failure, try again later' });
+      fail(REPLIES.auth_temporary);
     },
   );
 }

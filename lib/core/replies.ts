@@ -25,6 +25,7 @@ export const REPLIES = {
   too_many_recipients: { code: 452, dsn: '4.5.3', text: 'Too many recipients' },
   // submission (RFC 4954, RFC 6409)
   auth_required: { code: 530, dsn: '5.7.0', text: 'Authentication required: log in with your mailbox address and password' },
+  auth_temporary: { code: 454, dsn: '4.7.0', text: 'Temporary authentication failure, try again later' },
   auth_needs_tls: { code: 538, dsn: '5.7.11', text: 'Encryption required: use STARTTLS before AUTH' },
   auth_failed: { code: 535, dsn: '5.7.8', text: 'Authentication failed: wrong address or password, or the mailbox is disabled' },
   auth_throttled: { code: 454, dsn: '4.7.0', text: 'Too many failed logins: try again later' },
