@@ -14,9 +14,7 @@ let instance: I18n | undefined;
 function load(): I18n {
   if (instance) return instance;
   const resources: Record<string, { translation: Record<string, unknown> }> = {};
-  for (const lang of SUPPORTED_LANGUAGES) {
-    resources[lang] = { translation: JSON.parse(fs.readFileSync(path.join(ADMIN_ROOT, 'locales', `${lang}.json`), 'utf8')) };
-  }
+  for (const lang of SUPPORTED_LANGUAGES) resources[lang] = { translation: localeStrings(lang) };
   const inst = i18next.createInstance();
   void inst.init({
     resources,
@@ -29,6 +27,36 @@ function load(): I18n {
   });
   instance = inst;
   return inst;
+}
+
+type Strings = Record<string, unknown>;
+
+function mergeInto(target: Strings, source: Strings, file: string, prefix = ''): void {
+  for (const [key, value] of Object.entries(source)) {
+    const here = target[key];
+    if (value && typeof value === 'object' && !Array.isArray(value) && here && typeof here === 'object') {
+      mergeInto(here as Strings, value as Strings, file, `${prefix}${key}.`);
+    } else if (here !== undefined) {
+      throw new Error(`${file}: the string ${prefix}${key} is already defined`);
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+/**
+ * A language's strings: locales/<lang>.json plus every locales/<lang>/*.json (one file per feature,
+ * so features add their strings without touching the same file). A key defined twice is an error.
+ */
+export function localeStrings(lang: string): Strings {
+  const dir = path.join(ADMIN_ROOT, 'locales');
+  const strings: Strings = JSON.parse(fs.readFileSync(path.join(dir, `${lang}.json`), 'utf8'));
+  const featureDir = path.join(dir, lang);
+  const files = fs.existsSync(featureDir) ? fs.readdirSync(featureDir).filter((f) => f.endsWith('.json')).sort() : [];
+  for (const file of files) {
+    mergeInto(strings, JSON.parse(fs.readFileSync(path.join(featureDir, file), 'utf8')), `${lang}/${file}`);
+  }
+  return strings;
 }
 
 export type T = (key: string, vars?: Record<string, unknown>) => string;
