@@ -105,3 +105,22 @@ export function topUsers(before: Snapshot, after: Snapshot, exclude: Set<number>
   }
   return [...by].sort((x, y) => y[1] - x[1]).slice(0, n).map(([label, ms]) => ({ label, ms }));
 }
+
+/** Resident memory of a process and its direct children (Haraka and its cluster workers), MB. */
+export function treeRssMb(root: number): number {
+  if (!hasProc) return NaN;
+  const rss = (pid: number) => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let total = rss(root);
+  for (const pid of allPids()) {
+    const f = stat(pid);
+    if (f && Number(f[1]) === root) total += rss(pid);
+  }
+  return total;
+}

@@ -5,15 +5,15 @@
 //
 // Quota: mailboxes.used_bytes changes with every delivery and does not bump the generation, so
 // it is not taken from the cached row. For a mailbox with a quota, the usage comes from a
-// separate per-process view (usageView): a value read less than a second ago, plus what this
-// process delivered since (addUsage tells it); a mailbox that looks full is read again every
-// time, so a full mailbox is refused on fresh data and freed space counts at once. The check at
-// RCPT was never exact (the size of the message is not known yet, and deliveries run
-// concurrently on every node), the cache only adds that one second of lag, like every other change.
+// separate per-process view (usageView): a value read recently (within a second near the quota,
+// 30 s while far from it: usage.ts says why), plus what this process delivered since (addUsage
+// tells it); a mailbox that looks full is read again every time, so a full mailbox is refused on
+// fresh data and freed space counts at once. The check at RCPT was never exact (the size of the
+// message is not known yet, and deliveries run concurrently on every node).
 // Mailboxes without a quota need no usage at all.
 import { watchGeneration, GenerationCache, type Db } from '../core';
 import { sqlDirectory, type Directory, type DirMailbox } from './sqlDirectory';
-import { usageView, DEFAULT_MAX_ENTRIES, USAGE_TTL_MS, type CacheOptions } from './usage';
+import { usageView, DEFAULT_MAX_ENTRIES, USAGE_TTL_MS, ROOMY_TTL_MS, type CacheOptions } from './usage';
 
 const key = (...parts: (string | number)[]) => parts.join('\0');
 
@@ -23,7 +23,8 @@ export function cachedDirectory(db: Db, opts: CacheOptions = {}, inner: Director
   const max = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const view = usageView(db, opts);
   const ttl = opts.usageTtlMs ?? USAGE_TTL_MS;
-  const usage = { apply: (m: DirMailbox[]) => view.apply(m, ttl) };
+  const roomyTtl = opts.roomyTtlMs ?? (opts.usageTtlMs !== undefined ? opts.usageTtlMs : ROOMY_TTL_MS);
+  const usage = { apply: (m: DirMailbox[]) => view.apply(m, ttl, roomyTtl) };
   const local = new GenerationCache<Awaited<ReturnType<NonNullable<Directory['lookupLocal']>>>>(watch, max);
   const entries = new GenerationCache<Awaited<ReturnType<Directory['findEntries']>>>(watch, max);
   const domains = new GenerationCache<Awaited<ReturnType<Directory['findDomain']>>>(watch, max);

@@ -1,6 +1,12 @@
 // What this process knows of mailbox usage (mailboxes.used_bytes), for the quota check of
-// cached mailboxes (cachedDirectory): a figure read less than `usageTtlMs` ago plus what this
-// process delivered since; a mailbox that looks full is read again every time.
+// cached mailboxes (cachedDirectory): a figure read recently plus what this process delivered
+// since; a mailbox that looks full is read again every time.
+//
+// How recent depends on the room left. Reading every figure older than a second made nearly every
+// RCPT a database round trip (a mailbox rarely gets two messages within a second), so a mailbox
+// under ROOMY_FRACTION of its quota trusts its figure for `roomyTtlMs` (30 s): other nodes would
+// have to deliver a fifth of the quota in that time for the check to miss it, and the check at
+// RCPT is approximate anyway (the message size is not known yet). Near the limit, `usageTtlMs`.
 import { rawRows, placeholders, LruMap, type Db } from '../core';
 
 /** The usage fields of a mailbox (kept apart from the DirMailbox type so that this file imports no directory module). */
@@ -17,12 +23,16 @@ export function isOverQuota(mb: Omit<Quota, 'id'>): boolean {
 export interface CacheOptions {
   /** answers kept per kind of question (least recently used dropped first) */
   maxEntries?: number;
-  /** how long a usage figure read from the database is trusted */
+  /** how long a usage figure read from the database is trusted near the quota */
   usageTtlMs?: number;
+  /** how long it is trusted while the mailbox is under ROOMY_FRACTION of its quota */
+  roomyTtlMs?: number;
 }
 
 export const DEFAULT_MAX_ENTRIES = 50_000;
 export const USAGE_TTL_MS = 1000;
+export const ROOMY_TTL_MS = 30_000;
+export const ROOMY_FRACTION = 0.8;
 
 interface Usage {
   bytes: number;
@@ -49,12 +59,14 @@ export class UsageView {
   }
 
   /** The mailboxes with their usage brought up to date (those with a quota; the others as they are). */
-  async apply<M extends Quota>(mailboxes: M[], ttlMs: number): Promise<M[]> {
+  async apply<M extends Quota>(mailboxes: M[], ttlMs: number, roomyTtlMs = ttlMs): Promise<M[]> {
     const now = Date.now();
     const stale = mailboxes.filter((m) => {
       if (m.quota_mb <= 0) return false;
       const u = this.known.get(m.id);
-      return !u || now - u.readAt > ttlMs || isOverQuota({ ...m, used_bytes: u.bytes });
+      if (!u || isOverQuota({ ...m, used_bytes: u.bytes })) return true;
+      const roomy = u.bytes < m.quota_mb * 1024 * 1024 * ROOMY_FRACTION;
+      return now - u.readAt >= (roomy ? Math.max(ttlMs, roomyTtlMs) : ttlMs);
     });
     if (stale.length) {
       const ids = [...new Set(stale.map((m) => m.id))];

@@ -100,4 +100,24 @@ describeEachEngine('cached directory', ({ t }) => {
     await db('mailboxes').where({ id }).update({ used_bytes: 5 * 1024 * 1024 });
     assert.equal(await status(other, 'full@example.com'), 'over_quota');
   });
+
+  it('trusts a roomy mailbox\'s usage for roomyTtlMs and one near its quota for usageTtlMs only', async () => {
+    const { db } = t();
+    await setup(db);
+    await createMailbox(db, { address: 'roomy@example.com', password: 'secret-pass-1', quotaMb: 10 });
+    await watchGeneration(db).refresh();
+    const id = Number((await db('mailboxes').where({ address: 'roomy@example.com' }).first('id')).id);
+    const here = cachedDirectory(db, { usageTtlMs: 0, roomyTtlMs: 60_000 });
+    assert.equal(await status(here, 'roomy@example.com'), 'local');
+    // another node fills it while this process believes it nearly empty: not read again yet
+    await db('mailboxes').where({ id }).update({ used_bytes: 11 * 1024 * 1024 });
+    assert.equal(await status(here, 'roomy@example.com'), 'local', 'a roomy mailbox is not read again within roomyTtlMs');
+    // near its quota (>= 80 %), the figure is read again after usageTtlMs (0 here)
+    await db('mailboxes').where({ id }).update({ used_bytes: 0 });
+    const near = cachedDirectory(db, { usageTtlMs: 0, roomyTtlMs: 60_000 });
+    await addUsage(db, id, 9 * 1024 * 1024); // this process delivered 9 of 10 MB
+    assert.equal(await status(near, 'roomy@example.com'), 'local');
+    await db('mailboxes').where({ id }).update({ used_bytes: 11 * 1024 * 1024 });
+    assert.equal(await status(near, 'roomy@example.com'), 'over_quota', 'near the quota another node\'s delivery is seen');
+  });
 });
