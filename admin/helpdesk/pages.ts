@@ -41,7 +41,7 @@ async function showTicket(env: Env, req: Request, response: Response, form: { te
   const { ticket, comments } = await ticketThread(ctx.db, ctx.principal, ticketId(req));
   response.status(form.error ? 422 : 200).render('helpdesk/ticket', {
     res: r,
-    title: `${ctx.t('res.tickets.one')} #${ticket.id} : ${ticket.subject}`,
+    title: ctx.t('helpdesk.page_title', { id: ticket.id, subject: ticket.subject }),
     baseUrl: base,
     ticket,
     comments,
