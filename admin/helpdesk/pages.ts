@@ -4,7 +4,7 @@
 // POST, since lib checks the scope again when it writes.
 import type { Request, Response, Router } from 'express';
 import { type Db, MailhostError } from '../../lib/core';
-import { ticketThread, commentTicket, closeTicket, reopenTicket, notifyOtherSide, sideOf, BODY_MAX, type HelpdeskMailer, type TicketEvent } from '../../lib/helpdesk';
+import { ticketThread, commentTicket, closeTicket, reopenTicket, notifyOtherSide, sideOf, BODY_MAX, OPEN_PER_HOUR, type HelpdeskMailer, type TicketEvent } from '../../lib/helpdesk';
 import type { Registry } from '../engine/access';
 import { audit, envOf, type Env } from '../engine/env';
 import { notFoundHttp } from '../engine/errors';
@@ -27,8 +27,9 @@ function ticketId(req: Request): number {
 }
 
 /** Lib's refusals in the reader's words (everything else is a fault, shown by the error page). */
-function refusalText(t: T, err: unknown): string {
+export function refusalText(t: T, err: unknown): string {
   if (!(err instanceof MailhostError) || err.code !== 'invalid') throw err;
+  if (/too many tickets/.test(err.message)) return t('helpdesk.err_too_many', { count: OPEN_PER_HOUR });
   if (/is closed/.test(err.message)) return t('helpdesk.err_closed');
   if (/already (closed|open)|changed meanwhile/.test(err.message)) return t('helpdesk.err_changed');
   if (/required/.test(err.message)) return t('err.required');

@@ -4,7 +4,8 @@
 // (lib/helpdesk ticketScope): out of it, every page answers 404.
 import { openTicket, ticketScope, TICKET_CATEGORIES, TICKET_STATUSES, SUBJECT_MAX, BODY_MAX, type HelpdeskMailer } from '../../lib/helpdesk';
 import type { ResourceDef } from '../engine/types';
-import { ticketPages, tellOtherSide } from '../helpdesk/pages';
+import { invalid, type MailhostError } from '../../lib/core';
+import { ticketPages, tellOtherSide, refusalText } from '../helpdesk/pages';
 import { i18nOptions, tableExists } from './common';
 
 export function ticketsResource(mailer?: HelpdeskMailer): ResourceDef {
@@ -47,7 +48,11 @@ export function ticketsResource(mailer?: HelpdeskMailer): ResourceDef {
     },
     label: (r) => `#${r.id} ${String(r.subject ?? '')}`,
     async onInsert(ctx, v) {
-      const event = await openTicket(ctx.db, ctx.principal, { subject: v.text('subject') ?? '', category: v.text('category') ?? '', text: v.text('text') ?? '' });
+      const input = { subject: v.text('subject') ?? '', category: v.text('category') ?? '', text: v.text('text') ?? '' };
+      // lib's refusal, in the reader's words, next to its field
+      const event = await openTicket(ctx.db, ctx.principal, input).catch((err: unknown) => {
+        throw invalid((err as MailhostError).field ?? 'subject', refusalText(ctx.t, err));
+      });
       await tellOtherSide(ctx.db, event, mailer);
       return { id: event.ticket.id };
     },

@@ -18,6 +18,8 @@ export type CommentKind = 'open' | 'comment' | 'close' | 'reopen';
 
 export const SUBJECT_MAX = 200;
 export const BODY_MAX = 20_000;
+/** tickets one opener may open in an hour: each one mails the support, so a flood is refused */
+export const OPEN_PER_HOUR = 10;
 
 export interface Ticket {
   id: number;
@@ -144,6 +146,9 @@ export async function openTicket(db: Db, p: Principal, input: NewTicket, now = D
   const category = String(input.category ?? '');
   if (!(TICKET_CATEGORIES as readonly string[]).includes(category)) throw invalid('category', 'choose a category');
   const text = cleanText('text', input.text, BODY_MAX, 'text');
+  const mine = p.role === 'user' ? { mailbox_id: p.id } : { account_id: p.id };
+  const [{ n }] = await db('tickets').where(mine).where('created_ms', '>', now - 3_600_000).count({ n: '*' });
+  if (Number(n) >= OPEN_PER_HOUR) throw invalid('subject', `too many tickets opened in the last hour (${OPEN_PER_HOUR}): please wait`);
   return db.transaction(async (trx) => {
     const row = {
       mailbox_id: p.role === 'user' ? p.id : null,

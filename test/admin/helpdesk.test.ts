@@ -10,7 +10,8 @@ import { startSink, type Sink, type SinkMessage } from '../helpers/smtp';
 import { seedWorld, login, textOf, rowIds, type Session } from './helpers';
 import { createApp } from '../../admin/app';
 import { loadSettings } from '../../lib/core';
-import { updateAccount } from '../../lib/accounts';
+import { updateAccount, principalOfMailbox } from '../../lib/accounts';
+import { openTicket, OPEN_PER_HOUR } from '../../lib/helpdesk';
 import { PAGE_SIZE } from '../../admin/engine/list/paging';
 
 function appWithRelay(t: TestDb, sink: Sink): Express {
@@ -159,14 +160,27 @@ describeEachEngine('admin help desk', ({ t }) => {
     }
   });
 
+  it('refuses an eleventh ticket within the hour, in the reader\'s language, next to the subject', async () => {
+    const w = await seedWorld(t().db);
+    await t().db('mailboxes').where({ id: w.mailboxA }).update({ language: 'fr' });
+    const app = appWithRelay(t(), sink);
+    const alice = await login(app, 'alice@a.test');
+    for (let i = 0; i < OPEN_PER_HOUR; i++) await open(alice, `Question ${i}`);
+    const r = await alice.post('/tickets/new', { subject: 'One more', category: 'other', text: 'Again' });
+    assert.equal(r.status, 422);
+    assert.match(textOf(r.text), /Vous avez ouvert 10 tickets dans la dernière heure/);
+    assert.match(r.text, /value="One more"/, 'what was typed stays');
+    assert.equal(await t().db('tickets').count({ n: '*' }).then(([x]) => Number(x.n)), OPEN_PER_HOUR);
+  });
+
   it('the list is paged, filtered by status and sorted; latest activity first', async () => {
     await seedWorld(t().db);
     const app = appWithRelay(t(), sink);
     const alice = await login(app, 'alice@a.test');
     const ids: number[] = [];
-    for (let i = 0; i < PAGE_SIZE + 2; i++) ids.push(await open(alice, `Question ${i}`));
-    // one second apart, so that the order does not depend on how fast the requests were
-    for (const [i, id] of ids.entries()) await t().db('tickets').where({ id }).update({ created_ms: 1e12 + i * 1000, updated_ms: 1e12 + i * 1000 });
+    // an hour apart (one may open only so many an hour), and the order does not depend on how fast the requests were
+    const me = principalOfMailbox(await t().db('mailboxes').where({ address: 'alice@a.test' }).first());
+    for (let i = 0; i < PAGE_SIZE + 2; i++) ids.push((await openTicket(t().db, me, { subject: `Question ${i}`, category: 'other', text: 'Why?' }, 1e12 + i * 3_600_000)).ticket.id);
     await alice.post(`/tickets/${ids[0]}/close`); // the oldest, now the latest activity
     const first = await alice.get('/tickets');
     assert.equal(rowIds(first.text).length, PAGE_SIZE);

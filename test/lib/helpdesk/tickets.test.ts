@@ -18,6 +18,7 @@ import {
   getTicket,
   ticketThread,
   listTickets,
+  OPEN_PER_HOUR,
   notifyOtherSide,
   recipientsOf,
   type HelpdeskMailer,
@@ -100,6 +101,14 @@ describeEachEngine('lib/helpdesk tickets', ({ t }) => {
     assert.equal((await refusal(openTicket(t().db, w.alice, { ...opening, text: 'x'.repeat(20_001) }))).field, 'text');
     await refusal(openTicket(t().db, w.admin, opening));
     assert.equal(await t().db('tickets').count({ n: '*' }).then(([r]) => Number(r.n)), 0);
+  });
+
+  it('one opener opens at most OPEN_PER_HOUR tickets an hour', async () => {
+    const w = await world(t().db);
+    for (let i = 0; i < OPEN_PER_HOUR; i++) await openTicket(t().db, w.alice, opening, 1_000_000 + i);
+    assert.equal((await refusal(openTicket(t().db, w.alice, opening, 1_000_000 + OPEN_PER_HOUR))).field, 'subject');
+    await openTicket(t().db, w.bob, opening, 1_000_000 + OPEN_PER_HOUR); // someone else may
+    await openTicket(t().db, w.alice, opening, 1_000_000 + 3_600_000); // an hour later, again
   });
 
   it('each sees their own: user, the client of their domain (and its own tickets), the admin everything; others get not found', async () => {
