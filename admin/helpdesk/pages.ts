@@ -5,6 +5,7 @@
 import type { Request, Response, Router } from 'express';
 import { type Db, MailhostError } from '../../lib/core';
 import { ticketThread, commentTicket, closeTicket, reopenTicket, notifyOtherSide, sideOf, BODY_MAX, OPEN_PER_HOUR, type HelpdeskMailer, type TicketEvent } from '../../lib/helpdesk';
+import type { Principal } from '../../lib/accounts';
 import type { Registry } from '../engine/access';
 import { audit, envOf, type Env } from '../engine/env';
 import { notFoundHttp } from '../engine/errors';
@@ -53,19 +54,25 @@ async function showTicket(env: Env, req: Request, response: Response, form: { te
   });
 }
 
+/** What each button does, through lib (which checks the ticket is in the principal's scope). */
+const STEPS: Record<'comment' | 'close' | 'reopen', (db: Db, p: Principal, id: number, text: string) => Promise<TicketEvent>> = {
+  comment: (db, p, id, text) => commentTicket(db, p, id, text),
+  close: (db, p, id) => closeTicket(db, p, id),
+  reopen: (db, p, id) => reopenTicket(db, p, id),
+};
+
 export function ticketPages(router: Router, res: ResourceDef, registry: Registry, mailer: HelpdeskMailer | undefined): void {
   const edit = (req: Request, response: Response) => envOf(res, registry, req, response, 'edit');
 
   /** One step of the thread by the logged-in principal, its audit line and its notice; back to the ticket. */
-  const stepRoute = (name: 'comment' | 'close' | 'reopen') => async (req: Request, response: Response) => {
+  const stepRoute = (name: keyof typeof STEPS) => async (req: Request, response: Response) => {
     const env = await edit(req, response);
     const { ctx } = env;
     const id = ticketId(req);
     const text = typeof req.body?.text === 'string' ? req.body.text : '';
     let event: TicketEvent;
     try {
-      event =
-        name === 'comment' ? await commentTicket(ctx.db, ctx.principal, id, text) : name === 'close' ? await closeTicket(ctx.db, ctx.principal, id) : await reopenTicket(ctx.db, ctx.principal, id);
+      event = await STEPS[name](ctx.db, ctx.principal, id, text);
     } catch (err) {
       const error = refusalText(ctx.t, err);
       if (name === 'comment') return showTicket(env, req, response, { text, error });
