@@ -85,7 +85,8 @@ function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: Res
 
 export function createApp(opts: AdminOptions): express.Express {
   const services: QuarantineServices = { dataDir: opts.settings.dataDir, send: opts.send ?? smtpSender(opts.settings) };
-  const resources = opts.resources ?? allResources(opts.settings, services);
+  const helpdesk = { send: services.send, baseUrl: publicBaseUrl(opts.settings), postmaster: opts.settings.postmaster };
+  const resources = opts.resources ?? allResources(opts.settings, services, helpdesk);
   const app = baseApp(opts);
   app.use(securityHeaders(opts));
   serveStatic(app);

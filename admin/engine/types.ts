@@ -226,6 +226,10 @@ export interface ResourceDef {
   /** update through lib with the values of one tab */
   onUpdate?: (ctx: Ctx, row: Record<string, unknown>, values: FormValues) => Promise<{ notice?: string } | void>;
   onDelete?: (ctx: Ctx, row: Record<string, unknown>) => Promise<void>;
+  /** where the add form leads once saved: the list (default), or the new row's own page (a ticket's thread) */
+  afterCreate?: 'list' | 'row';
+  /** i18n key of the add form's button (default common.save; e.g. "Send" for a message) */
+  addButton?: string;
   /**
    * Pages of its own (a custom list view, a preview, bulk actions), mounted on the resource's
    * router before the generic ones, so they may also replace a generic page. Each must check

@@ -8,12 +8,15 @@ import { accounts } from './accounts';
 import { spamPolicies, senderLists } from './spam';
 import { mailboxChildren } from './mailboxChildren';
 import { quarantineResource, reviewsResource, type QuarantineServices } from './quarantine';
+import { ticketsResource } from './tickets';
+import type { HelpdeskMailer } from '../../lib/helpdesk';
 
 /**
  * `settings` gives the data dir (DKIM keys shown on the domain's page); `services`: what the
- * quarantine pages need (data dir, mail notices): without it they are left out.
+ * quarantine pages need (data dir, mail notices): without it they are left out; `helpdesk`:
+ * how the help desk mails its notices (without it, tickets work but nobody is told).
  */
-export function allResources(settings?: Pick<Settings, 'dataDir'>, services?: QuarantineServices): ResourceDef[] {
+export function allResources(settings?: Pick<Settings, 'dataDir'>, services?: QuarantineServices, helpdesk?: HelpdeskMailer): ResourceDef[] {
   const quarantine = services ? [quarantineResource(services), reviewsResource(services)] : [];
-  return [domainsResource(settings?.dataDir), domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, ...mailboxChildren];
+  return [domainsResource(settings?.dataDir), domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, ticketsResource(helpdesk), ...mailboxChildren];
 }

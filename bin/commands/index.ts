@@ -18,6 +18,7 @@ import { dovecotCommand } from './dovecot';
 import { dkimCommand } from './dkim';
 import { sendingCommand } from './sending';
 import { statsCommand } from './stats';
+import { ticketCommand } from './ticket';
 
 export const commandGroups: CommandGroup[] = [
   migrateCommand,
@@ -35,6 +36,7 @@ export const commandGroups: CommandGroup[] = [
   learnCommand,
   rulesCommand,
   statsCommand,
+  ticketCommand,
   purgeCommand,
   harakaCommand,
   dovecotCommand,

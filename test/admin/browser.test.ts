@@ -191,7 +191,7 @@ describe('admin in Chromium (playwright-core)', function () {
     await page.click('#login-button');
     await page.waitForURL(/\/mailboxes\/\d+$/);
     const mailboxUrl = page.url();
-    assert.deepEqual(await page.locator('.sidebar a.nav-link').allInnerTexts(), ['Ma boîte aux lettres', 'Quarantaine', 'Statistiques']);
+    assert.deepEqual(await page.locator('.sidebar a.nav-link').allInnerTexts(), ['Ma boîte aux lettres', 'Quarantaine', 'Assistance', 'Statistiques']);
     assert.match(await page.locator('[data-field="current_password"]').innerText(), /Mot de passe actuel/);
     await shot('10-user-mailbox-fr');
 

@@ -89,6 +89,7 @@ export async function renderForm(response: Response, env: Env, opts: FormState):
     fields,
     multipart: fields.some((f) => FIELD_KINDS[f.def.type].multipart),
     formError: opts.formError,
+    submitLabel: ctx.t(!row && r.addButton ? r.addButton : 'common.save'),
     cancelUrl: can(r, ctx.principal.role, 'list') ? base : '/',
     // on the main tab only, and naming what goes: from the Spam filter tab, "Delete" read as
     // "delete these settings" and removed the whole mailbox

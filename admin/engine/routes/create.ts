@@ -31,7 +31,7 @@ async function create(env: Env, req: Request, first: VisibleTab, v: FormValues):
   await audit(env, 'create', id, label, v.names());
   flash(req, 'success', ctx.t('flash.created', { name: label }));
   if (notice) flash(req, 'info', notice);
-  return backUrl(env, id, [first]);
+  return r.afterCreate === 'row' ? `${env.base}/${id}` : backUrl(env, id, [first]);
 }
 
 export async function postAdd(res: ResourceDef, registry: Registry, req: Request, response: Response): Promise<void> {
