@@ -26,7 +26,7 @@ export const domains: ResourceDef = {
     q
       .leftJoin('accounts as owner', 'owner.id', 'domains.client_id')
       .select('domains.*', 'owner.username as client_name', db('mailboxes').count('*').where('mailboxes.domain_id', db.ref('domains.id')).as('mailbox_count')),
-  orderBy: 'domains.name',
+  orderBy: 'domains.sort_key', // as people read names: école-des-arts.fr between delta.fr and fabrique.fr (lib/core sortKey)
   fields: [
     { name: 'name', type: 'text', label: 'field.domain', help: 'help.domain', required: true, createOnly: true, maxLength: 253, display: (r) => displayDomain(String(r.name)) },
     { name: 'client_id', type: 'select', label: 'field.client', help: 'help.client', roles: ['admin'], options: clientOptions, ref: 'accounts' },
@@ -104,7 +104,7 @@ export const domainAliases: ResourceDef = {
   permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'] },
   scope: scopes.domainAliases,
   select: (q) => q.join('domains as target', 'target.id', 'domain_aliases.domain_id').select('domain_aliases.*', 'target.name as domain_name'),
-  orderBy: 'domain_aliases.name',
+  orderBy: 'domain_aliases.sort_key',
   fields: [
     { name: 'name', type: 'text', label: 'field.alias_domain', help: 'help.alias_domain', required: true, createOnly: true, maxLength: 253, display: (r) => displayDomain(String(r.name)) },
     { name: 'domain_id', type: 'select', label: 'field.target_domain', required: true, options: domainOptions, ref: 'domains' },

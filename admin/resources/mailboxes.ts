@@ -64,7 +64,7 @@ export function mailboxesResource(): ResourceDef {
     section: 'mail',
     permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'], user: ['edit'] },
     scope: scopes.mailboxes,
-    orderBy: 'mailboxes.address',
+    orderBy: 'mailboxes.sort_key', // as people read addresses (lib/core sortKey)
     fields: [
       { name: 'address', type: 'address', label: 'field.address', help: 'help.mailbox_address', required: true, createOnly: true, options: domainOptions, ref: 'domains', display: (r) => displayAddress(String(r.address)) },
       { name: 'name', type: 'text', label: 'field.label', help: 'help.label', maxLength: 190 },

@@ -1,5 +1,5 @@
 // Mailboxes: creation with a Dovecot-style password hash, settings, listing, deletion.
-import { type Db, bumpGeneration, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
+import { type Db, bumpGeneration, addressSortKey, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
 import { getDomain, quotaMb, ROLE_LOCAL_PARTS } from './domains';
 import { noteUsage, noteRecount } from './usage';
 
@@ -116,6 +116,7 @@ export async function createMailbox(db: Db, input: MailboxInput): Promise<{ mail
       domain_id: domain.id,
       local_part: addr.local,
       address: addr.address,
+      sort_key: addressSortKey(addr.address),
       name: (input.name ?? '').trim().slice(0, 190),
       password_hash: hash,
       quota_mb: quota,
@@ -193,7 +194,7 @@ export function mailboxPolicyName(mailboxId: number): string {
 }
 
 export async function listMailboxes(db: Db, opts: { domain?: string; search?: string; limit?: number; offset?: number } = {}): Promise<MailboxRow[]> {
-  const q = db('mailboxes as m').select('m.*').orderBy('m.address');
+  const q = db('mailboxes as m').select('m.*').orderBy(['m.sort_key', 'm.address']);
   if (opts.domain) {
     const d = await getDomain(db, opts.domain);
     q.where('m.domain_id', d.id);
