@@ -17,6 +17,8 @@ export interface MailboxRow {
   language: string | null;
   recovery_email: string | null;
   spam_policy_id: number | null;
+  /** false: the server-wide sender lists do not apply to it (lib/policy switches; read by resolution) */
+  global_lists?: boolean;
   autoreplies?: number; // enabled autoresponders, whatever their window (read by the SQL directory only)
   list_entries?: number; // sender-list entries that can apply: its own, its domain's, global (idem)
 }
@@ -37,6 +39,7 @@ export function toMailbox(row: Record<string, unknown>): MailboxRow {
     language: (row.language as string | null) ?? null,
     recovery_email: (row.recovery_email as string | null) ?? null,
     spam_policy_id: row.spam_policy_id == null ? null : Number(row.spam_policy_id),
+    global_lists: row.global_lists == null ? true : !!Number(row.global_lists),
     ...(row.autoreplies == null ? {} : { autoreplies: Number(row.autoreplies) }),
     ...(row.list_entries == null ? {} : { list_entries: Number(row.list_entries) }),
   };
