@@ -13,7 +13,7 @@
 // changed its rule after the mailbox switched), so the domain rule always wins.
 // Every write bumps the directory generation: the per-process caches (policies, directory)
 // see it within a second on every node.
-import { type Db, bumpGeneration, forbidden } from '../core';
+import { type Db, bumpGeneration, MailhostError } from '../core';
 import { getDomain, getMailbox, type DomainRow } from '../directory';
 
 /** What a mailbox asked for (its columns); absent = on, as the columns default. */
@@ -86,8 +86,9 @@ export async function getMailboxSwitches(db: Db, mailbox: string | number): Prom
 
 /** Refuses what the domain does not allow, with a message for the owner. */
 function checkAllowed(d: DomainRow, input: MailboxSwitchesInput): void {
-  if (input.spamFilter === false && !d.allow_no_spam_filter) throw forbidden('spam filtering cannot be turned off for the mailboxes of this domain');
-  if (input.antivirus === false && d.force_antivirus) throw forbidden('the virus check cannot be turned off for the mailboxes of this domain');
+  // forbidden, with the field at fault so that a form shows it next to the switch
+  if (input.spamFilter === false && !d.allow_no_spam_filter) throw new MailhostError('forbidden', 'spam filtering cannot be turned off for the mailboxes of this domain', 'spam_filter');
+  if (input.antivirus === false && d.force_antivirus) throw new MailhostError('forbidden', 'the virus check cannot be turned off for the mailboxes of this domain', 'antivirus');
 }
 
 /** Sets a mailbox's switches (only those given). */
