@@ -51,7 +51,10 @@ export function effectiveSwitches(mb: MailboxSwitchRow | null | undefined, d: Do
   };
 }
 
-/** The category a recipient sees: the engine's, recomputed with its threshold, filter and antivirus switches. */
+/**
+ * The category a recipient sees: the engine's, recomputed with its threshold, filter and
+ * antivirus switches. `categorize` is lib/spam's, passed in: lib/policy does not depend on the engine.
+ */
 export function recipientCategory(
   verdict: { score: number; newsletter: boolean; category: string },
   policy: { threshold: number; antivirus: boolean },
