@@ -52,8 +52,10 @@ export function effectiveSwitches(mb: MailboxSwitchRow | null | undefined, d: Do
 }
 
 /**
- * The category a recipient sees: the engine's, recomputed with its threshold, filter and
- * antivirus switches. `categorize` is lib/spam's, passed in: lib/policy does not depend on the engine.
+ * The category a recipient sees: the engine's, recomputed with its threshold and antivirus
+ * switches (a mailbox without spam filtering keeps it: decideFate delivers spam and newsletters
+ * to its inbox, and the "spam: ..." reason still keeps autoreplies from answering spam).
+ * `categorize` is lib/spam's, passed in: lib/policy does not depend on the engine.
  */
 export function recipientCategory(
   verdict: { score: number; newsletter: boolean; category: string },
@@ -62,9 +64,7 @@ export function recipientCategory(
   categorize: (score: number, newsletter: boolean, virus: boolean, threshold: number) => 'ham' | 'newsletter' | 'spam' | 'virus',
 ): 'ham' | 'newsletter' | 'spam' | 'virus' {
   const virus = verdict.category === 'virus' && policy.antivirus && switches.antivirus;
-  if (virus) return 'virus';
-  if (!switches.spamFilter) return 'ham';
-  return categorize(verdict.score, verdict.newsletter, false, policy.threshold);
+  return categorize(verdict.score, verdict.newsletter, virus, policy.threshold);
 }
 
 export interface MailboxSwitchesInput {

@@ -56,6 +56,7 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
         input: {
           category: recipientCategory(verdict, policy, switches, categorize),
           policy,
+          spamFilter: switches.spamFilter,
           listing: evaluateLists(rows, ref, { envelope: q.mailFrom, headerFrom: q.headerFrom, fromTrusted }),
           external: t.target.kind === 'external',
           size: q.raw.length,

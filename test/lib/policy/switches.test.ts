@@ -21,6 +21,8 @@ import {
   scopeRefFor,
   BUILTIN_DEFAULT_POLICY,
   ALL_ON,
+  decideFate,
+  fateCategory,
 } from '../../../lib/policy';
 
 describe('lib/policy switches (plain)', () => {
@@ -31,20 +33,28 @@ describe('lib/policy switches (plain)', () => {
     assert.deepEqual(effectiveSwitches({ spam_filter: false }, { allow_no_spam_filter: true }).spamFilter, false);
   });
 
-  it('the recipient category: no filtering makes spam and newsletters ham; a virus stays a virus unless antivirus is off', () => {
+  it('the recipient category: a virus stays a virus unless antivirus is off (for the policy or the mailbox)', () => {
     const policy = { ...BUILTIN_DEFAULT_POLICY, threshold: 5 };
     const spam = { score: 9, newsletter: false, category: 'spam' };
-    const news = { score: 1, newsletter: true, category: 'newsletter' };
     const virus = { score: 0, newsletter: false, category: 'virus' };
-    const noFilter = { ...ALL_ON, spamFilter: false };
     const noAv = { ...ALL_ON, antivirus: false };
     assert.equal(recipientCategory(spam, policy, ALL_ON, categorize), 'spam');
-    assert.equal(recipientCategory(spam, policy, noFilter, categorize), 'ham');
-    assert.equal(recipientCategory(news, policy, noFilter, categorize), 'ham');
-    assert.equal(recipientCategory(virus, policy, noFilter, categorize), 'virus');
+    assert.equal(recipientCategory(virus, policy, { ...ALL_ON, spamFilter: false }, categorize), 'virus');
     assert.equal(recipientCategory(virus, policy, noAv, categorize), 'ham');
     assert.equal(recipientCategory({ ...virus, score: 9 }, policy, noAv, categorize), 'spam', 'antivirus off: still filtered for spam');
     assert.equal(recipientCategory(virus, { ...policy, antivirus: false }, ALL_ON, categorize), 'ham', "the policy's antivirus off comes first");
+  });
+
+  it('no spam filtering: spam and newsletters to the inbox untagged (reason keeps the category), a virus or a block entry still counts', () => {
+    const policy = { ...BUILTIN_DEFAULT_POLICY, action: 'quarantine' as const, newsletter_action: 'junk' as const };
+    const base = { policy, listing: { decision: null, newsletter: false }, external: false, size: 100, quarantineMaxBytes: 1e9, spamFilter: false };
+    assert.deepEqual(decideFate({ ...base, category: 'spam' }).fate, { action: 'inbox', reason: 'spam: delivered, spam filtering off' });
+    assert.equal(fateCategory(decideFate({ ...base, category: 'spam' }).fate), 'spam', 'autoreplies stay silent to it');
+    assert.equal(decideFate({ ...base, category: 'newsletter' }).fate.action, 'inbox');
+    assert.equal(decideFate({ ...base, category: 'virus' }).fate.action, 'quarantine');
+    const blocked = { decision: 'block' as const, scope: 'mailbox' as const, pattern: '*@x.test', matched: 'from' as const, newsletter: false };
+    assert.equal(decideFate({ ...base, category: 'ham', listing: blocked }).fate.action, 'quarantine');
+    assert.equal(decideFate({ ...base, category: 'spam', spamFilter: true }).fate.action, 'quarantine');
   });
 });
 
