@@ -38,7 +38,7 @@ export async function seedAdmin(db: Db, size: AdminSeedSize): Promise<{ rows: Re
   const { account: client } = await createAccount(db, { username: CLIENT_LOGIN, role: 'client', password: BENCH_PASSWORD, name: 'Bench client', language: 'en' });
   const hash = await hashPassword(BENCH_PASSWORD);
   const rows: Record<string, number> = {};
-  rows.domains = await insertAll(db, 'domains', size.domains, (d) => ({ id: d + 1, name: domainName(d), client_id: d === 0 ? client.id : null, active: true, default_quota_mb: d % 2 ? 0 : 2048 }));
+  rows.domains = await insertAll(db, 'domains', size.domains, (d) => ({ id: d + 1, name: domainName(d), sort_key: domainName(d), client_id: d === 0 ? client.id : null, active: true, default_quota_mb: d % 2 ? 0 : 2048 }));
   rows.mailboxes = await insertAll(db, 'mailboxes', size.mailboxes, (n) => {
     const { d, local } = mailboxAt(size, n);
     // some mailboxes used, some inactive, some redirected: every list column has something to show
@@ -46,11 +46,11 @@ export async function seedAdmin(db: Db, size: AdminSeedSize): Promise<{ rows: Re
   });
   const total = size.domains + size.aliases;
   rows.aliases = await insertAll(db, 'aliases', total, (i) => {
-    if (i < size.domains) return { id: i + 1, domain_id: i + 1, local_part: 'postmaster', address: `postmaster@${domainName(i)}`, kind: 'postmaster', active: true, description: '' };
+    if (i < size.domains) return { id: i + 1, domain_id: i + 1, local_part: 'postmaster', address: `postmaster@${domainName(i)}`, sort_key: `postmaster@${domainName(i)}`, kind: 'postmaster', active: true, description: '' };
     const n = i - size.domains;
     const d = n % size.domains;
     const local = `alias${Math.floor(n / size.domains)}`;
-    return { id: i + 1, domain_id: d + 1, local_part: local, address: `${local}@${domainName(d)}`, kind: n % 20 === 3 ? 'forward' : 'alias', active: true, description: n % 5 ? '' : `bench ${n}` };
+    return { id: i + 1, domain_id: d + 1, local_part: local, address: `${local}@${domainName(d)}`, sort_key: `${local}@${domainName(d)}`, kind: n % 20 === 3 ? 'forward' : 'alias', active: true, description: n % 5 ? '' : `bench ${n}` };
   });
   rows.alias_targets = await insertAll(db, 'alias_targets', total, (i) => ({ alias_id: i + 1, target: `user0@${domainName(i % size.domains)}`, position: 0 }));
   return { rows, ms: Date.now() - t0 };

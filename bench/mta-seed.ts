@@ -72,6 +72,7 @@ export function mailboxRow(n: number, domainId: number, local: string, domain: s
     domain_id: domainId,
     local_part: local,
     address: `${local}@${domain}`,
+    sort_key: `${local}@${domain}`, // ASCII names: the sort key is the address (lib/core sortKey)
     name: `Bench User ${n}`,
     password_hash: hash,
     quota_mb: n % 3 === 0 ? 1024 : 0,
@@ -89,10 +90,11 @@ export async function seed(db: Db, size: SeedSize): Promise<SeedReport> {
   const domainAliasIds: number[] = [];
   for (let d = 0; d < size.domains; d++) if (hasDomainAlias(d)) domainAliasIds.push(d);
 
-  rows.domains = await insertAll(db, 'domains', size.domains, (d) => ({ id: d + 1, name: domainName(d), active: true, default_quota_mb: 0 }));
+  rows.domains = await insertAll(db, 'domains', size.domains, (d) => ({ id: d + 1, name: domainName(d), sort_key: domainName(d), active: true, default_quota_mb: 0 }));
   rows.domain_aliases = await insertAll(db, 'domain_aliases', domainAliasIds.length, (i) => ({
     id: i + 1,
     name: domainAliasName(domainAliasIds[i]),
+    sort_key: domainAliasName(domainAliasIds[i]),
     domain_id: domainAliasIds[i] + 1,
     active: true,
   }));
@@ -104,13 +106,13 @@ export async function seed(db: Db, size: SeedSize): Promise<SeedReport> {
   const totalAliases = size.domains + size.aliases;
   rows.aliases = await insertAll(db, 'aliases', totalAliases, (i) => {
     if (i < size.domains) {
-      return { id: i + 1, domain_id: i + 1, local_part: 'postmaster', address: `postmaster@${domainName(i)}`, kind: 'postmaster', active: true };
+      return { id: i + 1, domain_id: i + 1, local_part: 'postmaster', address: `postmaster@${domainName(i)}`, sort_key: `postmaster@${domainName(i)}`, kind: 'postmaster', active: true };
     }
     const n = i - size.domains;
     const d = n % size.domains;
     const local = aliasLocal(size, n);
     const kind = local === '*' ? 'catchall' : n % 20 === 3 ? 'forward' : 'alias';
-    return { id: i + 1, domain_id: d + 1, local_part: local, address: `${local}@${domainName(d)}`, kind, active: true };
+    return { id: i + 1, domain_id: d + 1, local_part: local, address: `${local}@${domainName(d)}`, sort_key: `${local}@${domainName(d)}`, kind, active: true };
   });
   const targets: { alias_id: number; target: string; position: number }[] = [];
   for (let n = 0; n < size.aliases; n++) {

@@ -30,7 +30,7 @@ function aliasResource(page: Page): ResourceDef {
     section: 'mail',
     permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'] },
     scope: scopes.aliasesOfKind(KINDS[page]),
-    orderBy: 'aliases.address',
+    orderBy: 'aliases.sort_key', // as people read addresses (lib/core sortKey)
     fields: [
       addressField,
       { name: 'targets', type: 'targets', label: page === 'forwards' ? 'field.targets' : 'field.destination', help: page === 'forwards' ? 'help.targets' : 'help.destination', required: true },

@@ -8,7 +8,7 @@ import type { ColumnDef, Ctx, FieldDef, FormValues, Option, ResourceDef, SearchD
 
 /** Domains the principal may use, for selects and address fields. */
 export async function domainOptions(ctx: Ctx): Promise<Option[]> {
-  const rows = await scopes.domains(ctx.db, ctx.principal).select('domains.id', 'domains.name').orderBy('domains.name');
+  const rows = await scopes.domains(ctx.db, ctx.principal).select('domains.id', 'domains.name').orderBy(['domains.sort_key', 'domains.name']);
   return rows.map((r: { id: number; name: string }) => ({ value: String(r.id), label: displayDomain(r.name) }));
 }
 

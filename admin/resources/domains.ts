@@ -7,6 +7,7 @@ import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef } from '../engine/types';
 import { clientOptions, defined, domainOptions, spamPolicyOptions, tableExists } from './common';
 import { domainQuarantineFields, domainQuarantineTab } from './quarantineTabs';
+import { domainRuleFields, saveDomainRules } from './spamSwitches';
 
 const hasSpamPolicies = tableExists('spam_policies');
 
@@ -26,7 +27,7 @@ export const domains: ResourceDef = {
     q
       .leftJoin('accounts as owner', 'owner.id', 'domains.client_id')
       .select('domains.*', 'owner.username as client_name', db('mailboxes').count('*').where('mailboxes.domain_id', db.ref('domains.id')).as('mailbox_count')),
-  orderBy: 'domains.name',
+  orderBy: 'domains.sort_key', // as people read names: école-des-arts.fr between delta.fr and fabrique.fr (lib/core sortKey)
   fields: [
     { name: 'name', type: 'text', label: 'field.domain', help: 'help.domain', required: true, createOnly: true, maxLength: 253, display: (r) => displayDomain(String(r.name)) },
     { name: 'client_id', type: 'select', label: 'field.client', help: 'help.client', roles: ['admin'], options: clientOptions, ref: 'accounts' },
@@ -34,9 +35,10 @@ export const domains: ResourceDef = {
     { name: 'spam_policy_id', type: 'select', label: 'field.spam_policy', available: hasSpamPolicies, options: spamPolicyOptions, ref: 'spam_policies' },
     { name: 'active', type: 'checkbox', label: 'field.active', help: 'help.domain_active', default: true },
     ...domainQuarantineFields,
+    ...domainRuleFields,
   ],
   tabs: [
-    { name: 'domain', label: 'tab.domain', fields: ['name', 'client_id', 'default_quota_mb', 'spam_policy_id', 'active'] },
+    { name: 'domain', label: 'tab.domain', fields: ['name', 'client_id', 'default_quota_mb', 'spam_policy_id', 'active', ...domainRuleFields.map((f) => f.name)] },
     domainQuarantineTab,
   ],
   list: {
@@ -55,14 +57,17 @@ export const domains: ResourceDef = {
     ],
   },
   label: (r) => displayDomain(String(r.name)),
-  async onInsert({ db, principal }, v) {
+  async onInsert(ctx, v) {
+    const { db, principal } = ctx;
     // a client's new domain is always its own
     const clientId = principal.role === 'client' ? principal.id : (v.id('client_id') ?? null);
     const d = await createDomain(db, { ...domainFields(v), name: v.text('name') ?? '', clientId });
+    await saveDomainRules(ctx, d.id, v);
     return { id: d.id };
   },
-  async onUpdate({ db }, row, v) {
-    await updateDomain(db, Number(row.id), defined({ ...domainFields(v), clientId: v.id('client_id') }));
+  async onUpdate(ctx, row, v) {
+    await updateDomain(ctx.db, Number(row.id), defined({ ...domainFields(v), clientId: v.id('client_id') }));
+    await saveDomainRules(ctx, Number(row.id), v);
   },
   async onDelete({ db }, row) {
     await deleteDomain(db, Number(row.id));
@@ -104,7 +109,7 @@ export const domainAliases: ResourceDef = {
   permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'] },
   scope: scopes.domainAliases,
   select: (q) => q.join('domains as target', 'target.id', 'domain_aliases.domain_id').select('domain_aliases.*', 'target.name as domain_name'),
-  orderBy: 'domain_aliases.name',
+  orderBy: 'domain_aliases.sort_key',
   fields: [
     { name: 'name', type: 'text', label: 'field.alias_domain', help: 'help.alias_domain', required: true, createOnly: true, maxLength: 253, display: (r) => displayDomain(String(r.name)) },
     { name: 'domain_id', type: 'select', label: 'field.target_domain', required: true, options: domainOptions, ref: 'domains' },

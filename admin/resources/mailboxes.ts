@@ -14,6 +14,7 @@ import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailb
 import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef, TabDef } from '../engine/types';
 import { mailboxDigestFields, mailboxDigestTab } from './quarantineTabs';
+import { mailboxSwitchFields, withSpamSwitches } from './spamSwitches';
 import { currentPasswordRule, defined, saveSingleSession, singleSessionField, domainOptions, languageOptions, passwordChange, passwordInput, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
 
 const hasSpamPolicies = tableExists('spam_policies');
@@ -64,7 +65,7 @@ export function mailboxesResource(): ResourceDef {
     section: 'mail',
     permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'], user: ['edit'] },
     scope: scopes.mailboxes,
-    orderBy: 'mailboxes.address',
+    orderBy: 'mailboxes.sort_key', // as people read addresses (lib/core sortKey)
     fields: [
       { name: 'address', type: 'address', label: 'field.address', help: 'help.mailbox_address', required: true, createOnly: true, options: domainOptions, ref: 'domains', display: (r) => displayAddress(String(r.address)) },
       { name: 'name', type: 'text', label: 'field.label', help: 'help.label', maxLength: 190 },
@@ -82,13 +83,14 @@ export function mailboxesResource(): ResourceDef {
       { name: 'own_threshold', type: 'text', label: 'field.own_threshold', help: 'help.own_threshold', maxLength: 8, available: hasSpamPolicies, errorFor: ['threshold'] },
       { name: 'own_action', type: 'select', label: 'field.spam_action', help: 'help.own_action', required: true, options: options(SPAM_ACTIONS, 'spam_action.'), available: hasSpamPolicies, errorFor: ['action'] },
       { name: 'own_newsletter_action', type: 'select', label: 'field.newsletter_action', required: true, options: options(NEWSLETTER_ACTIONS, 'newsletter_action.'), available: hasSpamPolicies, errorFor: ['newsletter_action'] },
+      ...mailboxSwitchFields,
       ...mailboxDigestFields,
       ...sendingFields,
     ],
     tabs: [
       { name: 'mailbox', label: 'tab.mailbox', fields: ['address', 'name', 'password', 'current_password', 'quota_mb', 'active', 'language', 'recovery_email', 'single_session'] },
       { name: 'forwarding', label: 'tab.forwarding', fields: ['redirect_to', 'keep_copy'] },
-      spamTab,
+      withSpamSwitches(spamTab),
       mailboxDigestTab,
       sendingTab('mailbox'),
       { name: 'autoresponder', label: 'tab.autoresponder', fields: [], child: 'autoreplies' },

@@ -63,9 +63,9 @@ export const spamPolicies: ResourceDef = {
 async function ownerOptions(ctx: Ctx): Promise<Option[]> {
   const out: Option[] = [];
   if (ctx.principal.role === 'admin') out.push({ value: 'g', labelKey: 'sender.global' });
-  const domains = await scopes.domains(ctx.db, ctx.principal).select('domains.id', 'domains.name').orderBy('domains.name');
+  const domains = await scopes.domains(ctx.db, ctx.principal).select('domains.id', 'domains.name').orderBy(['domains.sort_key', 'domains.name']);
   for (const d of domains) out.push({ value: `d:${d.id}`, label: `${ctx.t('sender.domain')} ${displayDomain(d.name)}` });
-  const mailboxes = await scopes.mailboxes(ctx.db, ctx.principal).select('mailboxes.id', 'mailboxes.address').orderBy('mailboxes.address');
+  const mailboxes = await scopes.mailboxes(ctx.db, ctx.principal).select('mailboxes.id', 'mailboxes.address').orderBy(['mailboxes.sort_key', 'mailboxes.address']);
   for (const m of mailboxes) out.push({ value: `m:${m.id}`, label: displayAddress(m.address) });
   return out;
 }

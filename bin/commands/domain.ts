@@ -2,6 +2,7 @@
 import { command, type CommandGroup } from '../engine';
 import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias, getDomain, updateDomain } from '../../lib/directory';
 import { requireClient } from '../../lib/accounts';
+import { setDomainSpamRules } from '../../lib/policy';
 import { displayDomain } from '../../lib/core';
 import { json, quotaMb, delCommand } from './common';
 
@@ -21,17 +22,20 @@ export const domainCommand: CommandGroup = {
     }),
     command({
       name: 'set',
-      help: 'change a domain: its client (owner), state or default quota',
+      help: 'change a domain: its client (owner), state, default quota or spam rules for its mailboxes',
       positionals: [{ name: 'domain' }],
       flags: {
         client: { type: 'string', arg: 'NAME', help: 'the client account that owns it ("none": no client)' },
         active: { type: 'yesno', help: 'an inactive domain refuses mail' },
         'quota-mb': { ...quotaMb, help: 'default quota of its new mailboxes in MB (0 = unlimited)' },
+        'allow-no-spam-filter': { type: 'yesno', help: 'its mailboxes may turn spam filtering off (default yes)' },
+        'force-antivirus': { type: 'yesno', help: 'its mailboxes cannot turn the virus check off (default no)' },
       },
       async run({ flags, args, ctx }) {
         const db = await ctx.db();
         const domain = await getDomain(db, args.domain);
         const clientId = flags.client === undefined ? undefined : flags.client === 'none' ? null : await requireClient(db, flags.client);
+        await setDomainSpamRules(db, domain.id, { allowNoSpamFilter: flags['allow-no-spam-filter'], forceAntivirus: flags['force-antivirus'] });
         const d = await updateDomain(db, domain.id, { clientId, active: flags.active, defaultQuotaMb: flags['quota-mb'] });
         ctx.print(`domain ${displayDomain(d.name)} updated`);
       },

@@ -4,6 +4,7 @@ import { DIGEST_FREQUENCIES, setDigestPreferences } from '../../lib/quarantine';
 import { createMailbox, updateMailbox, listMailboxes, deleteMailbox } from '../../lib/directory';
 import { setSendingState } from '../../lib/submission';
 import { setSingleSession } from '../../lib/accounts';
+import { setMailboxSwitches } from '../../lib/policy';
 import { displayAddress } from '../../lib/core';
 import { json, password, generatePassword, quotaMb, delCommand } from './common';
 
@@ -43,6 +44,9 @@ export const mailboxCommand: CommandGroup = {
         name,
         sending: { type: 'enum', values: ['suspended', 'ok'] as const, help: 'suspend its sending (submission AUTH refused) or lift a suspension' },
         digest: { type: 'enum', values: DIGEST_FREQUENCIES, help: "how often its quarantine report is sent (default: the domain's, daily)" },
+        'spam-filter': { type: 'yesno', help: 'filter its mail for spam (no: only where its domain allows it)' },
+        antivirus: { type: 'yesno', help: 'hold viruses sent to it (no: only where its domain does not force it)' },
+        'global-lists': { type: 'yesno', help: 'apply the server-wide sender lists to it' },
         'recovery-email': { type: 'string', arg: 'ADDRESS', help: 'where a lost-password link is sent ("" = none)' },
         'single-session': { type: 'yesno', help: 'a new login ends its other admin sessions' },
       },
@@ -63,6 +67,7 @@ export const mailboxCommand: CommandGroup = {
         });
         if (flags['single-session'] !== undefined) await setSingleSession(db, 'mailbox', mb.id, flags['single-session']);
         if (flags.digest) await setDigestPreferences(db, mb.id, { frequency: flags.digest });
+        await setMailboxSwitches(db, mb.id, { spamFilter: flags['spam-filter'], antivirus: flags.antivirus, globalLists: flags['global-lists'] });
         ctx.print(`mailbox ${displayAddress(mb.address)} updated`);
       },
     }),

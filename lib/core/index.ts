@@ -11,3 +11,4 @@ export * from './rewrite';
 export * from './settings';
 export * from './generation';
 export * from './lru';
+export * from './sortKey';

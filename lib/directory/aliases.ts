@@ -1,6 +1,6 @@
 // Aliases, forwards/mail groups and catch-alls: one table of address -> targets.
 // postmaster@ and abuse@ are aliases of kind 'postmaster' created with each domain; they cannot be deleted.
-import { type Db, bumpGeneration, invalid, notFound, conflict, forbidden, isUniqueViolation, normalizeDomain } from '../core';
+import { type Db, bumpGeneration, addressSortKey, invalid, notFound, conflict, forbidden, isUniqueViolation, normalizeDomain } from '../core';
 import { getDomain } from './domains';
 import { requireAddress, normalizeTargets, addressTaken } from './mailboxes';
 
@@ -115,6 +115,7 @@ export async function createAlias(db: Db, input: AliasInput): Promise<AliasRow> 
         domain_id: domain.id,
         local_part: addr.local,
         address: addr.address,
+        sort_key: addressSortKey(addr.address),
         kind,
         active: input.active ?? true,
         description: (input.description ?? '').slice(0, 255),
@@ -156,7 +157,7 @@ export async function deleteAlias(db: Db, addressOrId: string | number): Promise
 }
 
 export async function listAliases(db: Db, opts: { domain?: string; kind?: AliasKind; search?: string; limit?: number; offset?: number } = {}): Promise<AliasRow[]> {
-  const q = db('aliases').orderBy('address');
+  const q = db('aliases').orderBy(['sort_key', 'address']);
   if (opts.domain) q.where({ domain_id: (await getDomain(db, opts.domain)).id });
   if (opts.kind) q.where({ kind: opts.kind });
   if (opts.search) q.where('address', 'like', `%${opts.search.toLowerCase()}%`);

@@ -1,6 +1,6 @@
 // Domains and domain aliases. Every domain gets its undeletable postmaster@ and abuse@ aliases
 // on creation (RFC 2142 role addresses).
-import { type Db, bumpGeneration, normalizeDomain, displayDomain, MailhostError, invalid, notFound, conflict, isUniqueViolation } from '../core';
+import { type Db, bumpGeneration, normalizeDomain, displayDomain, domainSortKey, addressSortKey, MailhostError, invalid, notFound, conflict, isUniqueViolation } from '../core';
 
 export interface DomainRow {
   id: number;
@@ -9,6 +9,10 @@ export interface DomainRow {
   active: boolean;
   default_quota_mb: number;
   spam_policy_id: number | null;
+  /** its mailboxes may turn spam filtering off (lib/policy switches) */
+  allow_no_spam_filter: boolean;
+  /** its mailboxes cannot turn the virus check off (lib/policy switches) */
+  force_antivirus: boolean;
 }
 
 export interface DomainInput {
@@ -27,6 +31,8 @@ export function toDomain(row: Record<string, unknown>): DomainRow {
     active: !!row.active,
     default_quota_mb: Number(row.default_quota_mb ?? 0),
     spam_policy_id: row.spam_policy_id == null ? null : Number(row.spam_policy_id),
+    allow_no_spam_filter: row.allow_no_spam_filter == null ? true : !!Number(row.allow_no_spam_filter),
+    force_antivirus: !!Number(row.force_antivirus ?? 0),
   };
 }
 
@@ -67,6 +73,7 @@ export async function createDomain(db: Db, input: DomainInput): Promise<DomainRo
     return await db.transaction(async (trx) => {
       const [id] = await trx('domains').insert({
         name,
+        sort_key: domainSortKey(name),
         client_id: input.clientId ?? null,
         active: input.active ?? true,
         default_quota_mb: quota,
@@ -74,7 +81,7 @@ export async function createDomain(db: Db, input: DomainInput): Promise<DomainRo
       });
       const domainId = Number(id);
       // postmaster@ and abuse@ with no targets route to MAILHOST_POSTMASTER or the domain's first mailbox
-      await trx('aliases').insert(ROLE_LOCAL_PARTS.map((local) => ({ domain_id: domainId, local_part: local, address: `${local}@${name}`, kind: 'postmaster' })));
+      await trx('aliases').insert(ROLE_LOCAL_PARTS.map((local) => ({ domain_id: domainId, local_part: local, address: `${local}@${name}`, sort_key: addressSortKey(`${local}@${name}`), kind: 'postmaster' })));
       await bumpGeneration(trx);
       return toDomain(await trx('domains').where({ id: domainId }).first());
     });
@@ -121,7 +128,8 @@ export interface ListOptions {
 }
 
 export async function listDomains(db: Db, opts: ListOptions = {}): Promise<DomainRow[]> {
-  const q = db('domains').orderBy('name');
+  // as people read the names (lib/core sortKey), the IDNA name for equal keys
+  const q = db('domains').orderBy([{ column: 'sort_key' }, { column: 'name' }]);
   if (opts.clientId != null) q.where({ client_id: opts.clientId });
   if (opts.search) q.where('name', 'like', `%${opts.search.toLowerCase()}%`);
   if (opts.limit) q.limit(opts.limit).offset(opts.offset ?? 0);
@@ -135,7 +143,7 @@ export async function createDomainAlias(db: Db, aliasName: string, targetDomain:
   const target = await getDomain(db, requireDomainName(targetDomain, 'domain'));
   await assertNameFree(db, name, 'name');
   try {
-    const [id] = await db('domain_aliases').insert({ name, domain_id: target.id, active: true });
+    const [id] = await db('domain_aliases').insert({ name, sort_key: domainSortKey(name), domain_id: target.id, active: true });
     await bumpGeneration(db);
     return { id: Number(id), name, domain_id: target.id, domain: target.name, active: true };
   } catch (err) {
@@ -145,7 +153,7 @@ export async function createDomainAlias(db: Db, aliasName: string, targetDomain:
 }
 
 export async function listDomainAliases(db: Db, domain?: string): Promise<DomainAliasRow[]> {
-  const q = db('domain_aliases as da').join('domains as d', 'd.id', 'da.domain_id').select('da.id', 'da.name', 'da.domain_id', 'd.name as domain', 'da.active').orderBy('da.name');
+  const q = db('domain_aliases as da').join('domains as d', 'd.id', 'da.domain_id').select('da.id', 'da.name', 'da.domain_id', 'd.name as domain', 'da.active').orderBy(['da.sort_key', 'da.name']);
   if (domain) q.where('da.domain_id', (await getDomain(db, domain)).id); // an unknown domain is an error, not an empty list
   return (await q).map((r: Record<string, unknown>) => ({ id: Number(r.id), name: String(r.name), domain_id: Number(r.domain_id), domain: String(r.domain), active: !!r.active }));
 }

@@ -1,5 +1,5 @@
 // Mailboxes: creation with a Dovecot-style password hash, settings, listing, deletion.
-import { type Db, bumpGeneration, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
+import { type Db, bumpGeneration, addressSortKey, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
 import { getDomain, quotaMb, ROLE_LOCAL_PARTS } from './domains';
 import { noteUsage, noteRecount } from './usage';
 
@@ -17,6 +17,8 @@ export interface MailboxRow {
   language: string | null;
   recovery_email: string | null;
   spam_policy_id: number | null;
+  /** false: the server-wide sender lists do not apply to it (lib/policy switches; read by resolution) */
+  global_lists?: boolean;
   autoreplies?: number; // enabled autoresponders, whatever their window (read by the SQL directory only)
   list_entries?: number; // sender-list entries that can apply: its own, its domain's, global (idem)
 }
@@ -37,6 +39,7 @@ export function toMailbox(row: Record<string, unknown>): MailboxRow {
     language: (row.language as string | null) ?? null,
     recovery_email: (row.recovery_email as string | null) ?? null,
     spam_policy_id: row.spam_policy_id == null ? null : Number(row.spam_policy_id),
+    global_lists: row.global_lists == null ? true : !!Number(row.global_lists),
     ...(row.autoreplies == null ? {} : { autoreplies: Number(row.autoreplies) }),
     ...(row.list_entries == null ? {} : { list_entries: Number(row.list_entries) }),
   };
@@ -116,6 +119,7 @@ export async function createMailbox(db: Db, input: MailboxInput): Promise<{ mail
       domain_id: domain.id,
       local_part: addr.local,
       address: addr.address,
+      sort_key: addressSortKey(addr.address),
       name: (input.name ?? '').trim().slice(0, 190),
       password_hash: hash,
       quota_mb: quota,
@@ -193,7 +197,7 @@ export function mailboxPolicyName(mailboxId: number): string {
 }
 
 export async function listMailboxes(db: Db, opts: { domain?: string; search?: string; limit?: number; offset?: number } = {}): Promise<MailboxRow[]> {
-  const q = db('mailboxes as m').select('m.*').orderBy('m.address');
+  const q = db('mailboxes as m').select('m.*').orderBy(['m.sort_key', 'm.address']);
   if (opts.domain) {
     const d = await getDomain(db, opts.domain);
     q.where('m.domain_id', d.id);

@@ -24,15 +24,16 @@ export interface Directory {
   lookupLocal?(name: string, addresses: string[]): Promise<{ domain: DirDomain | null; mailboxes: DirMailbox[]; aliases: DirAlias[] }>;
 }
 
-const MAILBOX_COLUMNS = ['id', 'domain_id', 'address', 'local_part', 'name', 'active', 'quota_mb', 'used_bytes', 'keep_copy', 'redirect_to', 'spam_policy_id'];
+const MAILBOX_COLUMNS = ['id', 'domain_id', 'address', 'local_part', 'name', 'active', 'quota_mb', 'used_bytes', 'keep_copy', 'redirect_to', 'spam_policy_id', 'global_lists'];
 // Read with the mailbox so that the autoreply step asks nothing more for the many mailboxes
 // that have no autoresponder at all.
 // Likewise the sender-list entries that can apply, so that the sender checks ask nothing when
-// there are none (three index lookups: the mailbox's, its domain's, the global ones).
+// there are none (three index lookups: the mailbox's, its domain's, the global ones - those
+// only when the mailbox uses the server-wide lists).
 const AUTOREPLIES = (m: string) => `(SELECT COUNT(*) FROM autoreplies ar WHERE ar.mailbox_id = ${m}.id AND ar.enabled = 1)`;
 const LIST_ENTRIES = (m: string) =>
   `((SELECT COUNT(*) FROM sender_lists sl WHERE sl.mailbox_id = ${m}.id) + (SELECT COUNT(*) FROM sender_lists sl WHERE sl.domain_id = ${m}.domain_id)` +
-  ` + (SELECT COUNT(*) FROM sender_lists sl WHERE sl.owner_key = 'g'))`;
+  ` + CASE WHEN ${m}.global_lists = 0 THEN 0 ELSE (SELECT COUNT(*) FROM sender_lists sl WHERE sl.owner_key = 'g') END)`;
 const mailboxColumns = (db: Db) => [...MAILBOX_COLUMNS, db.raw(`${AUTOREPLIES('mailboxes')} AS autoreplies`), db.raw(`${LIST_ENTRIES('mailboxes')} AS list_entries`)];
 
 
@@ -42,19 +43,19 @@ const LOOKUP_SQL = (n: number) => {
   return `
 SELECT 'd' AS k, d.id, d.id AS domain_id, d.name AS address, NULL AS local_part, NULL AS name, d.active,
        NULL AS quota_mb, NULL AS used_bytes, NULL AS keep_copy, NULL AS redirect_to, NULL AS spam_policy_id, NULL AS kind, NULL AS target, 0 AS pos,
-       NULL AS autoreplies, NULL AS list_entries
+       NULL AS autoreplies, NULL AS list_entries, NULL AS global_lists
   FROM domains d WHERE d.name = ?
 UNION ALL
 SELECT 'd', d.id, d.id, d.name, NULL, NULL, CASE WHEN d.active = 1 AND da.active = 1 THEN 1 ELSE 0 END,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL
   FROM domain_aliases da JOIN domains d ON d.id = da.domain_id WHERE da.name = ?
 UNION ALL
 SELECT 'm', m.id, m.domain_id, m.address, m.local_part, m.name, m.active,
-       m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0, ${AUTOREPLIES('m')}, ${LIST_ENTRIES('m')}
+       m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0, ${AUTOREPLIES('m')}, ${LIST_ENTRIES('m')}, m.global_lists
   FROM mailboxes m WHERE m.address IN (${marks})
 UNION ALL
 SELECT 'a', a.id, a.domain_id, a.address, a.local_part, NULL, a.active,
-       NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position, NULL, NULL, NULL
   FROM aliases a LEFT JOIN alias_targets t ON t.alias_id = a.id WHERE a.address IN (${marks})
 ORDER BY 1, 2, 15`;
 };

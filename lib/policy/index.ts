@@ -3,3 +3,4 @@ export * from './policies';
 export * from './senderLists';
 export * from './verdict';
 export * from './cachedPolicies';
+export * from './switches';

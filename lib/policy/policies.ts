@@ -6,6 +6,7 @@
 import { rawRows, placeholders, bumpGeneration, type Db, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
 import { getDomain, getMailbox, MAILBOX_POLICY_PREFIX, mailboxPolicyName } from '../directory';
 import type { ScopeRef } from './senderLists';
+import { effectiveSwitches, type SpamSwitches } from './switches';
 
 export const SPAM_ACTIONS = ['tag', 'junk', 'quarantine', 'delete', 'reject'] as const;
 export const NEWSLETTER_ACTIONS = ['deliver', 'junk', 'quarantine'] as const;
@@ -195,9 +196,11 @@ export async function assignPolicy(db: Db, to: { domain?: string | number; mailb
 export interface EffectivePolicy {
   policy: Policy;
   source: 'mailbox' | 'domain' | 'default';
+  /** the mailbox's spam filter, antivirus and server-wide lists switches, within its domain's rules (lib/policy switches) */
+  switches: SpamSwitches;
 }
 
-function pick(policies: Map<number, Policy>, fallback: Policy, mailboxPolicy: number | null | undefined, domainPolicy: number | null | undefined): EffectivePolicy {
+function pick(policies: Map<number, Policy>, fallback: Policy, mailboxPolicy: number | null | undefined, domainPolicy: number | null | undefined): Omit<EffectivePolicy, 'switches'> {
   if (mailboxPolicy != null && policies.has(mailboxPolicy)) return { policy: policies.get(mailboxPolicy)!, source: 'mailbox' };
   if (domainPolicy != null && policies.has(domainPolicy)) return { policy: policies.get(domainPolicy)!, source: 'domain' };
   return { policy: fallback, source: 'default' };
@@ -206,7 +209,9 @@ function pick(policies: Map<number, Policy>, fallback: Policy, mailboxPolicy: nu
 
 /**
  * One round trip for the policies of a message's scopes: the policy row (if any) of each
- * mailbox and of each domain involved, and the default policy, tagged 'm' / 'd' / 'p'.
+ * mailbox and of each domain involved, and the default policy, tagged 'm' / 'd' / 'p', with
+ * the mailbox's switches and the domain's rules for them (lib/policy switches).
+ * Every branch names its columns: the first one present gives the names.
  * Only the conditions that have values are written, so every branch stays an index lookup.
  */
 function policiesQuery(mbIds: number[], mbAddrs: string[], dIds: number[], dNames: string[]): { sql: string; bindings: (string | number)[] } {
@@ -218,14 +223,17 @@ function policiesQuery(mbIds: number[], mbAddrs: string[], dIds: number[], dName
     return used.map(([c, v]) => `${c} IN (${placeholders(v.length)})`).join(' OR ');
   };
   if (mbIds.length || mbAddrs.length) {
-    parts.push(`SELECT 'm' AS k, m.id AS ref_id, m.address AS ref_name, m.domain_id AS ref_domain, p.*
+    parts.push(`SELECT 'm' AS k, m.id AS ref_id, m.address AS ref_name, m.domain_id AS ref_domain,
+       m.spam_filter AS sw_filter, m.antivirus AS sw_antivirus, m.global_lists AS sw_global, NULL AS d_allow_no_filter, NULL AS d_force_antivirus, p.*
   FROM mailboxes m LEFT JOIN spam_policies p ON p.id = m.spam_policy_id WHERE ${where([['m.id', mbIds], ['m.address', mbAddrs]])}`);
   }
   if (dIds.length || dNames.length) {
-    parts.push(`SELECT 'd', d.id, d.name, NULL, p.*
+    parts.push(`SELECT 'd' AS k, d.id AS ref_id, d.name AS ref_name, NULL AS ref_domain,
+       NULL AS sw_filter, NULL AS sw_antivirus, NULL AS sw_global, d.allow_no_spam_filter AS d_allow_no_filter, d.force_antivirus AS d_force_antivirus, p.*
   FROM domains d LEFT JOIN spam_policies p ON p.id = d.spam_policy_id WHERE ${where([['d.id', dIds], ['d.name', dNames]])}`);
   }
-  parts.push(`SELECT 'p', NULL, NULL, NULL, p.* FROM spam_policies p WHERE p.name = ?`);
+  parts.push(`SELECT 'p' AS k, NULL AS ref_id, NULL AS ref_name, NULL AS ref_domain,
+       NULL AS sw_filter, NULL AS sw_antivirus, NULL AS sw_global, NULL AS d_allow_no_filter, NULL AS d_force_antivirus, p.* FROM spam_policies p WHERE p.name = ?`);
   bindings.push(DEFAULT_POLICY_NAME);
   return { sql: parts.join('\nUNION ALL\n'), bindings };
 }
@@ -248,7 +256,8 @@ export async function effectivePolicies(db: Db, refs: ScopeRef[]): Promise<Effec
     const mb = mbs.find((m) => (ref.mailboxId != null ? Number(m.ref_id) === ref.mailboxId : !!ref.mailboxAddress && m.ref_name === ref.mailboxAddress));
     const domainId = ref.domainId ?? (mb ? Number(mb.ref_domain) : undefined);
     const d = ds.find((x) => domainId != null && Number(x.ref_id) === domainId) ?? ds.find((x) => !!ref.domainName && x.ref_name === ref.domainName);
-    return pick(policies, fallback, num(mb?.id), num(d?.id));
+    const switches = effectiveSwitches(mb && { spam_filter: mb.sw_filter, antivirus: mb.sw_antivirus, global_lists: mb.sw_global }, d && { allow_no_spam_filter: d.d_allow_no_filter, force_antivirus: d.d_force_antivirus });
+    return { ...pick(policies, fallback, num(mb?.id), num(d?.id)), switches };
   });
 }
 

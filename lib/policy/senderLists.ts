@@ -147,6 +147,8 @@ export interface ScopeRef {
   mailboxAddress?: string;
   domainId?: number;
   domainName?: string;
+  /** false: the mailbox turned the server-wide (global) lists off (lib/policy switches) */
+  globalLists?: boolean;
 }
 
 export interface ListRow {
@@ -181,7 +183,7 @@ export interface ListDecision {
 function rowApplies(row: ListRow, ref: ScopeRef): boolean {
   switch (row.scope) {
     case 'global':
-      return true;
+      return ref.globalLists !== false;
     case 'domain':
       return (ref.domainId != null && row.domain_id === ref.domainId) || (!!ref.domainName && row.domain_name === ref.domainName);
     case 'mailbox':
@@ -214,9 +216,10 @@ export function evaluateLists(rows: ListRow[], ref: ScopeRef, senders: ListSende
 
 /** Whose lists and policy apply to a final target (see lib/policies for the policy side). */
 export function scopeRefFor(t: Target): ScopeRef {
-  if (t.kind === 'local') return { mailboxId: t.mailbox.id, mailboxAddress: t.mailbox.address, domainId: t.mailbox.domain_id };
+  if (t.kind === 'local') return { mailboxId: t.mailbox.id, mailboxAddress: t.mailbox.address, domainId: t.mailbox.domain_id, ...(t.mailbox.global_lists === false && { globalLists: false }) };
   // an external target takes the scope of what pointed at it: the mailbox that redirects,
-  // or the alias (its domain)
+  // or the alias (its domain); the redirecting mailbox's switch for the server-wide lists is
+  // applied after DATA (decideMessage reads it with the policies), at RCPT they count
   const owner = t.via[t.via.length - 1];
   if (!owner) return {};
   const at = owner.lastIndexOf('@');

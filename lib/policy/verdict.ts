@@ -32,6 +32,8 @@ export interface FateInput {
   listing: ListDecision;
   /** a forward to another server (no Junk folder, no quarantine there) */
   external: boolean;
+  /** false: the mailbox turned spam filtering off (lib/policy switches); absent = on */
+  spamFilter?: boolean;
   size: number; // bytes of the message
   quarantineMaxBytes: number; // larger messages go to Junk instead of quarantine
 }
@@ -59,6 +61,7 @@ function listNote(l: ListDecision): string {
  *  - virus (when the policy has antivirus on): virus_action; a sender on an allow list does not change this;
  *  - sender on an allow list: inbox, the spam verdict is skipped;
  *  - sender on a block list (header From; envelope blocks are refused at RCPT): treated as spam;
+ *  - spam filtering off for the mailbox: spam and newsletters to the inbox, untagged;
  *  - spam: tag (inbox with subject tag and warning) | junk | quarantine | delete | reject;
  *  - newsletter: newsletter_action, unless the sender is on a newsletter list (inbox);
  *  - ham: inbox.
@@ -92,6 +95,11 @@ export function decideFate(input: FateInput): FateDecision {
   if (listing.decision === 'allow') return { category: 'ham', fate: { action: 'inbox', reason: `ham: allowed by ${listNote(listing)}` } };
 
   const category: Category = listing.decision === 'block' ? 'spam' : input.category;
+  // no spam filtering: spam and newsletters go to the inbox untouched; the reason keeps the
+  // category, so that autoreplies still stay silent to spam (a block entry still counts)
+  if (input.spamFilter === false && listing.decision !== 'block' && (category === 'spam' || category === 'newsletter')) {
+    return { category, fate: { action: 'inbox', reason: `${category}: delivered, spam filtering off` } };
+  }
   if (category === 'spam') {
     const why = listing.decision === 'block' ? `blocked by ${listNote(listing)}` : `score at or above ${policy.threshold}`;
     switch (policy.action) {

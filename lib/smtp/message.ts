@@ -4,7 +4,7 @@
 import type { Db } from '../core';
 import type { Target } from '../directory';
 import { scoreMessage, categorize, type ExternalResults, type Verdict } from '../spam';
-import { loadListsFor, evaluateLists, type PolicyLookup, scopeRefFor, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, type ListCache, type TargetFate } from '../policy';
+import { loadListsFor, evaluateLists, recipientCategory, type PolicyLookup, scopeRefFor, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, type ListCache, type TargetFate } from '../policy';
 import { getQuarantineSettings } from '../quarantine';
 
 export interface MessageQuery {
@@ -48,14 +48,16 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
   const live = q.targets.map((t, i) => ({ t, i })).filter(({ t }) => q.fates[t.key]?.action !== 'drop');
   const decided = await decideFates(
     live.map(({ t, i }) => {
-      const policy = policies[i].policy;
-      const virus = verdict.category === 'virus' && policy.antivirus;
+      const { policy, switches } = policies[i];
+      // the recipient's switches: spam filter and antivirus off or on, server-wide lists used or not
+      const ref = switches.globalLists ? refs[i] : { ...refs[i], globalLists: false };
       return {
         key: t.key,
         input: {
-          category: categorize(verdict.score, verdict.newsletter, virus, policy.threshold),
+          category: recipientCategory(verdict, policy, switches, categorize),
           policy,
-          listing: evaluateLists(rows, refs[i], { envelope: q.mailFrom, headerFrom: q.headerFrom, fromTrusted }),
+          spamFilter: switches.spamFilter,
+          listing: evaluateLists(rows, ref, { envelope: q.mailFrom, headerFrom: q.headerFrom, fromTrusted }),
           external: t.target.kind === 'external',
           size: q.raw.length,
         },
@@ -63,7 +65,9 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
     }),
     async () => (await getQuarantineSettings(db)).maxSizeBytes,
   );
-  const thresholds = policies.map((p) => p.policy.threshold);
+  // the X-Spam-Flag says what the recipients who filter would call it (all of them when none does)
+  const filtering = policies.filter((p) => p.switches.spamFilter);
+  const thresholds = (filtering.length ? filtering : policies).map((p) => p.policy.threshold);
   const required = thresholds.length ? Math.min(...thresholds) : 5;
   return {
     verdict,
