@@ -91,7 +91,7 @@ export function createApp(opts: AdminOptions): express.Express {
   serveStatic(app);
   app.use(express.urlencoded({ extended: false, limit: '2mb' })); // autoreply texts may be 100,000 characters each
   sessionAndAuth(app, opts, resources, services);
-  app.use(homeRoutes(opts.db, resources));
+  app.use(homeRoutes(opts.db, resources, opts.settings));
   app.use(statsRoutes(opts.db));
   mountResources(app, resources);
   app.use(notFoundPage);

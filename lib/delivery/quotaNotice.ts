@@ -28,7 +28,7 @@ export function quotaNotice(w: QuotaWarning): QuotaNotice {
           "expéditeurs recevront un refus temporaire et réessaieront pendant quelques jours.",
           '',
           'Pour faire de la place, supprimez les messages dont vous n\'avez plus besoin (surtout ceux',
-          'qui ont des pièces jointes) et videz les dossiers Corbeille et Indésirables depuis votre',
+          'qui ont des pièces jointes) et videz les dossiers Corbeille et Spam depuis votre',
           'logiciel de messagerie ou votre webmail. Vous pouvez aussi demander plus d\'espace à votre',
           'fournisseur.',
           '',
