@@ -77,7 +77,7 @@ describeEachEngine('mailbox owner home page', ({ t }) => {
     assert.match(clients, /IMAP \(réception\) mail\.isp\.example 993 SSL\/TLS POP3 \(réception\) mail\.isp\.example 995 SSL\/TLS/);
     assert.match(clients, /SMTP \(envoi\) mail\.isp\.example 587 STARTTLS SMTP \(envoi\) mail\.isp\.example 465 SSL\/TLS/);
     assert.match(quotaText(r.text), /5 Mo \(sans limite\)/);
-    assert.match(section(r.text, 'home-services'), /Redirection Désactivé/);
+    assert.match(section(r.text, 'home-services'), /Transfert Désactivé/);
   });
 
   it('admin and client keep their dashboard', async () => {
