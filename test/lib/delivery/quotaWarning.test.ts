@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { quotaWarningStep, nearlyFull, claimQuotaWarning, maildirRecount, deliverToMaildir, maildirPath, quotaNotice } from '../../../lib/delivery';
-import { createDomain, createMailbox, getMailbox } from '../../../lib/directory';
+import { createDomain, createMailbox, getMailbox, updateMailbox } from '../../../lib/directory';
 import { describeEachEngine } from '../../helpers/db';
 
 const MB = 1024 * 1024;
@@ -76,5 +76,16 @@ describeEachEngine('quota warning claim', ({ t }) => {
     await t().db('mailboxes').where({ id: mb.id }).update({ quota_mb: 10 });
     assert.equal(await claimQuotaWarning(t().db, dataDir, mb.id), null);
     assert.equal(Number((await t().db('mailboxes').where({ id: mb.id }).first('quota_warned')).quota_warned), 0);
+  });
+
+  it('a changed quota re-arms the warning (the same quota saved again does not)', async () => {
+    const mb = await mailbox(0.95 * MB);
+    assert.ok(await claimQuotaWarning(t().db, dataDir, mb.id));
+    await updateMailbox(t().db, mb.id, { quotaMb: 1, name: 'Jean' });
+    assert.equal(await claimQuotaWarning(t().db, dataDir, mb.id), null, 'same quota: still warned');
+    await updateMailbox(t().db, mb.id, { quotaMb: 2 });
+    await t().db('mailboxes').where({ id: mb.id }).update({ used_bytes: 1.9 * MB });
+    await deliverToMaildir(maildirPath(dataDir, mb.address), undefined, [Buffer.alloc(0.95 * MB, 120)]);
+    assert.ok(await claimQuotaWarning(t().db, dataDir, mb.id), '90 % of the new quota: warned again');
   });
 });
