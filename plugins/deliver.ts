@@ -2,7 +2,7 @@
 // final target's fate (lib/delivery) and answers OK only once every copy is durably stored,
 // else DENYSOFT so the sender retries. Also routes all outbound mail via MAILHOST_RELAY.
 import cluster from 'node:cluster';
-import { deliverMessage, loopingTargets, type DeliveryContext, type DeliveryReport, finalTargets, type MailhostNotes, nearlyFull, claimQuotaWarning, quotaNotice } from '../lib/delivery';
+import { deliverMessage, loopingTargets, type DeliveryContext, type DeliveryReport, finalTargets, type MailhostNotes, nearlyFull, claimQuotaWarning, rearmQuotaWarning, quotaNotice } from '../lib/delivery';
 import { srsSecret, type Settings, REPLIES } from '../lib/core';
 import { quarantineStore, smtpSender } from '../lib/quarantine';
 import { addWarning } from '../lib/policy';
@@ -139,7 +139,7 @@ async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes:
 /**
  * The 90 % quota warning of each mailbox this delivery may have taken over the threshold
  * (lib/delivery decides and claims it). Runs after the message is stored, without being
- * waited for; a failure is logged and changes nothing for the message.
+ * waited for; a failure is logged, changes nothing for the message, and gives the claim back.
  */
 function warnNearlyFull(plugin: Haraka.Plugin, notes: MailhostNotes, report: DeliveryReport, size: number): void {
   const stored = new Set(report.local.map((l) => l.address));
@@ -157,7 +157,12 @@ function warnNearlyFull(plugin: Haraka.Plugin, notes: MailhostNotes, report: Del
     claimQuotaWarning(ctx.db, ctx.dataDir, id)
       .then(async (warning) => {
         if (!warning) return;
-        await send(quotaNotice(warning));
+        try {
+          await send(quotaNotice(warning));
+        } catch (err) {
+          await rearmQuotaWarning(ctx.db, id).catch(() => undefined); // the next delivery tries again
+          throw err;
+        }
         plugin.loginfo(`quota warning sent to ${warning.address} (${warning.usedBytes} of ${warning.quotaMb} MB)`);
       })
       .catch((err: Error) => plugin.logerror(`quota warning for ${address} not sent: ${err.message}`));

@@ -1,7 +1,8 @@
 // The 90 % quota warning over real SMTP: deliveries that take a 1 MB mailbox over 90 % send one
 // warning to its owner (through the relay: the loopback sink); the next delivery sends none;
 // once the owner deleted the messages (as an IMAP client does, without telling us) and the
-// mailbox is filled again, a new warning goes out.
+// mailbox is filled again, a new warning goes out. A warning that cannot be sent never holds up
+// the mail, and is tried again with the next delivery.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { engines } from '../helpers/db';
@@ -24,13 +25,15 @@ for (const engine of engines()) {
         await cli('domain', 'add', 'example.com');
         await cli('mailbox', 'add', 'near@example.com', '--password', 'secret-pass-1');
         await cli('mailbox', 'set', 'near@example.com', '--quota-mb', '1');
+        await cli('mailbox', 'add', 'dead@example.com', '--password', 'secret-pass-1');
+        await cli('mailbox', 'set', 'dead@example.com', '--quota-mb', '1');
       },
     });
 
-    const warnings = () => stack.sink.messages.filter((m) => m.to.includes('near@example.com'));
-    async function deliver(n: number) {
+    const warnings = (to = 'near@example.com') => stack.sink.messages.filter((m) => m.to.includes(to));
+    async function deliver(n: number, to = 'near@example.com') {
       for (let i = 0; i < n; i++) {
-        const r = await sendMessage(stack.haraka.port, 'alice@sender.test', ['near@example.com'], buildMessage({ to: 'near@example.com', body: THIRD }));
+        const r = await sendMessage(stack.haraka.port, 'alice@sender.test', [to], buildMessage({ to, body: THIRD }));
         assert.equal(r.rcpts[0].code, 250, `${r.rcpts[0].code} ${r.rcpts[0].text}`);
         assert.equal(r.data?.code, 250);
       }
@@ -67,6 +70,22 @@ for (const engine of engines()) {
       assert.equal(warnings().length, 1, 'refilled to 66 %: nothing yet');
       await deliver(1);
       assert.equal((await waitForWarnings(2)).length, 2, 'a new crossing: a new warning');
+    });
+
+    it('a warning that cannot be sent is logged, the mail is delivered all the same, and the next delivery tries again', async () => {
+      await stack.stopHaraka();
+      stack.haraka = await stack.startHaraka({ env: { MAILHOST_RELAY: '127.0.0.1:9' } }); // nothing listens there
+      await deliver(3, 'dead@example.com');
+      assert.equal(stack.maildir('dead@example.com').length, 3);
+      const deadline = Date.now() + 20000;
+      while (!/quota warning for dead@example\.com not sent/.test(stack.haraka.log()) && Date.now() < deadline) await sleep(200);
+      assert.match(stack.haraka.log(), /quota warning for dead@example\.com not sent/);
+      await stack.stopHaraka();
+      stack.haraka = await stack.startHaraka();
+      await deliver(1, 'dead@example.com');
+      const deadline2 = Date.now() + 15000;
+      while (!warnings('dead@example.com').length && Date.now() < deadline2) await sleep(100);
+      assert.equal(warnings('dead@example.com').length, 1);
     });
   });
 }
