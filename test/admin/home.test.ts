@@ -80,14 +80,18 @@ describeEachEngine('mailbox owner home page', ({ t }) => {
     assert.match(section(r.text, 'home-services'), /Transfert Désactivé/);
   });
 
-  it('admin and client keep their dashboard', async () => {
-    await seedWorld(t().db);
+  it('admin and client keep their dashboard, with how many of their mailboxes are 90 % full', async () => {
+    const w = await seedWorld(t().db);
+    await t().db('mailboxes').where({ id: w.mailboxA }).update({ quota_mb: 10, used_bytes: 9.5 * 1024 * 1024 });
+    await t().db('mailboxes').where({ id: w.mailboxB }).update({ quota_mb: 10, used_bytes: 8 * 1024 * 1024 });
     const app = appWith(t());
-    for (const who of ['admin', 'clienta']) {
+    for (const [who, full] of [['admin', '1 mailbox is 90 % full or more'], ['clienta', '1 mailbox is 90 % full or more'], ['clientb', null]] as const) {
       const r = await (await login(app, who)).get('/');
       assert.equal(r.status, 200);
       assert.match(r.text, /home-card/);
       assert.doesNotMatch(r.text, /id="home-services"/);
+      if (full) assert.match(r.text, new RegExp(`id="home-nearly-full">.*href="/mailboxes\\?sort=used_bytes">${full.replace(/[%]/g, '%')}</a>`));
+      else assert.doesNotMatch(r.text, /home-nearly-full/);
     }
   });
 });
