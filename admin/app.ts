@@ -20,6 +20,7 @@ import { multipartBody } from './multipart';
 import { unavailablePage } from './resilience';
 import { allResources } from './resources';
 import { homeRoutes } from './setup/home';
+import { helpRoutes } from './setup/help';
 import { statsRoutes } from './setup/stats';
 import { passwordRoutes } from './setup/password';
 import { sessionsRoutes } from './setup/sessionsPage';
@@ -74,6 +75,8 @@ function sessionAndAuth(app: express.Express, opts: AdminOptions, resources: Res
   app.use(requestLocals(opts.db, resources, (req) => generateToken(req)));
   app.use(csrfSynchronisedProtection);
   app.use(authRoutes(opts.db, passport));
+  // the manual: open before signing in too; also gives every page its header's help link
+  app.use(helpRoutes(opts.settings));
   // lost password: the emailed link is the authority, no login
   app.use(passwordRoutes(opts.db, { send: services.send, baseUrl: publicBaseUrl(opts.settings) }));
   // the digest's signed links: the token is the authority, no login
@@ -92,7 +95,7 @@ export function createApp(opts: AdminOptions): express.Express {
   serveStatic(app);
   app.use(express.urlencoded({ extended: false, limit: '2mb' })); // autoreply texts may be 100,000 characters each
   sessionAndAuth(app, opts, resources, services);
-  app.use(homeRoutes(opts.db, resources));
+  app.use(homeRoutes(opts.db, resources, opts.settings));
   app.use(statsRoutes(opts.db));
   mountResources(app, resources);
   app.use(notFoundPage);

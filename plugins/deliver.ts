@@ -2,9 +2,9 @@
 // final target's fate (lib/delivery) and answers OK only once every copy is durably stored,
 // else DENYSOFT so the sender retries. Also routes all outbound mail via MAILHOST_RELAY.
 import cluster from 'node:cluster';
-import { deliverMessage, loopingTargets, type DeliveryContext, finalTargets, type MailhostNotes } from '../lib/delivery';
+import { deliverMessage, loopingTargets, type DeliveryContext, type DeliveryReport, finalTargets, type MailhostNotes, nearlyFull, claimQuotaWarning, rearmQuotaWarning, quotaNotice } from '../lib/delivery';
 import { srsSecret, type Settings, REPLIES } from '../lib/core';
-import { quarantineStore } from '../lib/quarantine';
+import { quarantineStore, smtpSender } from '../lib/quarantine';
 import { addWarning } from '../lib/policy';
 import { statsRecorder, stopStats } from '../lib/stats';
 import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';
@@ -131,8 +131,42 @@ async function deliverAll(plugin: Haraka.Plugin, txn: Haraka.Transaction, notes:
   const message = await messageBuffer(txn);
   const report = await deliverMessage(deliveryContext(plugin), { message, mailFrom: envelopeAddress(txn.mail_from), notes });
   statsRecorder(deliveryContext(plugin).db).delivered(notes, report, message.length);
+  warnNearlyFull(plugin, notes, report, message.length); // not awaited: the answer never waits for it
   txn.results.add(plugin, { pass: 'delivered', local: report.local.length, forwarded: report.forwarded.length, quarantined: report.quarantined.length, dropped: report.dropped.length });
   return message;
+}
+
+/**
+ * The 90 % quota warning of each mailbox this delivery may have taken over the threshold
+ * (lib/delivery decides and claims it). Runs after the message is stored, without being
+ * waited for; a failure is logged, changes nothing for the message, and gives the claim back.
+ */
+function warnNearlyFull(plugin: Haraka.Plugin, notes: MailhostNotes, report: DeliveryReport, size: number): void {
+  const stored = new Set(report.local.map((l) => l.address));
+  const candidates = new Map<number, string>();
+  for (const t of finalTargets(notes)) {
+    if (t.target.kind !== 'local' || !stored.has(t.target.mailbox.address)) continue;
+    const mb = t.target.mailbox; // usage as read at RCPT, plus this copy: most deliveries stop here
+    if (nearlyFull(mb.quota_mb, mb.used_bytes + size)) candidates.set(mb.id, mb.address);
+  }
+  if (!candidates.size) return;
+  const ctx = deliveryContext(plugin);
+  plugin.quotaSender ??= smtpSender(plugin.settings as Settings);
+  const send = plugin.quotaSender as ReturnType<typeof smtpSender>;
+  for (const [id, address] of candidates) {
+    claimQuotaWarning(ctx.db, ctx.dataDir, id)
+      .then(async (warning) => {
+        if (!warning) return;
+        try {
+          await send(quotaNotice(warning));
+        } catch (err) {
+          await rearmQuotaWarning(ctx.db, id).catch(() => undefined); // the next delivery tries again
+          throw err;
+        }
+        plugin.loginfo(`quota warning sent to ${warning.address} (${warning.usedBytes} of ${warning.quotaMb} MB)`);
+      })
+      .catch((err: Error) => plugin.logerror(`quota warning for ${address} not sent: ${err.message}`));
+  }
 }
 
 export function deliver(this: Haraka.Plugin, next: Haraka.Next, connection: Haraka.Connection): void {

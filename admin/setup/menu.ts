@@ -25,7 +25,7 @@ export function menuFor(resources: ResourceDef[], p: Principal, t: T, current: s
   const listed = (r: ResourceDef) => item(t(`res.${r.name}.title`), `/${r.name}`, r.icon);
   if (p.role === 'user') {
     const own = resources.filter((r) => !r.parent && can(r, 'user', 'list')).map(listed);
-    return [{ title: t('menu.my_space'), items: [item(t('menu.my_mailbox'), `/mailboxes/${p.id}`, 'mailbox'), ...own, item(t('stats.menu_item'), '/stats', 'bar-chart')] }];
+    return [{ title: t('menu.my_space'), items: [item(t('home.user.menu'), '/', 'house'), item(t('menu.my_mailbox'), `/mailboxes/${p.id}`, 'mailbox'), ...own, item(t('stats.menu_item'), '/stats', 'bar-chart')] }];
   }
   const sections: MenuSection[] = [];
   for (const section of ['mail', 'system'] as const) {

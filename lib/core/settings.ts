@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import os from 'node:os';
 
 export interface HostPort { host: string; port: number }
 
@@ -32,6 +33,20 @@ export interface Settings {
   tlsKey?: string;
   /** outbound abuse limits of authenticated senders (per-domain and per-mailbox overrides in SQL) */
   sending: SendingDefaults;
+  /** what mail clients are told to connect to for IMAP and POP3 (the home page, the manual) */
+  mailClients: MailClientPorts;
+  /** a webmail the mailbox owners are sent to (MAILHOST_WEBMAIL_URL); undefined = none */
+  webmailUrl?: string;
+}
+
+export type PortSecurity = 'starttls' | 'ssl' | 'none';
+export interface ClientPort { port: number; security: PortSecurity }
+
+export interface MailClientPorts {
+  /** the host name mail clients use (MAILHOST_MAIL_HOST, default this machine's name) */
+  host: string;
+  imap: ClientPort[];
+  pop3: ClientPort[];
 }
 
 export interface SendingDefaults {
@@ -81,6 +96,25 @@ function optionalListen(env: NodeJS.ProcessEnv, name: string, fallback?: string)
   return parseHostPort(raw, name);
 }
 
+/** "143/starttls,993/ssl" (or "off"): the ports of a protocol as mail clients should use them. */
+export function parseClientPorts(value: string, name: string): ClientPort[] {
+  const v = value.trim().toLowerCase();
+  if (!v || v === 'off') return [];
+  return v.split(',').map((part) => {
+    const m = /^(\d{1,5})\/(starttls|ssl|none)$/.exec(part.trim());
+    const port = m ? Number(m[1]) : NaN;
+    if (!m || port < 1 || port > 65535) throw new SettingsError(`${name} must be a list of port/security (starttls, ssl or none), e.g. 143/starttls,993/ssl, or off; got "${value}"`);
+    return { port, security: m[2] as PortSecurity };
+  });
+}
+
+function webmailUrl(raw: string | undefined): string | undefined {
+  const v = (raw ?? '').trim();
+  if (!v) return undefined;
+  if (!/^https?:\/\/[^\s"<>]+$/i.test(v)) throw new SettingsError(`MAILHOST_WEBMAIL_URL must be an http:// or https:// address, got "${v}"`);
+  return v;
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const dataDir = path.resolve(cwd, env.MAILHOST_DATA || './data');
   const db = env.MAILHOST_DB || `sqlite://${path.join(dataDir, 'mailhost.sqlite')}`;
@@ -107,6 +141,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
       spamStrikes: positive(env, 'MAILHOST_SEND_SPAM_STRIKES', 3),
       suspendHours: positive(env, 'MAILHOST_SEND_SUSPEND_HOURS', 72),
     },
+    mailClients: {
+      host: (env.MAILHOST_MAIL_HOST ?? '').trim() || os.hostname(),
+      imap: parseClientPorts(env.MAILHOST_IMAP_PORTS ?? '143/starttls', 'MAILHOST_IMAP_PORTS'),
+      pop3: parseClientPorts(env.MAILHOST_POP3_PORTS ?? 'off', 'MAILHOST_POP3_PORTS'),
+    },
+    webmailUrl: webmailUrl(env.MAILHOST_WEBMAIL_URL),
   };
 }
 

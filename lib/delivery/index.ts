@@ -9,3 +9,5 @@ export * from './quota';
 export * from './notes';
 export * from './srs';
 export * from './staleTmp';
+export * from './quotaWarning';
+export * from './quotaNotice';

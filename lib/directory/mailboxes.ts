@@ -159,7 +159,11 @@ export async function updateMailbox(db: Db, addressOrId: string | number, patch:
     if (problem) throw invalid('password', problem);
     set.password_hash = await hashPassword(patch.password);
   }
-  if (patch.quotaMb !== undefined) set.quota_mb = quotaMb(patch.quotaMb);
+  if (patch.quotaMb !== undefined) {
+    set.quota_mb = quotaMb(patch.quotaMb);
+    // a new quota is a new threshold: the 90 % warning (lib/delivery quotaWarning) may be due again
+    if (set.quota_mb !== mb.quota_mb) set.quota_warned = false;
+  }
   if (patch.name !== undefined) set.name = patch.name.trim().slice(0, 190);
   if (patch.active !== undefined) set.active = patch.active;
   if (patch.keepCopy !== undefined) set.keep_copy = patch.keepCopy;

@@ -189,9 +189,11 @@ describe('admin in Chromium (playwright-core)', function () {
     await page.fill('#username', 'marie@many.test');
     await page.fill('#password', PASSWORD);
     await page.click('#login-button');
+    await page.waitForURL(`${base}/`);
+    assert.deepEqual(await page.locator('.sidebar a.nav-link').allInnerTexts(), ['Accueil', 'Ma boîte aux lettres', 'Quarantaine', 'Assistance', 'Statistiques']);
+    await page.click('.sidebar a.nav-link:has-text("Ma boîte aux lettres")');
     await page.waitForURL(/\/mailboxes\/\d+$/);
     const mailboxUrl = page.url();
-    assert.deepEqual(await page.locator('.sidebar a.nav-link').allInnerTexts(), ['Ma boîte aux lettres', 'Quarantaine', 'Assistance', 'Statistiques']);
     assert.match(await page.locator('[data-field="current_password"]').innerText(), /Mot de passe actuel/);
     await shot('10-user-mailbox-fr');
 

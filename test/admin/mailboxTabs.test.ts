@@ -361,7 +361,7 @@ describeEachEngine('admin authorization matrix: mailbox tabs', ({ t }) => {
     const { w, s } = await world();
     const page = await s.userA.get(`/mailboxes/${w.mailboxA}`);
     const menu = /<nav class="col-md-3[\s\S]*?<\/nav>/.exec(page.text)![0];
-    assert.deepEqual([...menu.matchAll(/href="([^"]+)"/g)].map((m) => m[1]), [`/mailboxes/${w.mailboxA}`, '/quarantine', '/tickets', '/stats']);
+    assert.deepEqual([...menu.matchAll(/href="([^"]+)"/g)].map((m) => m[1]), ['/', `/mailboxes/${w.mailboxA}`, '/quarantine', '/tickets', '/stats']);
     const tabs = [...page.text.matchAll(/data-tab="([^"]+)"/g)].map((m) => m[1]);
     assert.deepEqual(tabs, ['mailbox', 'forwarding', 'spam', 'quarantine', 'autoresponder', 'attachments', 'sender_lists']);
     assert.match(page.text, /name="current_password"/);
