@@ -6,7 +6,7 @@
 // globally -- by a user or by an earlier auto-learn -- is left alone: a user's training always
 // wins and nothing is counted twice.
 import type { Db } from '../core';
-import { parseForScoring, messageHash } from './parse';
+import { parseForScoring, messageHash, type ParsedMessage } from './parse';
 import { learnMany, scopeKey, type BayesClass } from './bayes';
 import { loadRules, type RuleSet } from './rules';
 import type { Verdict } from './score';
@@ -45,13 +45,19 @@ export interface AutolearnOutcome {
  * Learns a scored message automatically when its verdict says so, in the domain's scope
  * (global without a domain), unless it is already learned there or globally.
  */
-export async function autolearn(db: Db, raw: Buffer, v: Verdict, opts: { domainId?: number | null; settings?: AutolearnSettings } = {}): Promise<AutolearnOutcome> {
+export async function autolearn(
+  db: Db,
+  raw: Buffer,
+  v: Verdict,
+  opts: { domainId?: number | null; settings?: AutolearnSettings; /** `raw` as parsed for scoring (spares parsing it again) */ parsed?: ParsedMessage } = {},
+): Promise<AutolearnOutcome> {
   const d = autolearnDecision(v, opts.settings);
   if (!d.cls) return { learned: null, reason: d.reason };
   const scope = opts.domainId ? opts.domainId : 'global';
-  const hash = messageHash(parseForScoring(raw));
+  const parsed = opts.parsed ?? parseForScoring(raw);
+  const hash = messageHash(parsed);
   const known = await db('bayes_learned').whereIn('scope', [...new Set(['global', scopeKey(scope)])]).andWhere('msg_hash', hash).first('scope', 'class');
   if (known) return { learned: null, reason: `already learned as ${known.class} (${known.scope})` };
-  const [out] = await learnMany(db, [{ raw, cls: d.cls }], { scope });
+  const [out] = await learnMany(db, [{ raw, cls: d.cls, parsed }], { scope });
   return out.changed ? { learned: d.cls, reason: d.reason } : { learned: null, reason: 'already learned' };
 }

@@ -10,6 +10,7 @@
 import { type Db, isMysql, rawRows, invalid, isUniqueViolation } from '../core';
 import { parseForScoring, messageHash, type ParseLimits, type ParsedMessage } from './parse';
 import { tokenize, hashToken, type TokenizeOptions } from './tokens';
+import { logDelta, logReset, purgeChanges } from './bayesLog';
 
 export type BayesClass = 'spam' | 'ham';
 /** 'global', or a domain id */
@@ -64,9 +65,15 @@ export function scopesFor(domainId?: number | null): string[] {
   return domainId ? ['global', scopeKey(domainId)] : ['global'];
 }
 
+// a message scored and then auto-learned is tokenized once
+const defaultIds = new WeakMap<ParsedMessage, string[]>();
+
 /** Token ids of a parsed message (unique, sorted). */
 export function tokenIds(msg: ParsedMessage, opts?: TokenizeOptions): string[] {
-  return [...new Set(tokenize(msg, opts).map(hashToken))].sort();
+  if (opts) return [...new Set(tokenize(msg, opts).map(hashToken))].sort();
+  let ids = defaultIds.get(msg);
+  if (!ids) defaultIds.set(msg, (ids = [...new Set(tokenize(msg).map(hashToken))].sort()));
+  return ids;
 }
 
 // ---------------------------------------------------------------- classify
@@ -100,7 +107,9 @@ export function combine(counts: Map<string, { spam: number; ham: number }>, nspa
     if (Math.abs(f - 0.5) >= p.minStrength) probs.push(f);
   }
   if (!probs.length) return { probability: 0.5, clues: 0 };
-  probs.sort((a, b) => Math.abs(b - 0.5) - Math.abs(a - 0.5));
+  // strongest first; equal strengths ordered by value, so the result never depends on the
+  // order the counts were read in (SQL rows or memory)
+  probs.sort((a, b) => Math.abs(b - 0.5) - Math.abs(a - 0.5) || a - b);
   const clues = probs.length > p.maxClues ? probs.slice(0, p.maxClues) : probs;
   let lnH = 0;
   let lnS = 0;
@@ -137,6 +146,11 @@ export async function classifyTokens(db: Db, ids: string[], scopes: string[], p:
       nham = c.ham;
     } else counts.set(r.token, c);
   }
+  return bayesResult(counts, nspam, nham, p);
+}
+
+/** The verdict of a message's token counts and its scopes' learned-message totals. */
+export function bayesResult(counts: Map<string, { spam: number; ham: number }>, nspam: number, nham: number, p: BayesParams = DEFAULT_BAYES): BayesResult {
   const { probability, clues } = combine(counts, nspam, nham, p);
   return { probability, clues, spamMsgs: nspam, hamMsgs: nham, trained: nspam >= p.minSpam && nham >= p.minHam };
 }
@@ -151,6 +165,8 @@ export interface LearnItem {
   raw: Buffer;
   /** null = forget */
   cls: BayesClass | null;
+  /** `raw` as already parsed with the same limits (spares parsing it again) */
+  parsed?: ParsedMessage;
 }
 
 export interface LearnOutcome {
@@ -180,12 +196,14 @@ export async function learnMany(db: Db, items: LearnItem[], opts: BayesOptions =
   const scope = scopeKey(opts.scope);
   const prepared: Prepared[] = items.map((it) => {
     if (it.cls !== null && it.cls !== 'spam' && it.cls !== 'ham') throw invalid('class', `learn as spam or ham, not ${String(it.cls)}`);
-    const msg = parseForScoring(it.raw, opts.limits);
+    const msg = it.parsed ?? parseForScoring(it.raw, opts.limits);
     return { hash: messageHash(msg), ids: tokenIds(msg, opts.tokenize), cls: it.cls };
   });
   for (let attempt = 0; ; attempt++) {
     try {
-      return await db.transaction((trx) => applyBatch(trx, scope, prepared));
+      const out = await db.transaction((trx) => applyBatch(trx, scope, prepared));
+      await purgeChanges(db).catch(() => undefined); // soft state: the next learner retries
+      return out;
     } catch (err) {
       // concurrent learners (several nodes): a deadlock, or the same new message inserted twice
       if (attempt < 3 && (isDeadlock(err) || isUniqueViolation(err))) {
@@ -279,6 +297,8 @@ async function applyBatch(trx: Db, scope: string, prepared: Prepared[]): Promise
   for (let i = 0; i < uniqDown.length; i += 500) {
     await trx('bayes_tokens').where('scope', scope).whereIn('token', uniqDown.slice(i, i + 500)).andWhere('spam', 0).andWhere('ham', 0).del();
   }
+  // last: the change's id is taken just before commit, so readers seldom see ids out of order
+  if (delta.size) await logDelta(trx, scope, delta);
   return outcomes;
 }
 
@@ -341,6 +361,7 @@ export async function expireTokens(db: Db, opts: { maxAgeDays?: number; now?: nu
   if (!Number.isInteger(days) || days < 1) throw invalid('days', 'token age must be a whole number of days, 1 or more');
   const cutoffDay = dayNumber(opts.now ?? Date.now()) - days;
   const tokens = await db('bayes_tokens').whereNot('token', TOTAL_TOKEN).andWhere('learned_day', '<', cutoffDay).andWhereRaw('spam + ham <= 1').delete();
+  if (tokens) await logReset(db, '*'); // every cache reloads what it holds
   return { tokens, cutoffDay };
 }
 
@@ -350,5 +371,6 @@ export async function dropScope(db: Db, scope: BayesScope): Promise<void> {
   await db.transaction(async (trx) => {
     await trx('bayes_tokens').where('scope', key).del();
     await trx('bayes_learned').where('scope', key).del();
+    await logReset(trx, key);
   });
 }

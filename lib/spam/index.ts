@@ -1,4 +1,5 @@
-// The spam scoring engine: parse with limits, data-file rules, our own Bayes in SQL,
+// The spam scoring engine: parse with limits, data-file rules, our own Bayes in SQL (counts
+// kept in each process's memory),
 // newsletter detection, and the results of other Haraka plugins merged in.
 export { parseForScoring, headerValue, headerValues, messageHash, DEFAULT_LIMITS } from './parse';
 export type { ParseLimits, ParsedMessage, MimePart, HeaderField, Address } from './parse';
@@ -8,6 +9,8 @@ export { aligned } from './external';
 export type { ExternalResults } from './external';
 export { learn, forget, learnMany, learnedAs, bayesTotals, dropScope, expireTokens, TOKEN_MAX_AGE_DAYS, dayDate, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
 export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult, LearnItem, LearnOutcome } from './bayes';
+export { BayesCache, sharedBayesCache, DEFAULT_BAYES_CACHE } from './bayesCache';
+export type { BayesCacheOptions } from './bayesCache';
 export { tokenize, tokenSequence, hashToken } from './tokens';
 export { loadRules, compileRules, runRules, TESTS, DEFAULT_RULES_FILE } from './rules';
 export type { RuleSet, RuleDef, RuleHit } from './rules';
