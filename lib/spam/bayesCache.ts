@@ -21,7 +21,7 @@ import { TOTAL_TOKEN, bayesResult, classifyTokens, type BayesParams, type BayesR
 import { changesAfter, changeDeltas, decodeDelta, startingPoint, CHANGE_RETENTION_MS, type ChangeRow } from './bayesLog';
 
 export interface BayesCacheOptions {
-  /** tokens held in memory over all scopes (about 100 bytes each) */
+  /** tokens held in memory over all scopes (about 60 bytes each) */
   maxTokens: number;
   /** how often the change log is read */
   refreshMs: number;
@@ -37,11 +37,16 @@ export interface BayesCacheOptions {
 
 export const DEFAULT_BAYES_CACHE: BayesCacheOptions = { maxTokens: 500_000, refreshMs: 1000, graceMs: 10_000, reloadMs: 3_600_000, idleMs: 3_600_000, pageSize: 20_000 };
 
-// spam and ham counts packed in one number (exact in a double; counts are capped at 2^26 - 1)
+// spam and ham counts packed in one number: a small integer V8 stores inline when both are small
+// (spam < 2^16, ham < 2^15), else a negative double (exact; counts are capped at 2^26 - 1)
+const SMALL = 32_768;
 const BASE = 67_108_864;
-const pack = (spam: number, ham: number) => Math.min(Math.max(spam, 0), BASE - 1) * BASE + Math.min(Math.max(ham, 0), BASE - 1);
-const spamOf = (v: number) => Math.floor(v / BASE);
-const hamOf = (v: number) => v % BASE;
+function pack(spam: number, ham: number): number {
+  if (spam < 2 * SMALL && ham < SMALL) return spam * SMALL + ham;
+  return -(Math.min(spam, BASE - 1) * BASE + Math.min(ham, BASE - 1)) - 1;
+}
+const spamOf = (v: number) => (v >= 0 ? Math.floor(v / SMALL) : Math.floor((-v - 1) / BASE));
+const hamOf = (v: number) => (v >= 0 ? v % SMALL : (-v - 1) % BASE);
 const HIST = 65_535;
 /** scopes loaded in one snapshot transaction */
 const SCOPES_PER_LOAD = 50;
@@ -343,7 +348,8 @@ function applyDelta(s: Scope, text: string): void {
       if (v !== undefined && (ds < 0 || dh < 0)) s.counts.delete(token);
       return;
     }
-    s.counts.set(token, pack(spam, ham));
+    // a new key is copied: the token as split out of the change text would keep all of it alive
+    s.counts.set(v === undefined ? Buffer.from(token, 'latin1').toString('latin1') : token, pack(spam, ham));
   });
 }
 
