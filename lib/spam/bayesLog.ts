@@ -60,11 +60,12 @@ export function decodeDelta(text: string, each: (token: string, spam: number, ha
   }
 }
 
-/** Appends a learn transaction's count changes (call it last in that transaction: its id is then taken just before commit). */
-export async function logDelta(trx: Db, scope: string, delta: Delta): Promise<void> {
+/** Appends a learn transaction's count changes per scope (call it last in that transaction: the ids are then taken just before commit). */
+export async function logDeltas(trx: Db, deltas: Map<string, Delta>): Promise<void> {
   const now = Date.now();
-  const rows = encodeDelta(delta).map((text) => ({ scope, kind: 'delta', delta: text, created_ms: now }));
-  for (const row of rows) await trx('bayes_changes').insert(row);
+  const rows: { scope: string; kind: string; delta: string; created_ms: number }[] = [];
+  for (const [scope, delta] of deltas) for (const text of encodeDelta(delta)) rows.push({ scope, kind: 'delta', delta: text, created_ms: now });
+  for (let i = 0; i < rows.length; i += 20) await trx('bayes_changes').insert(rows.slice(i, i + 20));
 }
 
 /** Tells every cache to reload a scope ('*': all of them). */

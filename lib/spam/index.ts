@@ -7,8 +7,10 @@ export { scoreMessage, scoreParsed, categorize, bayesPoints, externalReasons, DE
 export type { Verdict, Category, Reason, ScoreOptions } from './score';
 export { aligned } from './external';
 export type { ExternalResults } from './external';
-export { learn, forget, learnMany, learnedAs, bayesTotals, dropScope, expireTokens, TOKEN_MAX_AGE_DAYS, dayDate, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
-export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult, LearnItem, LearnOutcome } from './bayes';
+export { bayesTotals, dropScope, expireTokens, TOKEN_MAX_AGE_DAYS, dayDate, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
+export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult } from './bayes';
+export { learn, forget, learnMany, learnedAs } from './bayesLearn';
+export type { LearnItem, LearnOutcome } from './bayesLearn';
 export { BayesCache, sharedBayesCache, DEFAULT_BAYES_CACHE } from './bayesCache';
 export type { BayesCacheOptions } from './bayesCache';
 export { tokenize, tokenSequence, hashToken } from './tokens';
@@ -20,7 +22,7 @@ export { parseCf, emptyCf, evalCondition, replaceTags, parseEvalCall, DEFAULT_PL
 export type { CfData, CfRule, CfKind } from './cf';
 export { translatePerlRegex, splitPerlMatch } from './perlre';
 export { SA_EVALS } from './saevals';
-export { autolearn, autolearnDecision, autolearnSettings, DEFAULT_AUTOLEARN } from './autolearn';
+export { autolearn, autolearnDecision, autolearnSettings, AutoLearner, DEFAULT_AUTOLEARN } from './autolearn';
 export type { AutolearnSettings, AutolearnOutcome } from './autolearn';
 export { htmlToText } from './html';
 export type { HtmlInfo } from './html';
