@@ -6,7 +6,7 @@
 import { finalTargets } from '../lib/delivery';
 import { headerFromAddress, isSpamHeader, cachedPolicies, type PolicyLookup } from '../lib/policy';
 import { decideMessage } from '../lib/smtp';
-import { autolearn } from '../lib/spam';
+import { AutoLearner, sharedBayesCache, type BayesCache } from '../lib/spam';
 import { statsRecorder } from '../lib/stats';
 import { externalFromTransaction } from './results';
 import { schedulePurge } from '../lib/maintenance';
@@ -19,6 +19,10 @@ export function register(this: Haraka.Plugin): void {
   this.settings = pluginSettings(this);
   // policies kept in this process until any change through lib (within a second on every node)
   this.policies = cachedPolicies(pluginDb(this.settings as Settings));
+  // Bayes counts kept in this process, caught up from the change log every second (lib/spam)
+  this.bayes = sharedBayesCache(pluginDb(this.settings as Settings));
+  // auto-learning written in batches, every second or 50 messages (a lesson is soft state)
+  this.learner = new AutoLearner(pluginDb(this.settings as Settings), (err) => this.logerror(`auto-learn: ${err.message}`));
   this.register_hook('data_post', 'spam_verdict');
 }
 
@@ -45,6 +49,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
       external: externalFromTransaction(txn, connection),
       lists: notes.lists,
       policies: this.policies as PolicyLookup,
+      bayes: this.bayes as BayesCache | null,
     };
     const db = pluginDb(this.settings as Settings);
     const d = await withTimeout(decideMessage(db, query), VERDICT_TIMEOUT_MS, 'spam verdict');
@@ -59,7 +64,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
     txn.results.add(this, { pass: 'verdict', ...d.summary, fates: d.fates.map(({ key, fate }) => `${key}=${fate.action}`).join(' ') });
     answer();
     // in the background: the reply does not wait for learning, and a failure only costs a lesson
-    autolearn(db, query.raw, d.verdict, { domainId: d.domainId }).catch((err: Error) => this.logerror(`auto-learn: ${err.message}`));
+    (this.learner as AutoLearner).add(d.parsed, d.verdict, d.domainId);
   });
 }
 
@@ -75,4 +80,5 @@ export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
 
 export function shutdown(this: Haraka.Plugin): void {
   (this.stopPurge as (() => void) | undefined)?.();
+  void (this.learner as AutoLearner | undefined)?.flush();
 }

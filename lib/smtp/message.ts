@@ -3,7 +3,7 @@
 // (only when every recipient's policy rejects it) and which X-Spam-* headers it gets.
 import type { Db } from '../core';
 import type { Target } from '../directory';
-import { scoreMessage, categorize, type ExternalResults, type Verdict } from '../spam';
+import { scoreParsed, parseForScoring, categorize, type ExternalResults, type Verdict, type BayesCache, type ParsedMessage } from '../spam';
 import { loadListsFor, evaluateLists, recipientCategory, type PolicyLookup, scopeRefFor, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, type ListCache, type TargetFate } from '../policy';
 import { getQuarantineSettings } from '../quarantine';
 
@@ -22,6 +22,8 @@ export interface MessageQuery {
   lists?: ListCache;
   /** where the policies come from (the per-process cache of lib/policy cachedPolicies); default: the database */
   policies?: PolicyLookup;
+  /** the process's Bayes counts in memory (lib/spam sharedBayesCache); default: one query */
+  bayes?: BayesCache | null;
 }
 
 export interface MessageDecision {
@@ -35,6 +37,8 @@ export interface MessageDecision {
   summary: { score: number; category: string; tests: string };
   /** the domain whose Bayes scored it (its first local target's), for learning from it */
   domainId?: number;
+  /** the message as parsed for scoring, for learning from it without parsing it again */
+  parsed: ParsedMessage;
 }
 
 export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDecision> {
@@ -43,7 +47,12 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
   const fromTrusted = fromAuthenticated(senderKey(q.headerFrom)?.domain, { spf: q.external.spfPass, dkim: q.external.dkimPass });
   const firstLocal = q.targets.find((t) => t.target.kind === 'local')?.target;
   const domainId = firstLocal?.kind === 'local' ? firstLocal.mailbox.domain_id : undefined;
-  const [verdict, rows, policies] = await Promise.all([scoreMessage(db, q.raw, { domainId, external: q.external }), loadListsFor(db, refs, q.lists), q.policies ? q.policies(refs) : effectivePolicies(db, refs)]);
+  const parsed = parseForScoring(q.raw);
+  const [verdict, rows, policies] = await Promise.all([
+    scoreParsed(db, parsed, { domainId, external: q.external, bayesCache: q.bayes }),
+    loadListsFor(db, refs, q.lists),
+    q.policies ? q.policies(refs) : effectivePolicies(db, refs),
+  ]);
 
   const live = q.targets.map((t, i) => ({ t, i })).filter(({ t }) => q.fates[t.key]?.action !== 'drop');
   const decided = await decideFates(
@@ -76,5 +85,6 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
     headers: spamHeaders(verdict, required),
     summary: { score: verdict.score, category: verdict.category, tests: verdict.reasons.map((r) => r.rule).join(',') },
     domainId,
+    parsed,
   };
 }

@@ -6,8 +6,9 @@
 // globally -- by a user or by an earlier auto-learn -- is left alone: a user's training always
 // wins and nothing is counted twice.
 import type { Db } from '../core';
-import { parseForScoring, messageHash } from './parse';
-import { learnMany, scopeKey, type BayesClass } from './bayes';
+import { parseForScoring, type ParsedMessage } from './parse';
+import { scopeKey, type BayesClass } from './bayes';
+import { learnPrepared, prepareLesson, type LearnOutcome, type PreparedLesson } from './bayesLearn';
 import { loadRules, type RuleSet } from './rules';
 import type { Verdict } from './score';
 
@@ -45,13 +46,74 @@ export interface AutolearnOutcome {
  * Learns a scored message automatically when its verdict says so, in the domain's scope
  * (global without a domain), unless it is already learned there or globally.
  */
-export async function autolearn(db: Db, raw: Buffer, v: Verdict, opts: { domainId?: number | null; settings?: AutolearnSettings } = {}): Promise<AutolearnOutcome> {
+export async function autolearn(
+  db: Db,
+  raw: Buffer,
+  v: Verdict,
+  opts: { domainId?: number | null; settings?: AutolearnSettings; /** `raw` as parsed for scoring (spares parsing it again) */ parsed?: ParsedMessage } = {},
+): Promise<AutolearnOutcome> {
   const d = autolearnDecision(v, opts.settings);
   if (!d.cls) return { learned: null, reason: d.reason };
-  const scope = opts.domainId ? opts.domainId : 'global';
-  const hash = messageHash(parseForScoring(raw));
-  const known = await db('bayes_learned').whereIn('scope', [...new Set(['global', scopeKey(scope)])]).andWhere('msg_hash', hash).first('scope', 'class');
-  if (known) return { learned: null, reason: `already learned as ${known.class} (${known.scope})` };
-  const [out] = await learnMany(db, [{ raw, cls: d.cls }], { scope });
+  const [out] = await learnPrepared(db, [prepareLesson(opts.parsed ?? parseForScoring(raw), d.cls, scopeKey(opts.domainId || 'global'))], { onlyNew: true });
+  return outcome(out, d);
+}
+
+function outcome(out: LearnOutcome, d: { cls: BayesClass | null; reason: string }): AutolearnOutcome {
+  if (out.learnedIn) return { learned: null, reason: `already learned as ${out.previous} (${out.learnedIn})` };
   return out.changed ? { learned: d.cls, reason: d.reason } : { learned: null, reason: 'already learned' };
+}
+
+/** Lessons are written once this many wait, or this long after the first; at most MAX_BATCH per transaction. */
+const BATCH = 50;
+const BATCH_MS = 1000;
+const MAX_BATCH = 500;
+/** Lessons waiting beyond this (database slow or unreachable) are not learned. */
+const MAX_WAITING = 5000;
+
+/**
+ * The auto-learning of a busy process: lessons are gathered and written in one transaction
+ * (any number of domains) every second or every BATCH messages, instead of one transaction
+ * per message. A lesson is soft: one lost in a crash or a database fault only costs a lesson.
+ */
+export class AutoLearner {
+  private waiting: PreparedLesson[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+
+  constructor(
+    private db: Db,
+    private onError: (err: Error) => void,
+    private settings?: AutolearnSettings,
+  ) {}
+
+  /** Queues the lesson of a scored message (parsed as for scoring); says what it will learn. */
+  add(parsed: ParsedMessage, v: Verdict, domainId?: number | null): { cls: BayesClass | null; reason: string } {
+    const d = autolearnDecision(v, this.settings);
+    if (!d.cls || this.waiting.length >= MAX_WAITING) return d;
+    this.waiting.push(prepareLesson(parsed, d.cls, scopeKey(domainId || 'global')));
+    if (this.waiting.length >= BATCH) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), BATCH_MS);
+      this.timer.unref();
+    }
+    return d;
+  }
+
+  /** Writes everything waiting; resolves when it is written (or failed). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.writing ??= this.drain().finally(() => {
+      this.writing = null;
+    });
+    return this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    // what arrives while a batch is written goes in the next one
+    while (this.waiting.length) {
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      await learnPrepared(this.db, batch, { onlyNew: true }).catch((err: Error) => this.onError(err));
+    }
+  }
 }

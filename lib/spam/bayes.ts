@@ -3,13 +3,13 @@
 //
 // Scopes: 'global' and 'domain:<id>'. A message scored for a domain reads both scopes and
 // adds the counts, so what a domain's users teach sharpens the global knowledge for them.
-// Reading is ONE query per message: the message's token ids plus the '*' row that holds the
-// learned-message totals. Writing goes through learn()/forget(): each message is remembered
-// by a content hash (bayes_learned), so learning the same message twice is a no-op,
-// relearning it as the other class moves its counts, and forget() undoes exactly.
-import { type Db, isMysql, rawRows, invalid, isUniqueViolation } from '../core';
-import { parseForScoring, messageHash, type ParseLimits, type ParsedMessage } from './parse';
+// Reading is ONE query per message (classifyTokens: the message's token ids plus the '*' row
+// that holds the learned-message totals), or none with the process's counts in memory
+// (bayesCache.ts). Writing goes through learn()/forget() (bayesLearn.ts).
+import { type Db, rawRows, invalid } from '../core';
+import type { ParseLimits, ParsedMessage } from './parse';
 import { tokenize, hashToken, type TokenizeOptions } from './tokens';
+import { logReset } from './bayesLog';
 
 export type BayesClass = 'spam' | 'ham';
 /** 'global', or a domain id */
@@ -64,9 +64,15 @@ export function scopesFor(domainId?: number | null): string[] {
   return domainId ? ['global', scopeKey(domainId)] : ['global'];
 }
 
+// a message scored and then auto-learned is tokenized once
+const defaultIds = new WeakMap<ParsedMessage, string[]>();
+
 /** Token ids of a parsed message (unique, sorted). */
 export function tokenIds(msg: ParsedMessage, opts?: TokenizeOptions): string[] {
-  return [...new Set(tokenize(msg, opts).map(hashToken))].sort();
+  if (opts) return [...new Set(tokenize(msg, opts).map(hashToken))].sort();
+  let ids = defaultIds.get(msg);
+  if (!ids) defaultIds.set(msg, (ids = [...new Set(tokenize(msg).map(hashToken))].sort()));
+  return ids;
 }
 
 // ---------------------------------------------------------------- classify
@@ -100,7 +106,9 @@ export function combine(counts: Map<string, { spam: number; ham: number }>, nspa
     if (Math.abs(f - 0.5) >= p.minStrength) probs.push(f);
   }
   if (!probs.length) return { probability: 0.5, clues: 0 };
-  probs.sort((a, b) => Math.abs(b - 0.5) - Math.abs(a - 0.5));
+  // strongest first; equal strengths ordered by value, so the result never depends on the
+  // order the counts were read in (SQL rows or memory)
+  probs.sort((a, b) => Math.abs(b - 0.5) - Math.abs(a - 0.5) || a - b);
   const clues = probs.length > p.maxClues ? probs.slice(0, p.maxClues) : probs;
   let lnH = 0;
   let lnS = 0;
@@ -137,172 +145,17 @@ export async function classifyTokens(db: Db, ids: string[], scopes: string[], p:
       nham = c.ham;
     } else counts.set(r.token, c);
   }
+  return bayesResult(counts, nspam, nham, p);
+}
+
+/** The verdict of a message's token counts and its scopes' learned-message totals. */
+export function bayesResult(counts: Map<string, { spam: number; ham: number }>, nspam: number, nham: number, p: BayesParams = DEFAULT_BAYES): BayesResult {
   const { probability, clues } = combine(counts, nspam, nham, p);
   return { probability, clues, spamMsgs: nspam, hamMsgs: nham, trained: nspam >= p.minSpam && nham >= p.minHam };
 }
 
 export async function classify(db: Db, msg: ParsedMessage, opts: { domainId?: number | null; params?: BayesParams; tokenize?: TokenizeOptions } = {}): Promise<BayesResult> {
   return classifyTokens(db, tokenIds(msg, opts.tokenize), scopesFor(opts.domainId), opts.params);
-}
-
-// ---------------------------------------------------------------- learn / forget
-
-export interface LearnItem {
-  raw: Buffer;
-  /** null = forget */
-  cls: BayesClass | null;
-}
-
-export interface LearnOutcome {
-  /** what the message was learned as before (null: not learned) */
-  previous: BayesClass | null;
-  /** counts changed */
-  changed: boolean;
-}
-
-interface Prepared {
-  hash: string;
-  ids: string[];
-  cls: BayesClass | null;
-}
-
-function isDeadlock(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === 'ER_LOCK_DEADLOCK' || e?.code === 'ER_LOCK_WAIT_TIMEOUT' || e?.code === 'SQLITE_BUSY' || /deadlock|database is locked/i.test(e?.message ?? '');
-}
-
-/**
- * Learns or forgets a batch of messages in one transaction (bulk training uses batches of a
- * few hundred). Each item's outcome is returned in order. Items with the same content in
- * one batch: the last one wins.
- */
-export async function learnMany(db: Db, items: LearnItem[], opts: BayesOptions = {}): Promise<LearnOutcome[]> {
-  const scope = scopeKey(opts.scope);
-  const prepared: Prepared[] = items.map((it) => {
-    if (it.cls !== null && it.cls !== 'spam' && it.cls !== 'ham') throw invalid('class', `learn as spam or ham, not ${String(it.cls)}`);
-    const msg = parseForScoring(it.raw, opts.limits);
-    return { hash: messageHash(msg), ids: tokenIds(msg, opts.tokenize), cls: it.cls };
-  });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await db.transaction((trx) => applyBatch(trx, scope, prepared));
-    } catch (err) {
-      // concurrent learners (several nodes): a deadlock, or the same new message inserted twice
-      if (attempt < 3 && (isDeadlock(err) || isUniqueViolation(err))) {
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
-        continue;
-      }
-      throw err;
-    }
-  }
-}
-
-async function applyBatch(trx: Db, scope: string, prepared: Prepared[]): Promise<LearnOutcome[]> {
-  const mysql = isMysql(trx);
-  const hashes = [...new Set(prepared.map((p) => p.hash))];
-  const known = new Map<string, BayesClass>();
-  for (let i = 0; i < hashes.length; i += 500) {
-    let q = trx('bayes_learned').select('msg_hash', 'class').where('scope', scope).whereIn('msg_hash', hashes.slice(i, i + 500));
-    if (mysql) q = q.forUpdate();
-    for (const r of (await q) as { msg_hash: string; class: BayesClass }[]) known.set(r.msg_hash, r.class);
-  }
-  // deltas per token: [spam, ham]
-  const delta = new Map<string, [number, number]>();
-  const bump = (ids: string[], cls: BayesClass, by: number) => {
-    const k = cls === 'spam' ? 0 : 1;
-    for (const id of [TOTAL_TOKEN, ...ids]) {
-      let d = delta.get(id);
-      if (!d) delta.set(id, (d = [0, 0]));
-      d[k] += by;
-    }
-  };
-  const outcomes: LearnOutcome[] = [];
-  const state = new Map(known);
-  const inserts = new Map<string, BayesClass>();
-  const deletes = new Set<string>();
-  for (const p of prepared) {
-    const previous = state.get(p.hash) ?? null;
-    if (previous === p.cls) {
-      outcomes.push({ previous, changed: false });
-      continue;
-    }
-    if (previous) bump(p.ids, previous, -1);
-    if (p.cls) bump(p.ids, p.cls, +1);
-    if (p.cls) {
-      state.set(p.hash, p.cls);
-      inserts.set(p.hash, p.cls);
-      deletes.delete(p.hash);
-    } else {
-      state.delete(p.hash);
-      inserts.delete(p.hash);
-      deletes.add(p.hash);
-    }
-    outcomes.push({ previous, changed: true });
-  }
-  // remember what each message is learned as
-  const delHashes = [...deletes].filter((h) => known.has(h));
-  for (let i = 0; i < delHashes.length; i += 500) await trx('bayes_learned').where('scope', scope).whereIn('msg_hash', delHashes.slice(i, i + 500)).del();
-  const updates = [...inserts].filter(([h]) => known.has(h));
-  for (const [h, cls] of updates) await trx('bayes_learned').where({ scope, msg_hash: h }).update({ class: cls, learned_at: trx.fn.now() });
-  const fresh = [...inserts].filter(([h]) => !known.has(h)).map(([h, cls]) => ({ scope, msg_hash: h, class: cls }));
-  for (let i = 0; i < fresh.length; i += 300) await trx('bayes_learned').insert(fresh.slice(i, i + 300));
-
-  // token counts: increments as upserts, decrements as clamped updates, then drop empty rows
-  const today = dayNumber(Date.now());
-  const ups: { scope: string; token: string; spam: number; ham: number; learned_day: number }[] = [];
-  const downs = new Map<string, string[]>(); // "spam:1" -> tokens
-  for (const token of [...delta.keys()].sort()) {
-    const [ds, dh] = delta.get(token)!;
-    if (ds > 0 || dh > 0) ups.push({ scope, token, spam: Math.max(ds, 0), ham: Math.max(dh, 0), learned_day: today });
-    if (ds < 0) push(downs, `spam:${-ds}`, token);
-    if (dh < 0) push(downs, `ham:${-dh}`, token);
-  }
-  const merge = mysql
-    ? { spam: trx.raw('spam + VALUES(spam)'), ham: trx.raw('ham + VALUES(ham)'), learned_day: trx.raw('VALUES(learned_day)') }
-    : { spam: trx.raw('bayes_tokens.spam + excluded.spam'), ham: trx.raw('bayes_tokens.ham + excluded.ham'), learned_day: trx.raw('excluded.learned_day') };
-  for (let i = 0; i < ups.length; i += 400) {
-    await trx('bayes_tokens').insert(ups.slice(i, i + 400)).onConflict(['scope', 'token']).merge(merge);
-  }
-  const touchedDown: string[] = [];
-  for (const [key, tokens] of downs) {
-    const [col, n] = key.split(':');
-    const by = Number(n);
-    for (let i = 0; i < tokens.length; i += 500) {
-      await trx('bayes_tokens')
-        .where('scope', scope)
-        .whereIn('token', tokens.slice(i, i + 500))
-        .update({ [col]: trx.raw(`CASE WHEN ?? >= ? THEN ?? - ? ELSE 0 END`, [col, by, col, by]) });
-    }
-    touchedDown.push(...tokens);
-  }
-  const uniqDown = [...new Set(touchedDown)];
-  for (let i = 0; i < uniqDown.length; i += 500) {
-    await trx('bayes_tokens').where('scope', scope).whereIn('token', uniqDown.slice(i, i + 500)).andWhere('spam', 0).andWhere('ham', 0).del();
-  }
-  return outcomes;
-}
-
-function push(m: Map<string, string[]>, k: string, v: string): void {
-  const a = m.get(k);
-  if (a) a.push(v);
-  else m.set(k, [v]);
-}
-
-/** Learns one message as spam or ham (a no-op when already learned as that class). */
-export async function learn(db: Db, raw: Buffer, cls: BayesClass, opts: BayesOptions = {}): Promise<LearnOutcome> {
-  if (cls !== 'spam' && cls !== 'ham') throw invalid('class', `learn as spam or ham, not ${String(cls)}`);
-  return (await learnMany(db, [{ raw, cls }], opts))[0];
-}
-
-/** Undoes what learn() did for this message in this scope; `changed` false when it was not learned. */
-export async function forget(db: Db, raw: Buffer, opts: BayesOptions = {}): Promise<LearnOutcome> {
-  return (await learnMany(db, [{ raw, cls: null }], opts))[0];
-}
-
-/** What a message is learned as in a scope (null: not learned). */
-export async function learnedAs(db: Db, raw: Buffer, opts: BayesOptions = {}): Promise<BayesClass | null> {
-  const row = await db('bayes_learned').where({ scope: scopeKey(opts.scope), msg_hash: messageHash(parseForScoring(raw, opts.limits)) }).first('class');
-  return (row?.class as BayesClass | undefined) ?? null;
 }
 
 /** Learned message counts of a scope. */
@@ -320,7 +173,7 @@ export const TOKEN_MAX_AGE_DAYS = 180;
 
 const DAY_MS = 86_400_000;
 
-function dayNumber(ms: number): number {
+export function dayNumber(ms: number): number {
   return Math.floor(ms / DAY_MS);
 }
 
@@ -341,6 +194,7 @@ export async function expireTokens(db: Db, opts: { maxAgeDays?: number; now?: nu
   if (!Number.isInteger(days) || days < 1) throw invalid('days', 'token age must be a whole number of days, 1 or more');
   const cutoffDay = dayNumber(opts.now ?? Date.now()) - days;
   const tokens = await db('bayes_tokens').whereNot('token', TOTAL_TOKEN).andWhere('learned_day', '<', cutoffDay).andWhereRaw('spam + ham <= 1').delete();
+  if (tokens) await logReset(db, '*'); // every cache reloads what it holds
   return { tokens, cutoffDay };
 }
 
@@ -350,5 +204,6 @@ export async function dropScope(db: Db, scope: BayesScope): Promise<void> {
   await db.transaction(async (trx) => {
     await trx('bayes_tokens').where('scope', key).del();
     await trx('bayes_learned').where('scope', key).del();
+    await logReset(trx, key);
   });
 }

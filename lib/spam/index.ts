@@ -1,4 +1,5 @@
-// The spam scoring engine: parse with limits, data-file rules, our own Bayes in SQL,
+// The spam scoring engine: parse with limits, data-file rules, our own Bayes in SQL (counts
+// kept in each process's memory),
 // newsletter detection, and the results of other Haraka plugins merged in.
 export { parseForScoring, headerValue, headerValues, messageHash, DEFAULT_LIMITS } from './parse';
 export type { ParseLimits, ParsedMessage, MimePart, HeaderField, Address } from './parse';
@@ -6,8 +7,12 @@ export { scoreMessage, scoreParsed, categorize, bayesPoints, externalReasons, DE
 export type { Verdict, Category, Reason, ScoreOptions } from './score';
 export { aligned } from './external';
 export type { ExternalResults } from './external';
-export { learn, forget, learnMany, learnedAs, bayesTotals, dropScope, expireTokens, TOKEN_MAX_AGE_DAYS, dayDate, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
-export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult, LearnItem, LearnOutcome } from './bayes';
+export { bayesTotals, dropScope, expireTokens, TOKEN_MAX_AGE_DAYS, dayDate, classify, classifyTokens, combine, scopeKey, scopesFor, tokenIds, DEFAULT_BAYES, TOTAL_TOKEN } from './bayes';
+export type { BayesClass, BayesScope, BayesOptions, BayesParams, BayesResult } from './bayes';
+export { learn, forget, learnMany, learnedAs } from './bayesLearn';
+export type { LearnItem, LearnOutcome } from './bayesLearn';
+export { BayesCache, sharedBayesCache, DEFAULT_BAYES_CACHE } from './bayesCache';
+export type { BayesCacheOptions } from './bayesCache';
 export { tokenize, tokenSequence, hashToken } from './tokens';
 export { loadRules, compileRules, runRules, TESTS, DEFAULT_RULES_FILE } from './rules';
 export type { RuleSet, RuleDef, RuleHit } from './rules';
@@ -17,7 +22,7 @@ export { parseCf, emptyCf, evalCondition, replaceTags, parseEvalCall, DEFAULT_PL
 export type { CfData, CfRule, CfKind } from './cf';
 export { translatePerlRegex, splitPerlMatch } from './perlre';
 export { SA_EVALS } from './saevals';
-export { autolearn, autolearnDecision, autolearnSettings, DEFAULT_AUTOLEARN } from './autolearn';
+export { autolearn, autolearnDecision, autolearnSettings, AutoLearner, DEFAULT_AUTOLEARN } from './autolearn';
 export type { AutolearnSettings, AutolearnOutcome } from './autolearn';
 export { htmlToText } from './html';
 export type { HtmlInfo } from './html';

@@ -1,10 +1,11 @@
-// scoreMessage: parse (bounded) -> data-file rules -> Bayes (one query) -> other plugins'
+// scoreMessage: parse (bounded) -> data-file rules -> Bayes (memory, or one query) -> other plugins'
 // results -> a score, the reasons and a default category. The category uses a default
 // threshold; the policy layer re-categorizes per recipient with categorize().
 import type { Db } from '../core';
 import { parseForScoring, type ParseLimits, type ParsedMessage } from './parse';
 import { loadRules, runRules, type RuleSet, type RuleHit } from './rules';
 import { classifyTokens, scopesFor, tokenIds, type BayesResult } from './bayes';
+import type { BayesCache } from './bayesCache';
 import { loadSaRules, runSa, type SaRuleSet } from './saengine';
 import { aligned, type ExternalResults } from './external';
 
@@ -48,6 +49,8 @@ export interface ScoreOptions {
   threshold?: number;
   /** skip the Bayes lookup (rules and external results only) */
   bayes?: boolean;
+  /** the process's token counts in memory (sharedBayesCache); default: one SQL query */
+  bayesCache?: BayesCache | null;
   rules?: RuleSet;
   /** SpamAssassin-syntax rules (default: the system's and lib/spam/rules/local.cf); false: none */
   sa?: SaRuleSet | false;
@@ -120,7 +123,11 @@ export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: Score
   const reasons: RuleHit[] = [...hits];
   let autolearnScore = hits.reduce((t, h) => t + h.points, 0);
   let bayes: BayesResult | undefined;
-  if (db && opts.bayes !== false) bayes = await classifyTokens(db, tokenIds(msg), scopesFor(opts.domainId), set.bayes);
+  if (db && opts.bayes !== false) {
+    const ids = tokenIds(msg);
+    const scopes = scopesFor(opts.domainId);
+    bayes = await (opts.bayesCache ? opts.bayesCache.classify(ids, scopes, set.bayes) : classifyTokens(db, ids, scopes, set.bayes));
+  }
   const bayesCounts = !!bayes?.trained && bayes.clues > 0;
   const limits = [...msg.limits];
   if (sa) {

@@ -2,7 +2,7 @@
 // once, in its domain's scope; never again, and never when a user (domain or global) trained it.
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
-import { autolearn, autolearnDecision, learn, bayesTotals, learnedAs, scoreMessage, type Verdict, type AutolearnSettings } from '../../../lib/spam';
+import { autolearn, autolearnDecision, learn, bayesTotals, learnedAs, scoreMessage, parseForScoring, AutoLearner, type Verdict, type AutolearnSettings } from '../../../lib/spam';
 import { createDomain } from '../../../lib/directory';
 
 const LOW: AutolearnSettings = { enabled: true, spam: 3, ham: 0.1 };
@@ -78,6 +78,37 @@ describeEachEngine('spam auto-learn', ({ t }) => {
     const p = await autolearn(db, PLAIN, verdict(-1), { domainId: other.id, settings: LOW });
     assert.equal(p.learned, null);
     assert.equal((await bayesTotals(db, other.id)).ham, 0);
+  });
+
+  it('a busy process gathers the lessons of many domains and writes them in one transaction', async () => {
+    const db = t().db;
+    const a = await createDomain(db, { name: 'a.example' });
+    const b = await createDomain(db, { name: 'b.example' });
+    const mail = (i: number) => Buffer.from(PLAIN.toString().replace('<lunch.1@', `<lunch.${i}@`).replace('noon?', `noon? (${i})`));
+    await learn(db, mail(3), 'spam', { scope: a.id }); // a user trained this one: left alone
+    await learn(db, mail(4), 'spam'); // and this one, globally
+    const errors: Error[] = [];
+    const learner = new AutoLearner(db, (err) => errors.push(err), LOW);
+    const inserts: string[] = [];
+    const listen = (q: { sql: string }) => /^insert into .bayes_learned/i.test(q.sql) && inserts.push(q.sql);
+    db.on('query', listen);
+    try {
+      for (let i = 0; i < 10; i++) learner.add(parseForScoring(mail(i)), verdict(-1), i % 3 === 0 ? a.id : i % 3 === 1 ? b.id : null);
+      assert.equal(learner.add(parseForScoring(mail(99)), verdict(1), a.id).cls, null, 'between the thresholds: not queued');
+      await learner.flush();
+    } finally {
+      db.removeListener('query', listen);
+    }
+    assert.deepEqual(errors, []);
+    assert.equal(inserts.length, 1, 'one insert for every domain');
+    // a: 0, 6, 9 (3 was trained by the user); b: 1, 7 (4 was trained globally); global: 2, 5, 8
+    assert.deepEqual([(await bayesTotals(db, a.id)).ham, (await bayesTotals(db, b.id)).ham, (await bayesTotals(db)).ham], [3, 2, 3]);
+    assert.equal(await learnedAs(db, mail(3), { scope: a.id }), 'spam');
+    assert.equal(await learnedAs(db, mail(4), { scope: b.id }), null);
+    // the same lessons again change nothing
+    for (let i = 0; i < 10; i++) learner.add(parseForScoring(mail(i)), verdict(-1), i % 3 === 0 ? a.id : i % 3 === 1 ? b.id : null);
+    await learner.flush();
+    assert.deepEqual([(await bayesTotals(db, a.id)).ham, (await bayesTotals(db, b.id)).ham, (await bayesTotals(db)).ham], [3, 2, 3]);
   });
 
   it('learns a clearly clean message as ham, globally when there is no domain', async () => {
