@@ -216,6 +216,11 @@ export interface ResourceDef {
   decorate?: (ctx: Ctx, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
   /** human name of a row (confirmation page, flash messages, audit) */
   label: (row: Record<string, unknown>) => string;
+  /**
+   * The domain a row is about, for the audit log (a client sees the lines of its domains).
+   * Default: the row's domain_id, else its mailbox_id's domain, else the parent row's domain.
+   */
+  auditDomain?: (row: Record<string, unknown>) => number | null;
   /** a row that may not be deleted (e.g. postmaster@): no delete button, and refused */
   canDelete?: (row: Record<string, unknown>, p: Principal) => boolean;
   // ---- lifecycle hooks; all optional except the ones needed by the permissions given
