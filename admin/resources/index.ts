@@ -8,6 +8,7 @@ import { accounts } from './accounts';
 import { spamPolicies, senderLists } from './spam';
 import { mailboxChildren } from './mailboxChildren';
 import { quarantineResource, reviewsResource, type QuarantineServices } from './quarantine';
+import { auditLog } from './audit';
 
 /**
  * `settings` gives the data dir (DKIM keys shown on the domain's page); `services`: what the
@@ -15,5 +16,5 @@ import { quarantineResource, reviewsResource, type QuarantineServices } from './
  */
 export function allResources(settings?: Pick<Settings, 'dataDir'>, services?: QuarantineServices): ResourceDef[] {
   const quarantine = services ? [quarantineResource(services), reviewsResource(services)] : [];
-  return [domainsResource(settings?.dataDir), domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, ...mailboxChildren];
+  return [domainsResource(settings?.dataDir), domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, auditLog, ...mailboxChildren];
 }
