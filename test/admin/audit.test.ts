@@ -70,6 +70,17 @@ describeEachEngine('admin audit log page', ({ t }) => {
     assert.match(b[0], /info@b\.test/);
   });
 
+  it('a mailbox owner\'s change of its own sender list is its domain\'s line (through the mailbox)', async () => {
+    const { app } = await setup();
+    const u = await login(app, 'alice@a.test', PASSWORD);
+    const box = await t().db('mailboxes').where({ address: 'alice@a.test' }).first('id');
+    assert.equal((await u.post(`/mailboxes/${box.id}/senders/new`, { kind: 'block', pattern: 'spammer@evil.test' })).status, 303);
+    const l = lines((await (await login(app, 'clienta')).get('/audit?q_type=sender_list')).text);
+    assert.equal(l.length, 1, l.join('\n'));
+    assert.match(l[0], /alice@a\.test Created Sender list spammer@evil\.test a\.test kind, pattern/);
+    assert.equal(lines((await (await login(app, 'clientb')).get('/audit?q_type=sender_list')).text).length, 0);
+  });
+
   it('a mailbox user: 404, and no menu entry', async () => {
     const { app } = await setup();
     const u = await login(app, 'alice@a.test', PASSWORD);
