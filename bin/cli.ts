@@ -2,8 +2,8 @@
 // 1 on an internal fault (database down...). The commands are declared in bin/commands/<group>.ts
 // and parsed, validated and explained by bin/engine.
 import { loadSettings, SettingsError, openDb, migrateLatest, type Db, MailhostError } from '../lib/core';
-import { dispatch, usageLine, UsageError, auditEntry, type CliContext } from './engine';
-import { recordAudit } from '../lib/accounts';
+import { dispatch, usageLine, UsageError, auditEntry, objectNames, type CliContext } from './engine';
+import { recordAudit, domainIdNamed } from '../lib/accounts';
 import { commandGroups } from './commands';
 
 export { UsageError };
@@ -34,9 +34,10 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     const { command, group, action, flags, args } = d;
     const input = { flags, args, ctx, action, usage: () => new UsageError(`usage: mailhost ${usageLine(group.name, command)}`) };
     await command.run(input as Parameters<typeof command.run>[0]);
-    // changes are logged like the admin pages' (only commands that opened the database changed it)
+    // changes are logged like the admin pages' (only commands that opened the database changed it),
+    // with the domain they were about when one is named (so its client sees the line)
     const entry = db && auditEntry(group, command, action, flags, args);
-    if (entry) await recordAudit(db!, entry);
+    if (entry) await recordAudit(db!, { ...entry, domainId: await domainIdNamed(db!, objectNames(command, flags, args)) });
     return 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof SettingsError) {

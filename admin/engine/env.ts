@@ -2,7 +2,7 @@
 // resource: bound to its parent row, loaded through the parent's scope), its base URL and the
 // parent's tabs shown above a child's pages. Also where to go after a change, and the audit line.
 import type { Request, Response } from 'express';
-import { recordAudit } from '../../lib/accounts';
+import { recordAudit, mailboxDomainId } from '../../lib/accounts';
 import { can, ctxOf, loadRow, present, visibleFields, visibleTabs, type Registry, type VisibleTab } from './access';
 import { notFoundHttp } from './errors';
 import type { Action, Ctx, ResourceDef } from './types';
@@ -75,9 +75,24 @@ export function backUrl(env: Env, id: number | null, tabs: VisibleTab[], tab?: V
   return `${env.base}/${id}${tabs.length > 1 && tab ? `?tab=${encodeURIComponent(tab.def.name)}` : ''}`;
 }
 
-/** One line of the audit log for a change made through the pages. */
-export async function audit(env: Env, action: 'create' | 'update' | 'delete', id: number, label: string, fields?: string[]): Promise<void> {
+type Row = Record<string, unknown>;
+
+/** The domain a row belongs to: the resource's own rule, else its domain_id, else its mailbox's domain. */
+async function domainOfRow(def: ResourceDef, row: Row, env: Env): Promise<number | null> {
+  if (def.auditDomain) return def.auditDomain(row);
+  if (Number(row.domain_id)) return Number(row.domain_id);
+  if (Number(row.mailbox_id)) return mailboxDomainId(env.ctx.db, Number(row.mailbox_id));
+  return null;
+}
+
+/**
+ * One line of the audit log for a change made through the pages, with the domain it was about
+ * (the row's, else its parent row's) so the domain's client sees it; none: admins only.
+ */
+export async function audit(env: Env, action: 'create' | 'update' | 'delete', row: Row, label: string, fields?: string[]): Promise<void> {
   const { ctx, declared } = env;
   const resource = ctx.parent && declared.parent ? `${declared.parent.resource}/${declared.name}` : declared.name;
-  await recordAudit(ctx.db, { actorRole: ctx.principal.role, actor: ctx.principal.username, action, resource, objectId: id, objectLabel: label, fields });
+  const parentDef = declared.parent && ctx.parent ? env.registry.get(declared.parent.resource) : undefined;
+  const domainId = (await domainOfRow(declared, row, env)) ?? (parentDef ? await domainOfRow(parentDef, ctx.parent!, env) : null);
+  await recordAudit(ctx.db, { actorRole: ctx.principal.role, actor: ctx.principal.username, action, resource, objectId: Number(row.id), objectLabel: label, fields, domainId });
 }

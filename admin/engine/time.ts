@@ -74,3 +74,14 @@ export function toZonedInput(v: unknown, tz: string): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${w.y}-${p(w.mo)}-${p(w.d)}T${p(w.h)}:${p(w.mi)}`;
 }
+
+/** A day typed in `tz` ("2026-11-29") as epoch ms at its start, `plusDays` later; NaN when malformed. */
+export function dayStartMs(value: string, tz: string, plusDays = 0): number {
+  const d = /^\d{4}-\d\d-\d\d$/.test(value) ? fromZonedInput(`${value}T00:00`, tz) : null;
+  // the next day's midnight, computed as a wall clock (a DST day is 23 or 25 hours long)
+  if (d && plusDays) {
+    const next = new Date(Date.UTC(Number(value.slice(0, 4)), Number(value.slice(5, 7)) - 1, Number(value.slice(8, 10)) + plusDays));
+    return fromZonedInput(`${next.toISOString().slice(0, 10)}T00:00`, tz)?.getTime() ?? NaN;
+  }
+  return d ? d.getTime() : NaN;
+}

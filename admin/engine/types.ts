@@ -147,6 +147,13 @@ export interface SearchDef {
   type: 'text' | 'bool' | 'select' | 'date';
   options?: (ctx: Ctx) => Promise<Option[]>;
   roles?: Role[];
+  /**
+   * type 'date': a bound of a date range on `column` (epoch ms), the day typed in the user's
+   * zone: 'from' keeps that day and after (default), 'to' that day and before
+   */
+  range?: 'from' | 'to';
+  /** i18n key of the filter's label, for a filter that is not under a list column (shown above the list) */
+  label?: string;
   /** narrows the query itself (several columns, a date bound...) instead of the default on `column` */
   apply?: (q: Knex.QueryBuilder, value: string, ctx: Ctx) => void;
 }
@@ -208,6 +215,8 @@ export interface ResourceDef {
   select?: (q: Knex.QueryBuilder, db: Db) => Knex.QueryBuilder;
   /** default list order (qualified column) */
   orderBy: string;
+  /** the default order is descending (newest first: a log) */
+  orderDesc?: boolean;
   fields: FieldDef[];
   /** tabs of the edit form; the first tab is the add form. Without tabs: one form with all fields */
   tabs?: TabDef[];
@@ -216,6 +225,11 @@ export interface ResourceDef {
   decorate?: (ctx: Ctx, rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
   /** human name of a row (confirmation page, flash messages, audit) */
   label: (row: Record<string, unknown>) => string;
+  /**
+   * The domain a row is about, for the audit log (a client sees the lines of its domains).
+   * Default: the row's domain_id, else its mailbox_id's domain, else the parent row's domain.
+   */
+  auditDomain?: (row: Record<string, unknown>) => number | null;
   /** a row that may not be deleted (e.g. postmaster@): no delete button, and refused */
   canDelete?: (row: Record<string, unknown>, p: Principal) => boolean;
   // ---- lifecycle hooks; all optional except the ones needed by the permissions given

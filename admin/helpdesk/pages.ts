@@ -79,7 +79,7 @@ export function ticketPages(router: Router, res: ResourceDef, registry: Registry
       flash(req, 'danger', error);
       return response.redirect(303, `${env.base}/${id}`);
     }
-    await audit(env, 'update', id, `#${id} ${event.ticket.subject}`, [name]);
+    await audit(env, 'update', { id, mailbox_id: event.ticket.mailboxId }, `#${id} ${event.ticket.subject}`, [name]);
     await tellOtherSide(ctx.db, event, mailer);
     flash(req, 'success', ctx.t(`helpdesk.done_${name}`));
     response.redirect(303, `${env.base}/${id}`);

@@ -71,7 +71,7 @@ async function release(env: Env, row: Record<string, unknown>, accept: AcceptCho
     return 'requested';
   }
   await releaseHeld(ctx.db, Number(row.id), { dataDir: services.dataDir, admin: ctx.principal.role === 'admin', accept });
-  await audit(env, 'update', Number(row.id), String(row.subject), ['release', ...(accept !== 'none' ? [`accept_${accept}`] : [])]);
+  await audit(env, 'update', row, String(row.subject), ['release', ...(accept !== 'none' ? [`accept_${accept}`] : [])]);
   return 'released';
 }
 
@@ -94,7 +94,7 @@ export function quarantinePages(router: Router, res: ResourceDef, registry: Regi
       try {
         if (action === 'delete') {
           await e.r.onDelete!(e.ctx, row);
-          await audit(e, 'delete', Number(row.id), String(row.subject));
+          await audit(e, 'delete', row, String(row.subject));
         } else await release(e, row, 'none', services);
         done++;
       } catch (err) {

@@ -23,6 +23,7 @@ export const domains: ResourceDef = {
   section: 'mail',
   permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'] },
   scope: scopes.domains,
+  auditDomain: (row) => Number(row.id), // a domain's lines are its own
   select: (q, db) =>
     q
       .leftJoin('accounts as owner', 'owner.id', 'domains.client_id')

@@ -10,6 +10,7 @@ import { mailboxChildren } from './mailboxChildren';
 import { quarantineResource, reviewsResource, type QuarantineServices } from './quarantine';
 import { ticketsResource } from './tickets';
 import type { HelpdeskMailer } from '../../lib/helpdesk';
+import { auditLog } from './audit';
 
 /**
  * `settings` gives the data dir (DKIM keys shown on the domain's page); `services`: what the
@@ -18,5 +19,5 @@ import type { HelpdeskMailer } from '../../lib/helpdesk';
  */
 export function allResources(settings?: Pick<Settings, 'dataDir'>, services?: QuarantineServices, helpdesk?: HelpdeskMailer): ResourceDef[] {
   const quarantine = services ? [quarantineResource(services), reviewsResource(services)] : [];
-  return [domainsResource(settings?.dataDir), domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, ticketsResource(helpdesk), ...mailboxChildren];
+  return [domainsResource(settings?.dataDir), domainAliases, mailboxesResource(), aliases, forwards, catchall, ...quarantine, senderLists, spamPolicies, accounts, ticketsResource(helpdesk), auditLog, ...mailboxChildren];
 }

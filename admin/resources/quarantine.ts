@@ -9,8 +9,7 @@ import { learn, forget } from '../../lib/spam';
 import { byDomain, byMailbox } from '../engine/scopes';
 import { envOf } from '../engine/env';
 import { loadRow } from '../engine/access';
-import { fromZonedInput } from '../engine/time';
-import type { Ctx, ResourceDef, RowAction } from '../engine/types';
+import type { ResourceDef, RowAction } from '../engine/types';
 import { quarantinePages } from '../quarantine/pages';
 import type { QuarantineServices } from '../quarantine/services';
 import { notifyRequester } from '../quarantine/notify';
@@ -20,12 +19,6 @@ export type { QuarantineServices };
 
 export const CATEGORIES = ['spam', 'newsletter', 'virus'] as const;
 const hasReviews = tableExists('quarantine_reviews');
-
-/** A day typed in the user's zone ("2026-11-29") as epoch ms at its start; NaN when malformed. */
-function dayStart(value: string, ctx: Ctx, plusDays = 0): number {
-  const d = fromZonedInput(`${value}T00:00`, ctx.timeZone);
-  return d ? d.getTime() + plusDays * 86_400_000 : NaN;
-}
 
 function lowerLike(q: Knex.QueryBuilder, columns: string[], value: string): void {
   const arg = `%${value.toLowerCase().replace(/[!%_]/g, '!$&')}%`;
@@ -64,8 +57,8 @@ export function quarantineResource(services: QuarantineServices): ResourceDef {
         { name: 'category', column: 'quarantine.category', type: 'select', options: i18nOptions(CATEGORIES, 'quarantine.cat_') },
         { name: 'sender', column: 'quarantine.mail_from', type: 'text', apply: (q, v) => lowerLike(q, ['quarantine.mail_from', 'quarantine.header_from'], v) },
         { name: 'subject', column: 'quarantine.subject', type: 'text', apply: (q, v) => lowerLike(q, ['quarantine.subject'], v) },
-        { name: 'from', column: 'quarantine.received_ms', type: 'date', apply: (q, v, ctx) => void q.where('quarantine.received_ms', '>=', dayStart(v, ctx) || 0) },
-        { name: 'to', column: 'quarantine.received_ms', type: 'date', apply: (q, v, ctx) => void q.where('quarantine.received_ms', '<', dayStart(v, ctx, 1) || Number.MAX_SAFE_INTEGER) },
+        { name: 'from', column: 'quarantine.received_ms', type: 'date', range: 'from' },
+        { name: 'to', column: 'quarantine.received_ms', type: 'date', range: 'to' },
       ],
     },
     label: (r) => String(r.subject || `#${r.id}`),

@@ -12,6 +12,7 @@ export const sendingCommand: CommandGroup = {
     command({
       name: 'limits',
       help: 'override the limits of a domain or a mailbox ("default": inherit)',
+      audit: 'update',
       positionals: [{ name: 'domain|address', label: '<domain|address>' }],
       flags: {
         'per-hour': { type: 'string', arg: 'N|default', help: 'messages per hour' },

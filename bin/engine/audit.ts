@@ -27,14 +27,23 @@ function operator(): string {
   }
 }
 
+const strings = (values: unknown[]) => values.flatMap((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v])).map(String);
+
+/**
+ * The names a command was given, where its line's domain is looked for: its --domain/--mailbox
+ * scope when it has those flags (`list add block example.com`: a global entry, the pattern names
+ * no object), else its positionals (`mailbox add jean@example.com`).
+ */
+export function objectNames(command: Command, flags: Record<string, unknown>, args: Record<string, unknown>): string[] {
+  const scoped = command.flags && ('domain' in command.flags || 'mailbox' in command.flags);
+  return scoped ? strings([flags.domain, flags.mailbox]) : strings(Object.values(args));
+}
+
 /** The entry to record after `command` ran, or null when it changes nothing worth a line. */
 export function auditEntry(group: CommandGroup, command: Command, action: string | undefined, flags: Record<string, unknown>, args: Record<string, unknown>): AuditEntry | null {
   const kind = command.audit ?? BY_ACTION[action ?? command.name ?? ''];
   if (!kind) return null;
-  const object = Object.values(args)
-    .flatMap((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]))
-    .map(String)
-    .join(' ');
+  const object = strings(Object.values(args)).join(' ');
   return {
     actorRole: 'operator',
     actor: operator(),

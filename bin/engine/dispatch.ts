@@ -22,7 +22,9 @@ export function dispatch(groups: readonly CommandGroup[], argv: string[]): Dispa
   if (!name) return { help: overview(groups), code: 2 };
   if (name === 'help' || HELP.includes(name)) return { help: rest[0] ? groupHelp(findGroup(groups, rest[0])) : overview(groups), code: 0 };
   const group = findGroup(groups, name);
-  const whole = group.commands.find((c) => c.name === undefined);
+  // a group may be a command itself and have actions too (`mailhost stats`, `mailhost stats rollup`)
+  const named = rest[0] !== undefined && group.commands.some((c) => c.name !== undefined && (c.name === rest[0] || c.aliases?.includes(rest[0])));
+  const whole = named ? undefined : group.commands.find((c) => c.name === undefined);
   const action = whole ? undefined : rest.shift();
   if (action !== undefined && HELP.includes(action)) return { help: groupHelp(group), code: 0 };
   const command = whole ?? group.commands.find((c) => c.name === action || c.aliases?.includes(action ?? ''));

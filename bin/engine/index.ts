@@ -7,4 +7,4 @@ export { UsageError, orList } from './errors';
 export { parseCommand, type Parsed } from './parse';
 export { usageLine, overview, groupHelp } from './help';
 export { dispatch, type Dispatched } from './dispatch';
-export { auditEntry } from './audit';
+export { auditEntry, objectNames } from './audit';

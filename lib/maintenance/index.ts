@@ -1,2 +1,2 @@
-// Maintenance: scheduled jobs (quarantine retention, Bayes token ageing).
+// Maintenance: scheduled jobs (quarantine retention, Bayes token ageing, statistics rollup).
 export * from './purge';

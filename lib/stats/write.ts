@@ -18,7 +18,7 @@ const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1
 // bound parameters (SQLite 32766); in the usual case the whole flush is one statement.
 const CHUNK = 500;
 
-function chunks<T>(items: T[]): T[][] {
+export function chunks<T>(items: T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
   return out;
@@ -40,6 +40,15 @@ async function resolveAddresses(db: Db, addresses: string[]): Promise<Map<string
   return out;
 }
 
+/**
+ * INSERT rows of counters into `table` (stats_daily, stats_monthly), adding them to the row
+ * already there for the same period (`periodColumn`), mailbox and domain.
+ */
+export function upsertAdding(db: Db, table: string, periodColumn: string, rows: Record<string, unknown>[]) {
+  const add = Object.fromEntries(COUNTERS.map((c) => [c, db.raw(isMysql(db) ? '?? + VALUES(??)' : '?? + excluded.??', [`${table}.${c}`, c])]));
+  return db(table).insert(rows).onConflict([periodColumn, 'mailbox_id', 'domain_id']).merge(add);
+}
+
 /** Adds the batch to stats_daily (one INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE per 500 rows). */
 export async function writeCounts(db: Db, batch: PendingCounts[]): Promise<void> {
   if (!batch.length) return;
@@ -53,12 +62,10 @@ export async function writeCounts(db: Db, batch: PendingCounts[]): Promise<void>
     if (!row) rows.set(key, (row = { day: p.day, mailbox_id: who.mailboxId, domain_id: who.domainId, counts: emptyCounts() }));
     addCounts(row.counts, p.counts);
   }
-  const mysql = isMysql(db);
-  const add = Object.fromEntries(COUNTERS.map((c) => [c, db.raw(mysql ? '?? + VALUES(??)' : '?? + excluded.??', [`stats_daily.${c}`, c])]));
   // several statements (a very busy flush) run in one transaction: a failure adds nothing, and
   // the whole batch is tried again by the next flush without counting any part twice
   const parts = chunks([...rows.values()].map((r) => ({ day: r.day, mailbox_id: r.mailbox_id, domain_id: r.domain_id, ...r.counts })));
-  const write = (q: Db, part: Record<string, unknown>[]) => q('stats_daily').insert(part).onConflict(['day', 'mailbox_id', 'domain_id']).merge(add);
+  const write = (q: Db, part: Record<string, unknown>[]) => upsertAdding(q, 'stats_daily', 'day', part);
   if (parts.length === 1) await write(db, parts[0]);
   else await db.transaction(async (trx) => {
     for (const part of parts) await write(trx, part);

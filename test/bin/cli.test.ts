@@ -156,6 +156,28 @@ describeEachEngineShared('mailhost CLI', ({ t }) => {
     assert.doesNotMatch(JSON.stringify(rows), /secret-pass-1/);
   });
 
+  it('an audit line carries the domain it is about (named, or through an address or a domain alias); a global entry none', async () => {
+    await t().db('audit_log').delete();
+    await provision();
+    await ok('domain-alias', 'add', 'alias.test', 'example.com');
+    await ok('alias', 'add', 'info@example.com', 'jean@example.com');
+    await ok('list', 'add', 'block', 'example.com');
+    await ok('list', 'add', 'block', 'spam.test', '--mailbox', 'jean@example.com');
+    const d = await getDomain(t().db, 'example.com');
+    const rows = await t().db('audit_log').orderBy('id').select('resource', 'domain_id');
+    assert.deepEqual(
+      rows.map((r) => [r.resource, r.domain_id == null ? null : Number(r.domain_id)]),
+      [
+        ['cli:domain add', d.id],
+        ['cli:mailbox add', d.id],
+        ['cli:domain-alias add', d.id],
+        ['cli:alias add', d.id],
+        ['cli:list add', null],
+        ['cli:list add', d.id],
+      ],
+    );
+  });
+
   it('rules check tells how many spam rules were loaded and skipped, and why', async () => {
     const r = JSON.parse((await ok('rules', 'check', '--json')).join('\n')) as { loaded: number; skipped: number; files: number; reasons: { reason: string; count: number }[] };
     assert.ok(r.loaded > 0 && r.files > 0, JSON.stringify(r).slice(0, 200)); // our own rule file at least

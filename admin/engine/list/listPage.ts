@@ -32,7 +32,7 @@ export async function renderList(env: Env, req: Request, response: Response): Pr
   const columns = r.list.columns.filter((c) => roleAllowed(c.roles, role));
   // another order only for a column that declares one (the SQL is ours, never the request's)
   const sortBy = columns.find((c) => c.sort && c.name === req.query.sort);
-  const { rows: found, paging } = await readPage(ctx.db, q, r.table, sortBy?.sort ?? r.orderBy, req);
+  const { rows: found, paging } = await readPage(ctx.db, q, r.table, sortBy?.sort ?? r.orderBy, req, !sortBy && !!r.orderDesc);
   const rows = r.decorate ? await r.decorate(ctx, found) : found;
   const actions = can(r, role, 'edit') ? (r.actions ?? []) : [];
   response.render('list', {

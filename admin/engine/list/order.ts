@@ -12,6 +12,8 @@ export interface Order {
   columns: (string | Knex.Raw)[];
   /** the table's id column */
   id: string;
+  /** every column descending (newest first): the list order is the reverse of the columns' */
+  desc?: boolean;
 }
 
 const known = new WeakMap<Knex, Map<string, Promise<boolean>>>();
@@ -38,11 +40,11 @@ async function uniqueColumn(db: Knex, table: string, column: string): Promise<bo
   return false;
 }
 
-/** The order of a list sorted by `orderBy` (a qualified column) on `table`. */
-export async function orderOf(db: Knex, table: string, orderBy: string): Promise<Order> {
+/** The order of a list sorted by `orderBy` (a qualified column) on `table`, descending when `desc`. */
+export async function orderOf(db: Knex, table: string, orderBy: string, desc = false): Promise<Order> {
   const id = `${table}.id`;
   // a computed sort key (a column's `sort`, e.g. the share of a quota used): never unique
-  if (!/^\w+(\.\w+)?$/.test(orderBy)) return { columns: [db.raw(orderBy), id], id };
+  if (!/^\w+(\.\w+)?$/.test(orderBy)) return { columns: [db.raw(orderBy), id], id, desc };
   const [owner, column] = orderBy.includes('.') ? orderBy.split('.') : [table, orderBy];
   const cache = known.get(db) ?? new Map<string, Promise<boolean>>();
   known.set(db, cache);
@@ -52,5 +54,5 @@ export async function orderOf(db: Knex, table: string, orderBy: string): Promise
     unique.catch(() => cache.delete(orderBy)); // a database fault: asked again next time
     cache.set(orderBy, unique);
   }
-  return { columns: (await unique) ? [orderBy] : [orderBy, id], id };
+  return { columns: (await unique) ? [orderBy] : [orderBy, id], id, desc };
 }

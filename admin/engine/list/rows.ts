@@ -16,10 +16,11 @@ import { PAGE_SIZE, pageOf, type Paging } from './paging';
 
 type Row = Record<string, unknown>;
 
-/** The query reduced to the page's ids, in list order or its reverse. */
+/** The query reduced to the page's ids, in list order ('asc') or its reverse ('desc'). */
 function idsQuery(q: Knex.QueryBuilder, o: Order, dir: 'asc' | 'desc'): Knex.QueryBuilder {
   const ids = q.clone().clearSelect().clearOrder().select({ id: o.id });
-  for (const c of o.columns) ids.orderBy(c, dir);
+  const sql = o.desc ? (dir === 'asc' ? 'desc' : 'asc') : dir;
+  for (const c of o.columns) ids.orderBy(c, sql);
   return ids;
 }
 
@@ -28,7 +29,7 @@ function idsQuery(q: Knex.QueryBuilder, o: Order, dir: 'asc' | 'desc'): Knex.Que
  * lexicographic comparison of the order columns with the anchor's values.
  */
 function beyond(q: Knex.QueryBuilder, o: Order, values: unknown[], side: 'from' | 'before'): Knex.QueryBuilder {
-  const cmp = side === 'from' ? '>' : '<';
+  const cmp = (side === 'from') !== !!o.desc ? '>' : '<';
   return q.where((any) => {
     o.columns.forEach((col, i) => {
       any.orWhere((w) => {
@@ -73,8 +74,8 @@ async function rowsById(q: Knex.QueryBuilder, o: Order, ids: number[]): Promise<
 }
 
 /** The requested page of the scoped, filtered list query `q` (its full select), and its paging. */
-export async function readPage(db: Knex, q: Knex.QueryBuilder, table: string, orderBy: string, req: Request): Promise<{ rows: Row[]; paging: Paging }> {
-  const o = await orderOf(db, table, orderBy);
+export async function readPage(db: Knex, q: Knex.QueryBuilder, table: string, orderBy: string, req: Request, desc = false): Promise<{ rows: Row[]; paging: Paging }> {
+  const o = await orderOf(db, table, orderBy, desc);
   const asked = Number(req.query.page);
   if (!(Number.isInteger(asked) && asked > 1)) {
     const first = idsOf(await idsQuery(q, o, 'asc').limit(PAGE_SIZE));

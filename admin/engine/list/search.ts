@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Request } from 'express';
 import { isMysql } from '../../../lib/core';
 import { roleAllowed } from '../access';
+import { dayStartMs } from '../time';
 import type { Ctx, Option, ResourceDef, SearchDef } from '../types';
 
 export interface SearchView {
@@ -24,6 +25,12 @@ function escapeLike(s: string): string {
 
 function applyFilter(q: Knex.QueryBuilder, s: SearchDef, v: string, ctx: Ctx): void {
   if (s.apply) return s.apply(q, v, ctx);
+  if (s.type === 'date') {
+    // a day in the user's zone; the column holds epoch ms: `from` that day on, `to` up to its end
+    const ms = dayStartMs(v, ctx.timeZone, s.range === 'to' ? 1 : 0);
+    if (!Number.isNaN(ms)) q.where(s.column, s.range === 'to' ? '<' : '>=', ms);
+    return;
+  }
   // backslash is MariaDB's default LIKE escape; SQLite needs it spelled out
   if (s.type === 'text') q.whereRaw(`LOWER(??) LIKE ?${isMysql(ctx.db) ? '' : ` ESCAPE '\\'`}`, [s.column, `%${escapeLike(v.toLowerCase())}%`]);
   else if (s.type === 'bool') q.where(s.column, v === '1');

@@ -28,7 +28,7 @@ async function create(env: Env, req: Request, first: VisibleTab, v: FormValues):
   const { id, notice } = await r.onInsert(ctx, v);
   const row = await scoped(r, ctx).where(`${r.table}.id`, id).first();
   const label = row ? r.label(row) : String(id);
-  await audit(env, 'create', id, label, v.names());
+  await audit(env, 'create', row ?? { id }, label, v.names());
   flash(req, 'success', ctx.t('flash.created', { name: label }));
   if (notice) flash(req, 'info', notice);
   return r.afterCreate === 'row' ? `${env.base}/${id}` : backUrl(env, id, [first]);

@@ -44,7 +44,7 @@ async function update(e: Editing, req: Request, v: FormValues): Promise<string> 
   else if (r.onUpdate) notice = (await r.onUpdate(ctx, row, v))?.notice;
   else throw notFoundHttp();
   const label = r.label(row);
-  await audit(env, 'update', Number(row.id), label, v.names());
+  await audit(env, 'update', row, label, v.names());
   flash(req, 'success', ctx.t('flash.saved', { name: label }));
   if (notice) flash(req, 'info', notice);
   return backUrl(env, Number(row.id), e.tabs, tab);

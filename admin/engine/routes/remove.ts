@@ -33,7 +33,7 @@ export async function postDelete(res: ResourceDef, registry: Registry, req: Requ
     if (r.canDelete && !r.canDelete(row, ctx.principal)) throw new MailhostError('forbidden', 'cannot be deleted');
     if (!r.onDelete) throw notFoundHttp();
     await r.onDelete(ctx, row);
-    await audit(env, 'delete', Number(row.id), label);
+    await audit(env, 'delete', row, label);
     flash(req, 'success', ctx.t('flash.deleted', { name: label }));
   } catch (err) {
     const e = expectedError(err);

@@ -17,7 +17,7 @@ export async function runRowAction(res: ResourceDef, registry: Registry, req: Re
   const label = r.label(row);
   try {
     await action.run(ctx, row);
-    await audit(env, 'update', Number(row.id), label, [action.name]);
+    await audit(env, 'update', row, label, [action.name]);
     flash(req, 'success', ctx.t('flash.saved', { name: label }));
   } catch (err) {
     flash(req, 'danger', translateError(ctx.t, expectedError(err)));

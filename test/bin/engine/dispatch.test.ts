@@ -13,6 +13,11 @@ const groups: CommandGroup[] = [
     ],
   },
   { name: 'clean', summary: 'cleaning', commands: [command({ help: 'clean up', flags: { days: { type: 'int', help: 'older than' } }, run: noop })] },
+  {
+    name: 'count',
+    summary: 'a command with actions too',
+    commands: [command({ help: 'count', flags: { days: { type: 'int', help: 'days' } }, run: noop }), command({ name: 'reset', help: 'start again', run: noop })],
+  },
 ];
 
 function usageError(argv: string[], re: RegExp): void {
@@ -33,6 +38,15 @@ describe('CLI engine: dispatch', () => {
       assert.equal(d.code, 0);
       assert.match(d.help ?? '', /^mailhost box: boxes\n[^]*add a box[^]*delete a box/);
     }
+  });
+
+  it('a group that is a command and has actions: the action when named, else the group itself', () => {
+    const whole = dispatch(groups, ['count', '--days', '3']);
+    assert.deepEqual(whole.help === undefined && [whole.command.name, whole.action, whole.flags.days], [undefined, undefined, 3]);
+    const reset = dispatch(groups, ['count', 'reset']);
+    assert.deepEqual(reset.help === undefined && [reset.command.name, reset.action], ['reset', 'reset']);
+    usageError(['count', 'other'], /unexpected argument/);
+    assert.match(dispatch(groups, ['count', 'reset', '--help']).help ?? '', /start again/);
   });
 
   it('<group> <action> --help: that command only', () => {

@@ -23,22 +23,24 @@ const ids = (rows: Record<string, unknown>[]) => rows.map((r) => Number(r.id));
 describeEachEngine('admin/engine/list readPage', ({ t }) => {
   const list = () => t().db('domains').select('domains.*');
 
-  for (const orderBy of ['domains.name', 'domains.default_quota_mb']) {
-    it(`reads every page in the list's order (${orderBy}): from the start, from the end, and from an anchor`, async () => {
+  const orders: [string, boolean][] = [['domains.name', false], ['domains.default_quota_mb', false], ['domains.default_quota_mb', true]];
+  for (const [orderBy, desc] of orders) {
+    it(`reads every page in the list's order (${orderBy}${desc ? ' descending' : ''}): from the start, from the end, and from an anchor`, async () => {
       const db = t().db;
       await seedDomains(db, ROWS);
-      const all = ids(await db('domains').orderBy(orderBy).orderBy('domains.id'));
+      const dir = desc ? 'desc' : 'asc';
+      const all = ids(await db('domains').orderBy(orderBy, dir).orderBy('domains.id', dir));
       const expected = (p: number) => all.slice((p - 1) * PAGE_SIZE, p * PAGE_SIZE);
       const pages = Math.ceil(ROWS / PAGE_SIZE);
       for (const p of [1, 2, 50, 113, 114, 115, 200, pages - 1, pages]) {
-        const { rows, paging } = await readPage(db, list(), 'domains', orderBy, req({ page: String(p) }));
+        const { rows, paging } = await readPage(db, list(), 'domains', orderBy, req({ page: String(p) }), desc);
         assert.deepEqual(ids(rows), expected(p), `page ${p}`);
         assert.deepEqual([paging.page, paging.pages, paging.total], [p, pages, ROWS]);
       }
       // anchored at the first row of page 120: the pages around it, both ways
       const anchor = `120.${expected(120)[0]}`;
       for (let p = 120 - ANCHOR_SPAN; p <= 120 + ANCHOR_SPAN; p++) {
-        const { rows } = await readPage(db, list(), 'domains', orderBy, req({ page: String(p), from: anchor }));
+        const { rows } = await readPage(db, list(), 'domains', orderBy, req({ page: String(p), from: anchor }), desc);
         assert.deepEqual(ids(rows), expected(p), `page ${p} from the anchor`);
       }
     });

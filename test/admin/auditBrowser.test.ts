@@ -1,0 +1,86 @@
+// The audit log page in Chromium: a client opens it from the System menu, filters by a date
+// range and by type, in French then in English; no CSP violation. Screenshots go to
+// test-artifacts/audit/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { chromiumMissing, launchChromium, serve, type Browser, type Served } from '../helpers/chromium';
+import { createTestDb, type TestDb } from '../helpers/db';
+import { createApp } from '../../admin/app';
+import { loadSettings } from '../../lib/core';
+import { recordAudit } from '../../lib/accounts';
+import { REPO_ROOT } from '../../admin/paths';
+import { PASSWORD, seedWorld } from './helpers';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'audit');
+const DAY = 86400000;
+
+describe('audit log page in Chromium', function () {
+  this.timeout(120_000);
+  let t: TestDb;
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  const cspErrors: string[] = [];
+
+  before(async function () {
+    if (chromiumMissing()) this.skip();
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    t = await createTestDb('sqlite');
+    const w = await seedWorld(t.db);
+    await t.db('accounts').where({ id: w.clientA }).update({ language: 'fr' });
+    const at = (daysAgo: number) => Date.now() - daysAgo * DAY;
+    await recordAudit(t.db, { actorRole: 'operator', actor: 'root (cli)', action: 'create', resource: 'cli:mailbox add', objectLabel: 'alice@a.test', fields: ['password'], domainId: w.domainA }, at(40));
+    await recordAudit(t.db, { actorRole: 'client', actor: 'clienta', action: 'update', resource: 'mailboxes', objectId: w.mailboxA, objectLabel: 'alice@a.test', fields: ['name', 'quota_mb'], domainId: w.domainA }, at(2));
+    await recordAudit(t.db, { actorRole: 'admin', actor: 'admin', action: 'delete', resource: 'aliases', objectLabel: 'info@a.test', domainId: w.domainA }, at(1));
+    await recordAudit(t.db, { actorRole: 'admin', actor: 'admin', action: 'update', resource: 'domains', objectLabel: 'b.test', domainId: w.domainB }, at(1));
+    const app = createApp({ db: t.db, settings: loadSettings({ MAILHOST_DATA: t.dir, MAILHOST_DB: t.url }), sessionSecret: 'audit-browser', sessionCleanupMs: 0 });
+    served = await serve(app);
+    browser = await launchChromium();
+    page = browser.page;
+    page.on('console', (msg) => {
+      if (/Content Security Policy|Refused to/i.test(msg.text())) cspErrors.push(msg.text());
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await served?.close();
+    await t?.cleanup();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const rows = () => page.locator('tr.data-row');
+
+  it('client, French then English: its domain only, filtered by date range and by type', async () => {
+    await page.goto(`${served.base}/login`);
+    await page.fill('#username', 'clienta');
+    await page.fill('#password', PASSWORD);
+    await page.click('#login-button');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.click('.sidebar a[href="/audit"]');
+    assert.equal(await page.locator('main h1').innerText(), 'Journal des modifications');
+    assert.equal(await rows().count(), 3);
+    assert.match(await rows().last().innerText(), /Ligne de commande \(root\)/);
+    assert.doesNotMatch(await page.locator('main').innerText(), /b\.test/);
+    await shot('01-client-fr');
+    // the last 7 days only
+    await page.fill('#q_from', new Date(Date.now() - 7 * DAY).toISOString().slice(0, 10));
+    await page.click('#search-button');
+    await page.waitForURL(/q_from=/);
+    assert.equal(await rows().count(), 2);
+    await page.selectOption('select[name="q_type"]', 'mailbox');
+    await page.click('#search-button');
+    await page.waitForURL(/q_type=mailbox/);
+    assert.equal(await rows().count(), 1);
+    assert.match(await rows().first().innerText(), /clienta[^]*Modification[^]*alice@a\.test[^]*name, quota_mb/);
+    await shot('02-client-filtered-fr');
+    await page.click('button.flag-btn[data-lang="en"]');
+    await page.waitForURL(/\/audit/);
+    assert.equal(await page.locator('main h1').innerText(), 'Audit log');
+    assert.match(await rows().first().innerText(), /Changed/);
+    await shot('03-client-filtered-en');
+    assert.deepEqual(cspErrors, []);
+  });
+});
