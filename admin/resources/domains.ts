@@ -1,6 +1,7 @@
 // Mail domains (ISPConfig "Domain"): name, owning client, default quota, spam policy, active.
 import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/directory';
 import { displayDomain } from '../../lib/core';
+import { checkDomainOwner, checkNewDomain } from '../../lib/accounts';
 import { readDkimKey, dkimDnsRecord } from '../../lib/submission';
 import { sendingFields, sendingTab } from './sending';
 import { scopes } from '../engine/scopes';
@@ -58,11 +59,14 @@ export const domains: ResourceDef = {
   async onInsert({ db, principal }, v) {
     // a client's new domain is always its own
     const clientId = principal.role === 'client' ? principal.id : (v.id('client_id') ?? null);
+    await checkNewDomain(db, clientId, principal); // the client's plan
     const d = await createDomain(db, { ...domainFields(v), name: v.text('name') ?? '', clientId });
     return { id: d.id };
   },
-  async onUpdate({ db }, row, v) {
-    await updateDomain(db, Number(row.id), defined({ ...domainFields(v), clientId: v.id('client_id') }));
+  async onUpdate({ db, principal }, row, v) {
+    const clientId = v.id('client_id');
+    if (clientId !== undefined) await checkDomainOwner(db, Number(row.id), clientId, principal); // the new client's plan
+    await updateDomain(db, Number(row.id), defined({ ...domainFields(v), clientId }));
   },
   async onDelete({ db }, row) {
     await deleteDomain(db, Number(row.id));

@@ -18,6 +18,7 @@ import { dovecotCommand } from './dovecot';
 import { dkimCommand } from './dkim';
 import { sendingCommand } from './sending';
 import { statsCommand } from './stats';
+import { permissionsCommand } from './permissions';
 
 export const commandGroups: CommandGroup[] = [
   migrateCommand,
@@ -39,4 +40,5 @@ export const commandGroups: CommandGroup[] = [
   harakaCommand,
   dovecotCommand,
   adminCommand,
+  permissionsCommand,
 ];
