@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, textOf, PASSWORD, type Session, type World } from './helpers';
-import { OWNER_PERMISSIONS, clientLimits, clientPermissions, mailboxPermissions } from '../../lib/accounts';
+import { OWNER_PERMISSIONS, clientLimits, clientPermissions, mailboxPermissions, setMailboxPermissions } from '../../lib/accounts';
+import { storeQuarantined } from '../../lib/quarantine';
 
 const tabsOf = (html: string) => [...html.matchAll(/data-tab="([a-z_]+)"/g)].map((m) => m[1]);
 const offered = (html: string, name: string) => [...html.matchAll(new RegExp(`name="${name}" id="[^"]+" value="([a-z]+)"`, 'g'))].map((m) => m[1]);
@@ -84,6 +85,22 @@ describeEachEngine('admin permissions: hidden and refused, client limits', ({ t 
     assert.equal((await user.post(`/mailboxes/${w.mailboxA}?tab=forwarding`, { redirect_to: 'alice@home.example' })).status, 303);
     assert.equal((await mailbox(w)).redirect_to, 'alice@home.example');
     assert.equal((await user.post(`/mailboxes/${w.mailboxA}/autoreplies/new`, { name: 'x', enabled: '1', condition: 'always', body_text: 'away', max_per_day: '1', max_correspondents: '10' })).status, 303);
+  });
+
+  it('without the sender lists, releasing from the quarantine does not offer nor accept "always accept this sender"', async () => {
+    const { w, user } = await setup();
+    const raw = Buffer.from('From: Shop <news@shop.example>\r\nTo: alice@a.test\r\nSubject: Offer\r\n\r\nBuy.\r\n');
+    const [id] = await storeQuarantined(t().db, raw, [{ mailboxId: w.mailboxA, category: 'spam' }], { mailFrom: 'news@shop.example', headerFrom: 'news@shop.example', subject: 'Offer', score: 9, reasons: [] });
+    assert.match((await user.get(`/quarantine/${id}/release`)).text, /name="accept" id="accept-sender"/);
+    await setMailboxPermissions(t().db, w.mailboxA, { senders: false });
+    assert.doesNotMatch((await user.get(`/quarantine/${id}/release`)).text, /name="accept"/);
+    const crafted = await user.post(`/quarantine/${id}/release`, { accept: 'sender' });
+    assert.equal(crafted.status, 409);
+    assert.match(textOf(crafted.text), /You are not allowed to change this\./);
+    assert.equal(Number((await t().db('quarantine').where({ id }).first()).released), 0);
+    assert.equal((await t().db('sender_lists').where({ mailbox_id: w.mailboxA })).length, 0);
+    const plain = await user.post(`/quarantine/${id}/release`, { accept: 'none' });
+    assert.match(plain.text, /id="release-done"/);
   });
 
   it('the admin takes the password away from all of a client\'s owners: no field, a posted one is refused', async () => {
