@@ -11,6 +11,7 @@ import {
   changesFrom,
   clientLimits,
   clientPermissions,
+  clientUsage,
   mailboxPermissions,
   setClientLimits,
   setClientPermissions,
@@ -100,3 +101,42 @@ export const clientPlanTab: TabDef = {
 };
 
 export const accountAllows: NonNullable<ResourceDef['allows']> = async (_ctx, row) => (p) => p !== PLAN || row.role === 'client';
+
+// ---- what a client sees of its own plan: read-only facts on its account's Permissions tab
+
+const PLAN_FACTS = ['plan_domains', 'plan_mailboxes', 'plan_quota', 'plan_owner_rights'] as const;
+
+export const clientPlanFacts: FieldDef[] = PLAN_FACTS.map((name) => ({ name, type: 'text', label: `field.${name}`, createOnly: true, roles: ['client'], available: hasPermissions, display: (r) => String(r[name] ?? '') }));
+
+export const clientPlanFactsTab: TabDef = { name: 'plan', label: 'tab.permissions', fields: [...PLAN_FACTS], roles: ['client'], permission: PLAN, available: hasPermissions };
+
+/** What is taken away is usually short (and fits the line): "all but: ...". */
+function ownerRightsText(ctx: Ctx, rights: Set<OwnerPermission>): string {
+  const refused = OWNER_PERMISSIONS.filter((p) => !rights.has(p));
+  if (!refused.length) return ctx.t('plan.all_rights');
+  if (refused.length === OWNER_PERMISSIONS.length) return ctx.t('plan.no_rights');
+  return ctx.t('plan.all_but', { list: refused.map((p) => ctx.t(`permission.${p}`)).join(' · ') });
+}
+
+/** Adds the plan's facts to the client's own row (its account form), in its language. */
+export async function withPlanFacts(ctx: Ctx, rows: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  if (ctx.principal.role !== 'client' || !(await hasPermissions(ctx.db))) return rows;
+  const out: Record<string, unknown>[] = [];
+  for (const r of rows) {
+    if (Number(r.id) !== ctx.principal.id) {
+      out.push(r);
+      continue;
+    }
+    const [limits, use, rights] = [await clientLimits(ctx.db, ctx.principal.id), await clientUsage(ctx.db, ctx.principal.id), await clientPermissions(ctx.db, ctx.principal.id)];
+    const of = (used: number, max: number | null, unit = '') => (max == null ? ctx.t('plan.unlimited', { used: `${used}${unit}` }) : ctx.t('plan.of', { used: `${used}${unit}`, max: `${max}${unit}` }));
+    const mb = ` ${ctx.t('unit.mb')}`;
+    out.push({
+      ...r,
+      plan_domains: of(use.domains, limits.maxDomains),
+      plan_mailboxes: of(use.mailboxes, limits.maxMailboxes),
+      plan_quota: of(use.quotaMb, limits.maxQuotaMb, mb),
+      plan_owner_rights: ownerRightsText(ctx, rights),
+    });
+  }
+  return out;
+}

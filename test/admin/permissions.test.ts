@@ -161,6 +161,15 @@ describeEachEngine('admin permissions: hidden and refused, client limits', ({ t 
     assert.equal(ok.status, 303);
     assert.match((await admin.get(`/accounts/${w.clientA}?tab=permissions`)).text, /name="max_quota_mb" id="f_max_quota_mb" value="300"/);
 
+    // the client reads its plan and its use on its own account, read-only
+    const plan = await client.get(`/accounts/${w.clientA}?tab=plan`);
+    assert.equal(plan.status, 200);
+    const facts = [...plan.text.matchAll(/id="f_plan_[a-z_]+" value="([^"]*)"/g)].map((m) => m[1]);
+    assert.deepEqual(facts.slice(0, 3), ['1 of 1', '1 of 2', '0 MB of 300 MB']);
+    assert.equal(facts[3], 'change all of these settings themselves');
+    assert.doesNotMatch(plan.text, /id="save-button"/);
+    assert.ok(!tabsOf((await admin.get(`/accounts/${w.clientA}`)).text).includes('plan'));
+
     // domains: a.test is its one domain
     const dom = await client.post('/domains/new', { name: 'second-a.test', default_quota_mb: '0', active: '1' });
     assert.equal(dom.status, 422);

@@ -96,15 +96,22 @@ describe('permissions tabs in Chromium', function () {
     assert.equal(await page.locator('a[data-tab="permissions"]').innerText(), 'Droits');
     await shot('04-mailbox-permissions-fr');
 
+    // its own plan, read-only, on its account
+    await page.goto(`${served.base}/accounts/${w.clientA}?tab=plan`);
+    assert.equal(await page.locator('#f_plan_domains').inputValue(), '1 sur 3');
+    assert.equal(await page.locator('#f_plan_owner_rights').inputValue(), "tout modifier eux-mêmes sauf : Modifier les réglages de l'antispam");
+    assert.equal(await page.locator('#save-button').count(), 0);
+    await shot('05-client-own-plan-fr');
+
     await loginAs('alice@a.test');
     await page.goto(`${served.base}/mailboxes/${w.mailboxA}`);
     const tabs = await page.locator('a[data-tab]').evaluateAll((els) => els.map((e) => e.getAttribute('data-tab')));
     assert.ok(!tabs.includes('forwarding') && !tabs.includes('spam') && !tabs.includes('permissions'), tabs.join(','));
     assert.ok(tabs.includes('autoresponder'));
-    await shot('05-owner-mailbox-en');
+    await shot('06-owner-mailbox-en');
     const refused = await page.goto(`${served.base}/mailboxes/${w.mailboxA}?tab=forwarding`);
     assert.equal(refused?.status(), 403);
     assert.match(await page.locator('main').innerText(), /not allowed/i);
-    await shot('06-owner-refused-en');
+    await shot('07-owner-refused-en');
   });
 });
