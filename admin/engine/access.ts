@@ -117,7 +117,10 @@ export function refuseDenied(access: FormAccess, tabName: string | undefined, bo
   if (tabName && access.refusedTabs.has(tabName)) throw forbiddenHttp();
   if (!body || !access.refusedFields.size) return;
   const refused = [...access.refusedFields];
-  for (const key of Object.keys(body)) if (refused.some((name) => key === name || key.startsWith(`${name}_`))) throw forbiddenHttp();
+  const shown = new Set(access.fields.map((f) => f.name)); // a visible field named like another's input stays fine
+  for (const key of Object.keys(body)) {
+    if (!shown.has(key) && refused.some((name) => key === name || key.startsWith(`${name}_`))) throw forbiddenHttp();
+  }
 }
 
 /** The scoped query with the resource's joins; `id` always the resource's own id. */
