@@ -117,7 +117,7 @@ export function refuseDenied(access: FormAccess, tabName: string | undefined, bo
   if (tabName && access.refusedTabs.has(tabName)) throw forbiddenHttp();
   if (!body || !access.refusedFields.size) return;
   const refused = [...access.refusedFields];
-  const shown = new Set(access.fields.map((f) => f.name)); // a visible field named like another's input stays fine
+  const shown = new Set(access.tabs.flatMap((t) => t.fields.map((f) => f.name))); // a field on a visible tab named like a refused input stays fine
   for (const key of Object.keys(body)) {
     if (!shown.has(key) && refused.some((name) => key === name || key.startsWith(`${name}_`))) throw forbiddenHttp();
   }
