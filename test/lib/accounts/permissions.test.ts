@@ -30,13 +30,11 @@ import {
 const PW = 'Secret-pass-42';
 const as = (role: Principal['role'], id: number): Principal => ({ role, id, username: `${role}${id}`, name: '', language: null });
 
+/** The lib error `p` is refused with. */
 async function refusal(p: Promise<unknown>): Promise<MailhostError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof MailhostError, `refused with a MailhostError, got ${String(err)}`);
-  return err;
+  let caught: unknown;
+  await assert.rejects(p, (e: unknown) => ((caught = e), e instanceof MailhostError));
+  return caught as MailhostError;
 }
 
 async function world(db: Db) {
