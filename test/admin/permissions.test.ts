@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, textOf, PASSWORD, type Session, type World } from './helpers';
 import { OWNER_PERMISSIONS, clientLimits, clientPermissions, mailboxPermissions, setMailboxPermissions } from '../../lib/accounts';
-import { storeQuarantined } from '../../lib/quarantine';
+import { storeQuarantined, linkFor, linkSecret } from '../../lib/quarantine';
 
 const tabsOf = (html: string) => [...html.matchAll(/data-tab="([a-z_]+)"/g)].map((m) => m[1]);
 const offered = (html: string, name: string) => [...html.matchAll(new RegExp(`name="${name}" id="[^"]+" value="([a-z]+)"`, 'g'))].map((m) => m[1]);
@@ -101,6 +101,13 @@ describeEachEngine('admin permissions: hidden and refused, client limits', ({ t 
     assert.equal((await t().db('sender_lists').where({ mailbox_id: w.mailboxA })).length, 0);
     const plain = await user.post(`/quarantine/${id}/release`, { accept: 'none' });
     assert.match(plain.text, /id="release-done"/);
+    // the digest's "accept this newsletter" link: refused, nothing released nor listed
+    const [news] = await storeQuarantined(t().db, raw, [{ mailboxId: w.mailboxA, category: 'newsletter' }], { mailFrom: 'news@shop.example', headerFrom: 'news@shop.example', subject: 'News', score: 1, reasons: [] });
+    const link = await user.post(`/q/${linkFor(linkSecret(t().dir), 'accept_newsletter', news, w.mailboxA)}`);
+    assert.equal(link.status, 409);
+    assert.match(textOf(link.text), /You are not allowed to change this\./);
+    assert.equal(Number((await t().db('quarantine').where({ id: news }).first()).released), 0);
+    assert.equal((await t().db('sender_lists').where({ mailbox_id: w.mailboxA })).length, 0);
   });
 
   it('the admin takes the password away from all of a client\'s owners: no field, a posted one is refused', async () => {
