@@ -165,9 +165,28 @@ const LIB_MESSAGES: [RegExp, string][] = [
   [/request has already been decided/, 'err.already_decided'],
   [/only a newsletter can be accepted/, 'err.not_newsletter'],
   [/no sender address to accept/, 'err.no_sender'],
+  // a client's plan (lib/accounts limits): the numbers and the client's name go into the text
+  [/^your plan allows (?<count>\d+) domains \((?<used>\d+)/, 'err.plan_domains'],
+  [/^the plan of client (?<client>\S+) allows (?<count>\d+) domains \((?<used>\d+)/, 'err.client_plan_domains'],
+  [/^your plan allows (?<count>\d+) mailboxes \((?<used>\d+)/, 'err.plan_mailboxes'],
+  [/^the plan of client (?<client>\S+) allows (?<count>\d+) mailboxes \((?<used>\d+)/, 'err.client_plan_mailboxes'],
+  [/^your plan allows (?<count>\d+) MB of mailbox quota in all \((?<used>\d+)/, 'err.plan_quota'],
+  [/^the plan of client (?<client>\S+) allows (?<count>\d+) MB of mailbox quota in all \((?<used>\d+)/, 'err.client_plan_quota'],
+  [/^your plan allows (?<count>\d+) MB of mailbox quota in all: every mailbox/, 'err.plan_unlimited'],
+  [/^the plan of client (?<client>\S+) allows (?<count>\d+) MB of mailbox quota in all: every mailbox/, 'err.client_plan_unlimited'],
+  [/^a limit must be a whole number/, 'err.limit'],
+  [/^your plan does not include/, 'err.permission_beyond'],
+  [/^you are not allowed to change this/, 'err.not_allowed'],
 ];
 
+/** The translated text of a lib error; named groups of its pattern are the text's variables. */
 export function translateError(t: T, err: MailhostError | Error): string {
-  for (const [re, key] of LIB_MESSAGES) if (re.test(err.message)) return t(key);
+  for (const [re, key] of LIB_MESSAGES) {
+    const m = re.exec(err.message);
+    if (!m) continue;
+    const vars: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(m.groups ?? {})) vars[name] = /^\d+$/.test(value) ? Number(value) : value;
+    return t(key, vars);
+  }
   return err.message;
 }

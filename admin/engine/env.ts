@@ -3,7 +3,7 @@
 // parent's tabs shown above a child's pages. Also where to go after a change, and the audit line.
 import type { Request, Response } from 'express';
 import { recordAudit, mailboxDomainId } from '../../lib/accounts';
-import { can, ctxOf, loadRow, present, visibleFields, visibleTabs, type Registry, type VisibleTab } from './access';
+import { can, ctxOf, formAccess, loadRow, present, refuseDenied, type Registry, type VisibleTab } from './access';
 import { notFoundHttp } from './errors';
 import type { Action, Ctx, ResourceDef } from './types';
 
@@ -45,7 +45,10 @@ export async function envOf(res: ResourceDef, registry: Registry, req: Request, 
   return childEnv(res, registry, req, ctx);
 }
 
-/** A child resource: the parent row in scope with `edit` on it, and the child's tab visible there. */
+/**
+ * A child resource: the parent row in scope with `edit` on it, and the child's tab visible
+ * there (a tab the parent row's permissions refuse: 403 for every page of the child).
+ */
 async function childEnv(res: ResourceDef, registry: Registry, req: Request, principalCtx: Ctx): Promise<Env> {
   const parentDef = registry.get(res.parent!.resource);
   if (!parentDef || !can(parentDef, principalCtx.principal.role, 'edit')) throw notFoundHttp();
@@ -53,9 +56,13 @@ async function childEnv(res: ResourceDef, registry: Registry, req: Request, prin
   const ctx = { ...principalCtx, parent: parentRow };
   const key = `${res.table}.${res.parent!.key}`;
   const pid = Number(parentRow.id);
-  const tabs = await visibleTabs(parentDef, ctx, await visibleFields(parentDef, ctx), registry);
+  const access = await formAccess(parentDef, ctx, registry, parentRow);
+  const tabs = access.tabs;
   const mine = tabs.find((tb) => tb.def.child === res.name);
-  if (!mine) throw notFoundHttp();
+  if (!mine) {
+    refuseDenied(access, parentDef.tabs?.find((tb) => tb.child === res.name)?.name);
+    throw notFoundHttp();
+  }
   return {
     ctx,
     r: { ...res, scope: (db, p) => res.scope(db, p).where(key, pid) },

@@ -17,6 +17,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message = 'Not found',
+    /** the error page to show when not the status's own (PAGES) */
+    readonly page?: string,
   ) {
     super(message);
   }
@@ -24,6 +26,9 @@ export class HttpError extends Error {
 
 /** Out of scope, unknown or not permitted: the same 404, so nothing leaks. */
 export const notFoundHttp = () => new HttpError(404);
+
+/** A row in scope, but a change its permissions refuse (e.g. what a mailbox owner may not change). */
+export const forbiddenHttp = () => new HttpError(403, 'Forbidden', 'forbidden');
 
 /** Status of a lib error that reached the error handler; codes not listed are faults (500). */
 const LIB_STATUS: Partial<Record<ErrorCode, number>> = { not_found: 404 };
@@ -41,13 +46,13 @@ export function statusOf(err: unknown): number {
 }
 
 /** The error page for a status, in the request's language (English when it failed before that was known). */
-export function renderError(res: Response, status: number): void {
+export function renderError(res: Response, status: number, own?: string): void {
   const t: T = res.locals.t ?? translator(DEFAULT_LANGUAGE);
   if (!res.locals.t) {
     res.locals.t = t;
     res.locals.lang = DEFAULT_LANGUAGE;
   }
-  const page = PAGES[status] ?? '500';
+  const page = own ?? PAGES[status] ?? '500';
   res.status(status).render('error', { title: t(`error.${page}`), status, message: t(`error.${page}_text`) });
 }
 
@@ -59,7 +64,7 @@ export const errorPage: ErrorRequestHandler = (err, _req, res, _next) => {
   void _next; // Express recognises an error handler by its four parameters
   const status = statusOf(err);
   if (status === 500) console.error('admin:', err);
-  renderError(res, status);
+  renderError(res, status, err instanceof HttpError ? err.page : undefined);
 };
 
 /** A lib error a page shows to the user (next to a field, in a flash); anything else is rethrown. */

@@ -65,6 +65,11 @@ export interface FieldDef {
   ref?: string;
   /** the field exists only when this says so (e.g. a table another feature brings) */
   available?: (db: Db) => Promise<boolean>;
+  /**
+   * A right the resource's `allows` decides per row (e.g. what a mailbox owner may change):
+   * refused, the field is not on the form and a request posting it answers 403.
+   */
+  permission?: string;
   /** value for a new object */
   default?: unknown;
   /** unit shown after the input (i18n key) */
@@ -97,6 +102,8 @@ export interface TabDef {
   fields: string[];
   roles?: Role[];
   available?: (db: Db) => Promise<boolean>;
+  /** as FieldDef.permission, for the whole tab (its fields, or its child resource) */
+  permission?: string;
   /**
    * A tab stored outside the resource's row (e.g. an autoresponder table keyed by mailbox_id):
    * load gives the form values, save stores them through lib. Without them the tab's fields
@@ -182,6 +189,8 @@ export interface FormValues {
   id(name: string): number | null | undefined;
   /** checkboxes of ids */
   ids(name: string): number[] | undefined;
+  /** checkboxes of other values (the options' values as posted) */
+  texts(name: string): string[] | undefined;
   /** an address field as local@domain */
   address(name?: string): string;
   file(name: string): UploadedFile | undefined;
@@ -209,6 +218,11 @@ export interface ResourceDef {
   parent?: { resource: string; key: string };
   /** buttons at the end of list rows; they need the `edit` permission */
   actions?: RowAction[];
+  /**
+   * Which `permission`s of fields and tabs this principal has on this row (decided in lib);
+   * without it every one is granted. Hidden from the forms and refused (403) on a request.
+   */
+  allows?: (ctx: Ctx, row: Record<string, unknown>) => Promise<(permission: string) => boolean>;
   /** THE authorization rule: rows this principal may reach (see engine/scopes.ts) */
   scope: (db: Db, p: Principal) => Knex.QueryBuilder;
   /** add joins/columns for the list and the edit form, on top of the scoped query */

@@ -3,7 +3,8 @@
 // GET only shows what would happen, with a button (mail scanners follow links); POST acts. A
 // tampered, expired or foreign token gets a refusal page and changes nothing.
 import express, { type Request, type Response } from 'express';
-import type { Db } from '../../lib/core';
+import { forbidden, type Db } from '../../lib/core';
+import { ownerPermissions } from '../../lib/accounts';
 import {
   verifyLink,
   getQuarantined,
@@ -48,6 +49,8 @@ async function act(db: Db, services: QuarantineServices, claims: LinkClaims, row
     if (r.created) await notifyReviewers(db, services, row.domain_id, row, 'release');
     return 'requested';
   }
+  // accepting the newsletter writes to the owner's sender lists: that needs the permission (nothing released either)
+  if (claims.action === 'accept_newsletter' && !(await ownerPermissions(db, claims.mailbox)).has('senders')) throw forbidden('you are not allowed to change this (senders)');
   await releaseHeld(db, row.id, { dataDir: services.dataDir, mailbox: claims.mailbox, accept: claims.action === 'accept_newsletter' ? 'newsletter' : 'none' });
   return claims.action === 'accept_newsletter' ? 'accepted' : 'released';
 }

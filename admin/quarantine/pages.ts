@@ -4,6 +4,7 @@
 // outside it answers 404, exactly like the generic pages.
 import type { Request, Response, Router } from 'express';
 import { releaseHeld, requestReview, releaseRequestsOn, previewQuarantined, getQuarantineSettings, ACCEPT_CHOICES, type AcceptChoice } from '../../lib/quarantine';
+import { allowedChanges, requireAllowed } from '../../lib/accounts';
 import { translateError } from '../i18n';
 import { loadRow, roleAllowed, scoped, type Registry } from '../engine/access';
 import { envOf, audit, type Env } from '../engine/env';
@@ -58,6 +59,11 @@ function acceptChoice(v: unknown): AcceptChoice {
   return (ACCEPT_CHOICES as readonly string[]).includes(String(v)) ? (v as AcceptChoice) : 'none';
 }
 
+/** "Always accept this sender" adds to the mailbox's sender lists: its owner needs that permission. */
+async function mayAccept(env: Env, row: Record<string, unknown>): Promise<boolean> {
+  return (await allowedChanges(env.ctx.db, env.ctx.principal, Number(row.mailbox_id))).has('senders');
+}
+
 /** A user of a domain with release requests on asks instead of releasing. */
 async function mustAsk(env: Env, row: Record<string, unknown>): Promise<boolean> {
   return env.ctx.principal.role === 'user' && (await releaseRequestsOn(env.ctx.db, Number(row.domain_id)));
@@ -70,6 +76,7 @@ async function release(env: Env, row: Record<string, unknown>, accept: AcceptCho
     if (r.created) await notifyReviewers(ctx.db, services, r.review.domain_id, r.row, 'release');
     return 'requested';
   }
+  if (accept !== 'none') await requireAllowed(ctx.db, ctx.principal, Number(row.mailbox_id), 'senders'); // nothing released either
   await releaseHeld(ctx.db, Number(row.id), { dataDir: services.dataDir, admin: ctx.principal.role === 'admin', accept });
   await audit(env, 'update', row, String(row.subject), ['release', ...(accept !== 'none' ? [`accept_${accept}`] : [])]);
   return 'released';
@@ -128,7 +135,7 @@ export function quarantinePages(router: Router, res: ResourceDef, registry: Regi
   router.get('/:id/release', async (req, response) => {
     const e = await env(req, response);
     const row = await loadRow(e.r, e.ctx, req.params.id);
-    response.render('quarantine/release', { title: e.ctx.t('quarantine.release_title'), row, baseUrl: e.base, asks: await mustAsk(e, row), done: null });
+    response.render('quarantine/release', { title: e.ctx.t('quarantine.release_title'), row, baseUrl: e.base, asks: await mustAsk(e, row), done: null, mayAccept: await mayAccept(e, row) });
   });
 
   // @route POST /quarantine/:id/release   delivers it once to that recipient (or asks, on domains with release requests)

@@ -3,6 +3,7 @@
 import { createAccount, updateAccount, deleteAccount, ACCOUNT_ROLES } from '../../lib/accounts';
 import { scopes } from '../engine/scopes';
 import type { FormValues, Option, ResourceDef } from '../engine/types';
+import { accountAllows, clientPlanFacts, clientPlanFactsTab, clientPlanFields, clientPlanTab, withPlanFacts } from './permissions';
 import { currentPasswordRule, defined, saveSingleSession, singleSessionField, languageOptions, passwordChange, passwordInput } from './common';
 
 async function roleOptions(): Promise<Option[]> {
@@ -35,7 +36,18 @@ export const accounts: ResourceDef = {
     { name: 'language', type: 'select', label: 'field.language', options: languageOptions, emptyLabel: 'field.language_auto' },
     { name: 'active', type: 'checkbox', label: 'field.active', roles: ['admin'], default: true },
     singleSessionField,
+    ...clientPlanFields,
+    ...clientPlanFacts,
   ],
+  // a client's Permissions tab (what its mailboxes' owners may change, its limits): admins, on clients only
+  tabs: [
+    { name: 'account', label: 'tab.account', fields: ['username', 'role', 'name', 'email', 'password', 'current_password', 'language', 'active', 'single_session'] },
+    clientPlanTab,
+    clientPlanFactsTab,
+  ],
+  allows: accountAllows,
+  // a client reads its own plan (limits, use, what its owners may change)
+  decorate: withPlanFacts,
   list: {
     columns: [
       { name: 'username', label: 'field.username' },

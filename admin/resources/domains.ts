@@ -1,6 +1,7 @@
 // Mail domains (ISPConfig "Domain"): name, owning client, default quota, spam policy, active.
 import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/directory';
 import { displayDomain } from '../../lib/core';
+import { checkDomainOwner, checkNewDomain } from '../../lib/accounts';
 import { readDkimKey, dkimDnsRecord } from '../../lib/submission';
 import { sendingFields, sendingTab } from './sending';
 import { scopes } from '../engine/scopes';
@@ -62,12 +63,15 @@ export const domains: ResourceDef = {
     const { db, principal } = ctx;
     // a client's new domain is always its own
     const clientId = principal.role === 'client' ? principal.id : (v.id('client_id') ?? null);
+    await checkNewDomain(db, clientId, principal); // the client's plan
     const d = await createDomain(db, { ...domainFields(v), name: v.text('name') ?? '', clientId });
     await saveDomainRules(ctx, d.id, v);
     return { id: d.id };
   },
   async onUpdate(ctx, row, v) {
-    await updateDomain(ctx.db, Number(row.id), defined({ ...domainFields(v), clientId: v.id('client_id') }));
+    const clientId = v.id('client_id');
+    if (clientId !== undefined) await checkDomainOwner(ctx.db, Number(row.id), clientId, ctx.principal); // the new client's plan
+    await updateDomain(ctx.db, Number(row.id), defined({ ...domainFields(v), clientId }));
     await saveDomainRules(ctx, Number(row.id), v);
   },
   async onDelete({ db }, row) {

@@ -8,6 +8,7 @@
 // (admin/resources/mailboxChildren.ts) served under /mailboxes/<id>/...
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/directory';
 import { displayAddress, invalid, forbidden } from '../../lib/core';
+import { checkNewMailbox, checkQuotaChange } from '../../lib/accounts';
 import { suspendedAmong, liftSuspension } from '../../lib/submission';
 import { sendingFields, sendingTab } from './sending';
 import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policy';
@@ -15,6 +16,7 @@ import { scopes } from '../engine/scopes';
 import type { FormValues, ResourceDef, TabDef } from '../engine/types';
 import { mailboxDigestFields, mailboxDigestTab } from './quarantineTabs';
 import { mailboxSwitchFields, withSpamSwitches } from './spamSwitches';
+import { OWNER, mailboxPermissionFields, mailboxPermissionsTab, ownerAllows } from './permissions';
 import { currentPasswordRule, defined, saveSingleSession, singleSessionField, domainOptions, languageOptions, passwordChange, passwordInput, spamPolicyOptions, tableExists, i18nOptions as options } from './common';
 
 const hasSpamPolicies = tableExists('spam_policies');
@@ -25,6 +27,7 @@ const SPAM_MODES = ['inherit', 'policy', 'own'] as const;
 const spamTab: TabDef = {
   name: 'spam',
   label: 'tab.spam',
+  permission: OWNER.spam,
   fields: ['spam_mode', 'spam_policy_id', 'own_threshold', 'own_action', 'own_newsletter_action'],
   available: hasSpamPolicies,
   async load({ db }, row) {
@@ -65,11 +68,13 @@ export function mailboxesResource(): ResourceDef {
     section: 'mail',
     permissions: { admin: ['list', 'create', 'edit', 'delete'], client: ['list', 'create', 'edit', 'delete'], user: ['edit'] },
     scope: scopes.mailboxes,
+    // what its owner may change (Permissions tab): the rest is hidden from them and refused
+    allows: ownerAllows,
     orderBy: 'mailboxes.sort_key', // as people read addresses (lib/core sortKey)
     fields: [
       { name: 'address', type: 'address', label: 'field.address', help: 'help.mailbox_address', required: true, createOnly: true, options: domainOptions, ref: 'domains', display: (r) => displayAddress(String(r.address)) },
       { name: 'name', type: 'text', label: 'field.label', help: 'help.label', maxLength: 190 },
-      { name: 'password', type: 'password', label: 'field.password', help: 'help.password', required: true },
+      { name: 'password', type: 'password', label: 'field.password', help: 'help.password', required: true, permission: OWNER.password },
       { name: 'quota_mb', type: 'number', label: 'field.quota', help: 'help.mailbox_quota', min: 0, max: 10_000_000, suffix: 'unit.mb', roles: ['admin', 'client'] },
       { name: 'active', type: 'checkbox', label: 'field.active', help: 'help.mailbox_active', default: true, roles: ['admin', 'client'] },
       { name: 'language', type: 'select', label: 'field.language', options: languageOptions, emptyLabel: 'field.language_auto' },
@@ -77,7 +82,7 @@ export function mailboxesResource(): ResourceDef {
       singleSessionField,
       { name: 'redirect_to', type: 'targets', label: 'field.redirect_to', help: 'help.redirect_to' },
       { name: 'keep_copy', type: 'checkbox', label: 'field.keep_copy', help: 'help.keep_copy' },
-      { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['user'], noGenerate: true, autocomplete: 'current-password' },
+      { name: 'current_password', type: 'password', label: 'field.current_password', help: 'help.current_password', roles: ['user'], noGenerate: true, autocomplete: 'current-password', permission: OWNER.password },
       { name: 'spam_mode', type: 'select', label: 'field.spam_mode', help: 'help.spam_mode', required: true, options: options(SPAM_MODES, 'spam_mode.'), available: hasSpamPolicies },
       { name: 'spam_policy_id', type: 'select', label: 'field.shared_policy', help: 'help.mailbox_spam_policy', available: hasSpamPolicies, options: spamPolicyOptions, ref: 'spam_policies' },
       { name: 'own_threshold', type: 'text', label: 'field.own_threshold', help: 'help.own_threshold', maxLength: 8, available: hasSpamPolicies, errorFor: ['threshold'] },
@@ -86,16 +91,18 @@ export function mailboxesResource(): ResourceDef {
       ...mailboxSwitchFields,
       ...mailboxDigestFields,
       ...sendingFields,
+      ...mailboxPermissionFields,
     ],
     tabs: [
       { name: 'mailbox', label: 'tab.mailbox', fields: ['address', 'name', 'password', 'current_password', 'quota_mb', 'active', 'language', 'recovery_email', 'single_session'] },
-      { name: 'forwarding', label: 'tab.forwarding', fields: ['redirect_to', 'keep_copy'] },
+      { name: 'forwarding', label: 'tab.forwarding', fields: ['redirect_to', 'keep_copy'], permission: OWNER.redirect },
       withSpamSwitches(spamTab),
-      mailboxDigestTab,
+      { ...mailboxDigestTab, permission: OWNER.digest },
       sendingTab('mailbox'),
-      { name: 'autoresponder', label: 'tab.autoresponder', fields: [], child: 'autoreplies' },
-      { name: 'attachments', label: 'tab.attachments', fields: [], child: 'files' },
-      { name: 'sender_lists', label: 'tab.sender_lists', fields: [], child: 'senders' },
+      { name: 'autoresponder', label: 'tab.autoresponder', fields: [], child: 'autoreplies', permission: OWNER.autoreply },
+      { name: 'attachments', label: 'tab.attachments', fields: [], child: 'files', permission: OWNER.autoreply },
+      { name: 'sender_lists', label: 'tab.sender_lists', fields: [], child: 'senders', permission: OWNER.senders },
+      mailboxPermissionsTab,
     ],
     list: {
       columns: [
@@ -141,12 +148,15 @@ export function mailboxesResource(): ResourceDef {
     // a mailbox owner changes the password only with the current one (rule in lib/accounts)
     onBeforeSave: currentPasswordRule('mailbox'),
     async onInsert(ctx, v) {
+      await checkNewMailbox(ctx.db, v.address(), v.number('quota_mb'), ctx.principal); // the client's plan
       const { mailbox, password } = await createMailbox(ctx.db, { ...mailboxFields(v), address: v.address(), language: v.nullable('language') ?? null, ...passwordInput(v) });
       if (v.text('recovery_email')) await updateMailbox(ctx.db, mailbox.id, { recoveryEmail: v.text('recovery_email') });
       await saveSingleSession(ctx.db, 'mailbox', mailbox.id, v);
       return { id: mailbox.id, notice: password ? ctx.t('flash.generated_password', { password }) : undefined };
     },
     async onUpdate(ctx, row, v) {
+      const quota = v.number('quota_mb');
+      if (quota !== undefined) await checkQuotaChange(ctx.db, Number(row.id), quota, ctx.principal);
       const { password, notice } = passwordChange(ctx, v);
       await updateMailbox(ctx.db, Number(row.id), defined({ ...mailboxFields(v), password, language: v.nullable('language'), recoveryEmail: v.text('recovery_email') }));
       await saveSingleSession(ctx.db, 'mailbox', Number(row.id), v);

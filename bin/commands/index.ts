@@ -19,6 +19,7 @@ import { dkimCommand } from './dkim';
 import { sendingCommand } from './sending';
 import { statsCommand } from './stats';
 import { ticketCommand } from './ticket';
+import { permissionsCommand } from './permissions';
 
 export const commandGroups: CommandGroup[] = [
   migrateCommand,
@@ -41,4 +42,5 @@ export const commandGroups: CommandGroup[] = [
   harakaCommand,
   dovecotCommand,
   adminCommand,
+  permissionsCommand,
 ];

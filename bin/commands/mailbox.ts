@@ -1,9 +1,9 @@
 // `mailhost mailbox ...`: the mailboxes of the hosted domains.
 import { command, type CommandGroup } from '../engine';
 import { DIGEST_FREQUENCIES, setDigestPreferences } from '../../lib/quarantine';
-import { createMailbox, updateMailbox, listMailboxes, deleteMailbox } from '../../lib/directory';
+import { createMailbox, updateMailbox, listMailboxes, deleteMailbox, getMailbox } from '../../lib/directory';
 import { setSendingState } from '../../lib/submission';
-import { setSingleSession } from '../../lib/accounts';
+import { setSingleSession, checkNewMailbox, checkQuotaChange } from '../../lib/accounts';
 import { setMailboxSwitches } from '../../lib/policy';
 import { displayAddress } from '../../lib/core';
 import { json, password, generatePassword, quotaMb, delCommand } from './common';
@@ -21,7 +21,9 @@ export const mailboxCommand: CommandGroup = {
       flags: { password, 'generate-password': generatePassword, 'quota-mb': { ...quotaMb, help: "quota in MB (default: the domain's, 0 = unlimited)" }, name },
       groups: [{ flags: ['password', 'generate-password'], required: true }],
       async run({ flags, args, ctx }) {
-        const { mailbox, password } = await createMailbox(await ctx.db(), {
+        const db = await ctx.db();
+        await checkNewMailbox(db, args.address, flags['quota-mb']); // the plan of the domain's client
+        const { mailbox, password } = await createMailbox(db, {
           address: args.address,
           password: flags.password,
           generatePassword: flags['generate-password'],
@@ -56,6 +58,7 @@ export const mailboxCommand: CommandGroup = {
           const s = await setSendingState(db, args.address, flags.sending, ctx.settings.sending.suspendHours);
           ctx.print(s ? `sending of ${args.address} suspended until ${new Date(s.until).toISOString()}` : `sending of ${args.address} allowed`);
         }
+        if (flags['quota-mb'] !== undefined) await checkQuotaChange(db, (await getMailbox(db, args.address)).id, flags['quota-mb']);
         const mb = await updateMailbox(db, args.address, {
           active: flags.active,
           password: flags.password,

@@ -8,6 +8,7 @@ import { type Db, invalid, passwordProblem, tryParseAddress } from '../core';
 import { updateMailbox } from '../directory';
 import { getAccount, updateAccount, principalKey, recordLoginSuccess, recordResetRequest, resetThrottled } from './accounts';
 import { endSessionsOf } from './sessions';
+import { ownerPermissions } from './permissions';
 
 export const RESET_LINK_MS = 60 * 60 * 1000;
 
@@ -28,6 +29,8 @@ interface ResetOwner {
   language: string | null;
 }
 
+const ownerMayChangePassword = async (db: Db, mailboxId: number) => (await ownerPermissions(db, mailboxId)).has('password');
+
 const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
 /** The active login named `login` (an account username or a mailbox address), with its recovery address. */
@@ -38,6 +41,7 @@ async function findOwner(db: Db, login: string): Promise<ResetOwner | null> {
   if (!addr) return null;
   const mb = await db('mailboxes as m').join('domains as d', 'd.id', 'm.domain_id').where('m.address', addr.address).first('m.*', 'd.active as domain_active');
   if (!mb || !mb.active || !mb.domain_active) return null;
+  if (!(await ownerMayChangePassword(db, Number(mb.id)))) return null; // a reset is a change of password
   return { kind: 'mailbox', id: Number(mb.id), login: addr.address, recovery: String(mb.recovery_email ?? ''), language: mb.language ?? null };
 }
 
@@ -89,6 +93,8 @@ export async function resetLinkOwner(db: Db, token: string, now = Date.now()): P
 export async function resetPassword(db: Db, token: string, password: string, confirm: string, ip: string, now = Date.now()): Promise<{ login: string }> {
   const owner = await resetLinkOwner(db, token, now);
   if (!owner) throw invalid('token', 'this link is not valid (used, expired or unknown)');
+  // the permission taken away since the link was sent
+  if (owner.kind === 'mailbox' && !(await ownerMayChangePassword(db, owner.id))) throw invalid('token', 'this link is not valid (used, expired or unknown)');
   const problem = passwordProblem(password);
   if (problem) throw invalid('password', problem);
   if (password !== confirm) throw invalid('password_confirm', 'the two passwords differ');

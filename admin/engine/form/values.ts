@@ -25,6 +25,7 @@ export function formValues(values: Values): FormValues {
       return v === undefined ? undefined : v === null || v === '' ? null : Number(v);
     },
     ids: (name) => (Array.isArray(values[name]) ? (values[name] as unknown[]).map(Number) : undefined),
+    texts: (name) => (Array.isArray(values[name]) ? (values[name] as unknown[]).map(String) : undefined),
     address(name = 'address') {
       const a = values[name] as AddressValue;
       return `${a.local}@${a.domain}`;

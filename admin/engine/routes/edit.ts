@@ -1,6 +1,6 @@
 // GET /<name>/:id?tab=x (one tab of the edit form) and POST /<name>/:id (save that tab).
 import type { Request, Response } from 'express';
-import { loadRow, visibleFields, visibleTabs, type Registry, type VisibleTab } from '../access';
+import { formAccess, loadRow, refuseDenied, type Registry, type VisibleTab } from '../access';
 import { audit, backUrl, envOf, type Env } from '../env';
 import { notFoundHttp } from '../errors';
 import { flash } from '../flash';
@@ -16,12 +16,17 @@ interface Editing {
   tab: VisibleTab;
 }
 
-/** The row in scope, the tabs this principal sees, and the tab asked for (else the first form tab). */
-async function editing(res: ResourceDef, registry: Registry, req: Request, response: Response): Promise<Editing> {
+/**
+ * The row in scope, the tabs this principal sees, and the tab asked for (else the first form
+ * tab); a tab or posted field the row's permissions refuse answers 403.
+ */
+async function editing(res: ResourceDef, registry: Registry, req: Request, response: Response, posted?: Record<string, unknown>): Promise<Editing> {
   const env = await envOf(res, registry, req, response, 'edit');
   const row = await loadRow(env.r, env.ctx, req.params.id);
-  const tabs = await visibleTabs(env.r, env.ctx, await visibleFields(env.r, env.ctx), registry);
+  const access = await formAccess(env.r, env.ctx, registry, row);
   const wanted = typeof req.query.tab === 'string' ? req.query.tab : '';
+  refuseDenied(access, wanted, posted);
+  const { tabs } = access;
   const tab = tabs.find((t) => t.def.name === wanted) ?? tabs.find((t) => !t.def.child);
   if (!tab) throw notFoundHttp();
   return { env, row, tabs, tab };
@@ -51,7 +56,7 @@ async function update(e: Editing, req: Request, v: FormValues): Promise<string> 
 }
 
 export async function postEdit(res: ResourceDef, registry: Registry, req: Request, response: Response): Promise<void> {
-  const e = await editing(res, registry, req, response);
+  const e = await editing(res, registry, req, response, req.body ?? {});
   if (e.tab.def.child) throw notFoundHttp();
   e.env.ctx = takeTimeZone(req, e.env.ctx);
   const result = await submit(req, e.env.ctx, e.tab.fields, false, (v) => update(e, req, v));
