@@ -159,6 +159,8 @@ export interface SearchDef {
    * zone: 'from' keeps that day and after (default), 'to' that day and before
    */
   range?: 'from' | 'to';
+  /** type 'text': a column holding the folded Unicode form (lib/core sortKey), searched with the folded text too */
+  foldedColumn?: string;
   /** i18n key of the filter's label, for a filter that is not under a list column (shown above the list) */
   label?: string;
   /** narrows the query itself (several columns, a date bound...) instead of the default on `column` */

@@ -45,7 +45,7 @@ function aliasResource(page: Page): ResourceDef {
         { name: 'active', label: 'field.active', format: 'bool' },
       ],
       search: [
-        { name: 'address', column: 'aliases.address', type: 'text' },
+        { name: 'address', column: 'aliases.address', type: 'text', foldedColumn: 'aliases.sort_key' },
         { name: 'description', column: 'aliases.description', type: 'text' },
         { name: 'active', column: 'aliases.active', type: 'bool' },
       ],

@@ -53,7 +53,7 @@ export const domains: ResourceDef = {
       { name: 'created_at', label: 'col.created', format: 'date' },
     ],
     search: [
-      { name: 'name', column: 'domains.name', type: 'text' },
+      { name: 'name', column: 'domains.name', type: 'text', foldedColumn: 'domains.sort_key' },
       { name: 'client_name', column: 'domains.client_id', type: 'select', options: clientOptions, roles: ['admin'] },
       { name: 'active', column: 'domains.active', type: 'bool' },
     ],
@@ -127,7 +127,7 @@ export const domainAliases: ResourceDef = {
       { name: 'active', label: 'field.active', format: 'bool' },
     ],
     search: [
-      { name: 'name', column: 'domain_aliases.name', type: 'text' },
+      { name: 'name', column: 'domain_aliases.name', type: 'text', foldedColumn: 'domain_aliases.sort_key' },
       { name: 'domain_name', column: 'domain_aliases.domain_id', type: 'select', options: domainOptions },
       { name: 'active', column: 'domain_aliases.active', type: 'bool' },
     ],

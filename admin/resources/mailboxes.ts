@@ -116,7 +116,7 @@ export function mailboxesResource(): ResourceDef {
         { name: 'sending', label: 'col.sending' },
       ],
       search: [
-        { name: 'address', column: 'mailboxes.address', type: 'text' },
+        { name: 'address', column: 'mailboxes.address', type: 'text', foldedColumn: 'mailboxes.sort_key' },
         { name: 'name', column: 'mailboxes.name', type: 'text' },
         { name: 'active', column: 'mailboxes.active', type: 'bool' },
       ],

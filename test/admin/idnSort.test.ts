@@ -27,5 +27,10 @@ describeEachEngine('admin lists in IDN order', ({ t }) => {
     for (const n of NAMES) mids.push((await createMailbox(db, { address: `zz@${n}`, password: 'secret-pass-1' })).mailbox.id);
     const mlist = rowIds((await s.get('/mailboxes?q_address=zz%40')).text);
     assert.deepEqual(mlist, [mids[2], mids[1], mids[0]], 'zz@delta.fr, zz@école-des-arts.fr, zz@fabrique.fr');
+
+    // searched as people write it: "École" finds the domain stored as xn--..., and its mailbox
+    assert.deepEqual(rowIds((await s.get(`/domains?q_name=${encodeURIComponent('École-des')}`)).text), [ids[ECOLE]]);
+    assert.deepEqual(rowIds((await s.get(`/mailboxes?q_address=${encodeURIComponent('zz@école')}`)).text), [mids[1]]);
+    assert.deepEqual(rowIds((await s.get(`/domains?q_name=${encodeURIComponent('xn--cole')}`)).text), [ids[ECOLE]], 'the stored form is still found');
   });
 });

@@ -2,7 +2,7 @@
 // query string (q_<name>) and applied to the scoped query.
 import type { Knex } from 'knex';
 import type { Request } from 'express';
-import { isMysql } from '../../../lib/core';
+import { isMysql, foldForSort } from '../../../lib/core';
 import { roleAllowed } from '../access';
 import { dayStartMs } from '../time';
 import type { Ctx, Option, ResourceDef, SearchDef } from '../types';
@@ -32,7 +32,11 @@ function applyFilter(q: Knex.QueryBuilder, s: SearchDef, v: string, ctx: Ctx): v
     return;
   }
   // backslash is MariaDB's default LIKE escape; SQLite needs it spelled out
-  if (s.type === 'text') q.whereRaw(`LOWER(??) LIKE ?${isMysql(ctx.db) ? '' : ` ESCAPE '\\'`}`, [s.column, `%${escapeLike(v.toLowerCase())}%`]);
+  const like = `LOWER(??) LIKE ?${isMysql(ctx.db) ? '' : ` ESCAPE '\\'`}`;
+  if (s.type === 'text' && s.foldedColumn) {
+    // "école" finds xn--cole-...: the folded Unicode form is searched too
+    q.where((w) => w.whereRaw(like, [s.column, `%${escapeLike(v.toLowerCase())}%`]).orWhereRaw(like, [s.foldedColumn!, `%${escapeLike(foldForSort(v))}%`]));
+  } else if (s.type === 'text') q.whereRaw(like, [s.column, `%${escapeLike(v.toLowerCase())}%`]);
   else if (s.type === 'bool') q.where(s.column, v === '1');
   else q.where(s.column, v);
 }
