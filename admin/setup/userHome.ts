@@ -5,6 +5,7 @@ import type express from 'express';
 import { type Db, type Settings, displayAddress } from '../../lib/core';
 import { mailboxOverview, mailClientSettings, type MailboxOverview } from '../../lib/overview';
 import { barChartSvg } from '../../lib/stats';
+import { ownerPermissions, type OwnerPermission } from '../../lib/accounts';
 import { ctxOf } from '../engine/access';
 import type { T, Formatters } from '../i18n';
 
@@ -18,7 +19,10 @@ export function quotaBarSvg(percent: number, label: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 6" width="100%" height="14" preserveAspectRatio="none" role="img" aria-label="${esc}"><rect width="100" height="6" rx="1.5" fill="#e9ecef"/><rect width="${w}" height="6" rx="1.5" fill="${fill}"/></svg>`;
 }
 
-function services(o: MailboxOverview, t: T) {
+// the settings page a service links to, and the permission the owner needs to change it there
+const NEEDS: Record<string, OwnerPermission> = { redirect: 'redirect', autoresponder: 'autoreply', spam: 'spam' };
+
+function services(o: MailboxOverview, t: T, allowed: Set<OwnerPermission>) {
   const s = o.services;
   const base = `/mailboxes/${o.id}`;
   const list = (a: string[]) => a.map(displayAddress).join(', ');
@@ -38,7 +42,7 @@ function services(o: MailboxOverview, t: T) {
       href: `${base}?tab=spam`,
     },
     { key: 'antivirus', on: s.antivirus.on, detail: s.antivirus.on ? t('home.user.virus_detail', { action: t(`virus_action.${s.antivirus.action}`) }) : '', href: '' },
-  ].map((x) => ({ ...x, label: t(`home.user.service.${x.key}`), state: t(x.on ? 'home.user.on' : 'home.user.off') }));
+  ].map((x) => ({ ...x, href: NEEDS[x.key] && !allowed.has(NEEDS[x.key]) ? '' : x.href, label: t(`home.user.service.${x.key}`), state: t(x.on ? 'home.user.on' : 'home.user.off') }));
 }
 
 function quota(o: MailboxOverview, t: T, fmt: Formatters) {
@@ -70,7 +74,7 @@ export async function renderUserHome(db: Db, settings: Settings, res: express.Re
   res.render('userHome', {
     title: t('home.title'),
     mailbox: { address: displayAddress(o.address), name: o.name },
-    services: services(o, t),
+    services: services(o, t, await ownerPermissions(db, o.id)),
     addresses: o.addresses.map((a) => ({
       address: displayAddress(a.address),
       kind: a.kind,

@@ -8,6 +8,7 @@ import { loadSettings } from '../../lib/core';
 import { StatsBatcher } from '../../lib/stats';
 import { updateMailbox } from '../../lib/directory';
 import { createAutoreply } from '../../lib/autoreply';
+import { setMailboxPermissions } from '../../lib/accounts';
 import { describeEachEngine, type TestDb } from '../helpers/db';
 import { login, seedWorld, textOf, PASSWORD } from './helpers';
 
@@ -63,6 +64,20 @@ describeEachEngine('mailbox owner home page', ({ t }) => {
     assert.doesNotMatch(clients, /POP3/);
     assert.doesNotMatch(r.text, /id="webmail-link"/);
     assert.doesNotMatch(r.text, /\sstyle=|<script(?![^>]*\bsrc=)/);
+  });
+
+  it('links a service to its settings only when the owner may change them', async () => {
+    const db = t().db;
+    const w = await seedWorld(db);
+    const s = await login(appWith(t()), 'alice@a.test', PASSWORD);
+    const before = (await s.get('/')).text;
+    assert.match(before, new RegExp(`href="/mailboxes/${w.mailboxA}\\?tab=forwarding"`));
+    assert.match(before, new RegExp(`href="/mailboxes/${w.mailboxA}/autoreplies"`));
+    await setMailboxPermissions(db, w.mailboxA, { redirect: false, autoreply: false });
+    const after = (await s.get('/')).text;
+    assert.doesNotMatch(after, /\?tab=forwarding"/);
+    assert.doesNotMatch(after, /\/autoreplies"/);
+    assert.match(after, new RegExp(`href="/mailboxes/${w.mailboxA}\\?tab=spam"`), 'the spam settings are still allowed');
   });
 
   it('shows the webmail link only when MAILHOST_WEBMAIL_URL is set; ports and POP3 from the configuration; in French', async () => {
