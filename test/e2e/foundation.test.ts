@@ -134,7 +134,8 @@ for (const engine of engines()) {
           const [f] = stack.maildir(a);
           assert.equal(split(read(f)).body.toString('utf8'), body, a);
         }
-        const [out] = (await stack.sink.waitFor(before + 1)).slice(before);
+        // the quota warning of the earlier test may reach the same smarthost meanwhile
+        const out = await stack.sink.waitForRecipient('out-dots@remote.test', before);
         assert.equal(split(out.raw).body.toString('utf8'), body, 'forwarded copy intact too');
       },
     );
@@ -149,7 +150,7 @@ for (const engine of engines()) {
       const files = stack.maildir('dotskeep@example.com').filter((f) => !earlier.has(f));
       assert.equal(files.length, 1);
       assert.ok(split(read(files[0])).body.equals(body), 'Maildir copy intact');
-      const [out] = (await stack.sink.waitFor(before + 1)).slice(before);
+      const out = await stack.sink.waitForRecipient('out-dots@remote.test', before);
       assert.ok(split(out.raw).body.equals(body), `forwarded copy intact: ${split(out.raw).body.toString('latin1')}`);
     });
 

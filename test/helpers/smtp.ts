@@ -138,6 +138,8 @@ export interface Sink {
   port: number;
   messages: SinkMessage[];
   waitFor(count: number, ms?: number): Promise<SinkMessage[]>;
+  /** The first message received at or after index `since` for envelope recipient `to` (other mail, e.g. a notice, is passed over). */
+  waitForRecipient(to: string, since: number, ms?: number): Promise<SinkMessage>;
   close(): Promise<void>;
 }
 
@@ -170,6 +172,14 @@ export async function startSink(): Promise<Sink> {
       const deadline = Date.now() + ms;
       while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       return messages;
+    },
+    async waitForRecipient(to, since, ms = 20000) {
+      const deadline = Date.now() + ms;
+      const find = () => messages.slice(since).find((m) => m.to.some((a) => a.toLowerCase() === to.toLowerCase()));
+      while (!find() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const found = find();
+      if (!found) throw new Error(`no message for ${to} reached the sink within ${ms} ms (got ${messages.length - since} others)`);
+      return found;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
