@@ -161,7 +161,7 @@ export async function startPostfix(base: string, dbUrl: string, port: number, ma
     pid,
     port,
     dataDir: path.join(base, 'data-p'),
-    plugins: [`Postfix ${execFileSync('/usr/sbin/postconf', ['-h', 'mail_version']).toString().trim()}: MySQL maps (proxymap) on the seeded tables, virtual(8) into Maildir`],
+    plugins: [`Postfix ${execFileSync('/usr/sbin/postconf', ['-d', '-h', 'mail_version']).toString().trim()}: MySQL maps (proxymap) on the seeded tables, virtual(8) into Maildir`],
     log: () => readLog(dirs.log),
     stop: () =>
       (stopped ??= (async () => {
