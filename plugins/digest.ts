@@ -5,6 +5,7 @@
 import os from 'node:os';
 import type { Settings } from '../lib/core';
 import { scheduleDigests, smtpSender, linkSecret, publicBaseUrl } from '../lib/quarantine';
+import { mayChangeSenders } from '../lib/accounts';
 import { pluginSettings, pluginDb } from './common';
 
 export function register(this: Haraka.Plugin): void {
@@ -19,10 +20,12 @@ export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
     const baseUrl = publicBaseUrl(settings);
     const ini = (this.config.get('mailhost.ini', 'ini') as { digest?: Record<string, string> } | undefined)?.digest ?? {};
     const seconds = (v: string | undefined, dflt: number) => (Number(v) > 0 ? Number(v) : dflt) * 1000;
+    const db = pluginDb(settings);
+    const mayAcceptSenders = (id: number) => mayChangeSenders(db, id);
     this.stopDigests = scheduleDigests(
-      pluginDb(settings),
+      db,
       `${os.hostname()}:${process.pid}`,
-      () => ({ send, secret, baseUrl }),
+      () => ({ send, secret, baseUrl, mayAcceptSenders }),
       { info: (m) => this.loginfo(m), error: (m) => this.logerror(m) },
       { intervalMs: seconds(ini.interval_seconds, 300), firstDelayMs: seconds(ini.first_delay_seconds, 30) },
     );

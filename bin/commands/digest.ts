@@ -3,11 +3,12 @@
 // what a mailbox would get.
 import { command, type CommandGroup } from '../engine';
 import { runDigests, previewDigest, renderDigest, describeDigestRun, smtpSender, linkSecret, publicBaseUrl } from '../../lib/quarantine';
-import type { Settings } from '../../lib/core';
+import type { Db, Settings } from '../../lib/core';
+import { mayChangeSenders } from '../../lib/accounts';
 
 /** Secret and base URL of the links, the same as the admin's and Haraka's. */
-function links(settings: Settings) {
-  return { secret: linkSecret(settings.dataDir), baseUrl: publicBaseUrl(settings) };
+function links(settings: Settings, db: Db) {
+  return { secret: linkSecret(settings.dataDir), baseUrl: publicBaseUrl(settings), mayAcceptSenders: (id: number) => mayChangeSenders(db, id) };
 }
 
 export const digestCommand: CommandGroup = {
@@ -22,7 +23,8 @@ export const digestCommand: CommandGroup = {
         force: { type: 'boolean', help: 'now, whatever the schedule: what was held since the previous report' },
       },
       async run({ flags, ctx }) {
-        const r = await runDigests(await ctx.db(), { ...links(ctx.settings), send: smtpSender(ctx.settings), mailbox: flags.mailbox, force: flags.force });
+        const db = await ctx.db();
+        const r = await runDigests(db, { ...links(ctx.settings, db), send: smtpSender(ctx.settings), mailbox: flags.mailbox, force: flags.force });
         for (const line of describeDigestRun(r)) ctx.print(line);
         ctx.print(`${r.sent.length} report(s) sent, ${r.empty.length} mailbox(es) with nothing held, ${r.failed.length} failed`);
         if (r.failed.length) throw new Error(`${r.failed.length} report(s) not sent`);
@@ -33,7 +35,8 @@ export const digestCommand: CommandGroup = {
       help: 'print the report a mailbox would get now (nothing is sent)',
       positionals: [{ name: 'mailbox' }],
       async run({ args, ctx }) {
-        const d = await previewDigest(await ctx.db(), args.mailbox, links(ctx.settings));
+        const db = await ctx.db();
+        const d = await previewDigest(db, args.mailbox, links(ctx.settings, db));
         const mail = renderDigest(d);
         ctx.print(`To: ${d.mailbox.to}`);
         ctx.print(`Subject: ${mail.subject}`);

@@ -62,6 +62,11 @@ export async function ownerPermissions(db: Db, mailboxId: number): Promise<Set<O
  * limits them to their mailboxes) everything; its owner what the permissions allow; anyone
  * else nothing.
  */
+/** Whether the owner of a mailbox may change their sender lists (the report's "accept" links). */
+export async function mayChangeSenders(db: Db, mailboxId: number): Promise<boolean> {
+  return (await ownerPermissions(db, mailboxId)).has('senders');
+}
+
 export async function allowedChanges(db: Db, p: Principal, mailboxId: number): Promise<Set<OwnerPermission>> {
   if (p.role === 'admin' || p.role === 'client') return new Set(OWNER_PERMISSIONS);
   if (p.id !== mailboxId) return new Set();

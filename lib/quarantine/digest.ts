@@ -125,6 +125,12 @@ export interface DigestContext {
   secret: string;
   baseUrl: string;
   now?: number;
+  /**
+   * Whether the mailbox's owner may change their sender lists (the `senders` permission, decided
+   * in lib/accounts, which this capability does not import): without it the report offers no
+   * "accept this newsletter" link. Unset: always.
+   */
+  mayAcceptSenders?: (mailboxId: number) => Promise<boolean>;
 }
 
 /** What a report of `mailbox` covering [fromMs, untilMs) holds, with its signed links. */
@@ -135,9 +141,10 @@ export async function buildDigest(db: Db, mailbox: DigestMailbox, fromMs: number
   const counts = { spam: 0, newsletter: 0, virus: 0 };
   for (const r of rows) if (r.category in counts) counts[r.category as keyof typeof counts]++;
   const link = (action: LinkAction, row: QuarantineRow): DigestLink => ({ action, url: `${ctx.baseUrl}/q/${linkFor(ctx.secret, action, row.id, mailbox.id, now)}` });
+  const acceptOk = ctx.mayAcceptSenders ? await ctx.mayAcceptSenders(mailbox.id) : true;
   const entries = rows.map((row) => {
     // a virus is released by an admin only: no release link for it
-    const actions: LinkAction[] = row.category === 'virus' ? ['preview'] : ['release', 'preview', 'report', ...(row.category === 'newsletter' ? (['accept_newsletter'] as const) : [])];
+    const actions: LinkAction[] = row.category === 'virus' ? ['preview'] : ['release', 'preview', 'report', ...(row.category === 'newsletter' && acceptOk ? (['accept_newsletter'] as const) : [])];
     return { row, links: actions.map((a) => link(a, row)) };
   });
   const { retentionDays } = await getQuarantineSettings(db);

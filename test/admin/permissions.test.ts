@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../helpers/db';
 import { makeApp, seedWorld, login, textOf, PASSWORD, type Session, type World } from './helpers';
-import { OWNER_PERMISSIONS, clientLimits, clientPermissions, mailboxPermissions, setMailboxPermissions } from '../../lib/accounts';
-import { storeQuarantined, linkFor, linkSecret } from '../../lib/quarantine';
+import { OWNER_PERMISSIONS, clientLimits, clientPermissions, mailboxPermissions, setMailboxPermissions, mayChangeSenders } from '../../lib/accounts';
+import { storeQuarantined, linkFor, linkSecret, previewDigest } from '../../lib/quarantine';
 
 const tabsOf = (html: string) => [...html.matchAll(/data-tab="([a-z_]+)"/g)].map((m) => m[1]);
 const offered = (html: string, name: string) => [...html.matchAll(new RegExp(`name="${name}" id="[^"]+" value="([a-z]+)"`, 'g'))].map((m) => m[1]);
@@ -108,6 +108,13 @@ describeEachEngine('admin permissions: hidden and refused, client limits', ({ t 
     assert.match(textOf(link.text), /You are not allowed to change this\./);
     assert.equal(Number((await t().db('quarantine').where({ id: news }).first()).released), 0);
     assert.equal((await t().db('sender_lists').where({ mailbox_id: w.mailboxA })).length, 0);
+    // nor does the report offer that link (the plugin and the CLI pass the permission in)
+    const db = t().db;
+    const digestActions = async () =>
+      (await previewDigest(db, w.mailboxA, { secret: 's', baseUrl: 'http://x', mayAcceptSenders: (id) => mayChangeSenders(db, id) })).entries.find((e) => e.row.id === news)!.links.map((l) => l.action);
+    assert.deepEqual(await digestActions(), ['release', 'preview', 'report']);
+    await setMailboxPermissions(db, w.mailboxA, { senders: true });
+    assert.deepEqual(await digestActions(), ['release', 'preview', 'report', 'accept_newsletter']);
   });
 
   it('the admin takes the password away from all of a client\'s owners: no field, a posted one is refused', async () => {
