@@ -146,6 +146,8 @@ export async function startPostfix(base: string, dbUrl: string, port: number, ma
       throw new Error(`postfix ${args.join(' ')} failed: ${String(e.stderr ?? '')}${String(e.stdout ?? '')}${readLog(dirs.log).slice(-1500)}`);
     }
   };
+  // read before the start: a failure after it would leave a master running that nothing stops
+  const version = execFileSync('/usr/sbin/postconf', ['-d', '-h', 'mail_version']).toString().trim();
   run('check'); // creates the queue directories with their owners
   run('start');
   const pidFile = path.join(dirs.spool, 'pid', 'master.pid');
@@ -161,7 +163,7 @@ export async function startPostfix(base: string, dbUrl: string, port: number, ma
     pid,
     port,
     dataDir: path.join(base, 'data-p'),
-    plugins: [`Postfix ${execFileSync('/usr/sbin/postconf', ['-d', '-h', 'mail_version']).toString().trim()}: MySQL maps (proxymap) on the seeded tables, virtual(8) into Maildir`],
+    plugins: [`Postfix ${version}: MySQL maps (proxymap) on the seeded tables, virtual(8) into Maildir`],
     log: () => readLog(dirs.log),
     stop: () =>
       (stopped ??= (async () => {
