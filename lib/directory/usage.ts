@@ -53,7 +53,7 @@ export class UsageView {
     if (u) u.bytes += bytes;
   }
 
-  /** The mailbox's usage was counted again (from its Maildir): `bytes` is the whole figure. */
+  /** The mailbox's whole usage was just read or counted again (from its Maildir): `bytes` is the whole figure. */
   counted(mailboxId: number, bytes: number): void {
     this.known.set(mailboxId, { bytes, readAt: Date.now() });
   }

@@ -101,6 +101,24 @@ describeEachEngine('cached directory', ({ t }) => {
     assert.equal(await status(other, 'full@example.com'), 'over_quota');
   });
 
+  it('a first RCPT to a mailbox with a quota is one query: the usage read with the row is used', async () => {
+    const { db } = t();
+    await setup(db);
+    await createMailbox(db, { address: 'quota@example.com', password: 'secret-pass-1', quotaMb: 1 });
+    const id = Number((await db('mailboxes').where({ address: 'quota@example.com' }).first('id')).id);
+    await db('mailboxes').where({ id }).update({ used_bytes: 100 * 1024 });
+    await watchGeneration(db).refresh();
+    const sql: string[] = [];
+    const log = (q: { sql: string }) => sql.push(q.sql);
+    db.on('query', log);
+    try {
+      assert.equal(await status(cachedDirectory(db), 'quota@example.com'), 'local');
+    } finally {
+      db.removeListener('query', log);
+    }
+    assert.equal(sql.length, 1, sql.join('\n'));
+  });
+
   it('trusts a roomy mailbox\'s usage for roomyTtlMs and one near its quota for usageTtlMs only', async () => {
     const { db } = t();
     await setup(db);
