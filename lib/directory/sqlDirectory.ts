@@ -5,7 +5,19 @@ import { toMailbox, type MailboxRow } from './mailboxes';
 
 export interface DirDomain { id: number; name: string; active: boolean }
 /** A mailbox as resolution sees it: the row (one mapper, `toMailbox`) with the counts read along with it. */
-export type DirMailbox = Omit<MailboxRow, 'language' | 'recovery_email'>;
+export type DirMailbox = Omit<MailboxRow, 'language' | 'recovery_email'> & { policy?: PolicyInputs };
+
+/**
+ * What picks a mailbox's spam policy, read along with it at RCPT so that the policy step after
+ * DATA asks the database nothing for a mailbox it has not seen yet (lib/policy cachedPolicies):
+ * its policy and switches, its domain's policy and rules for the switches (raw column values).
+ */
+export interface PolicyInputs {
+  mailboxPolicyId: number | null;
+  domainPolicyId: number | null;
+  mailbox: { spam_filter: unknown; antivirus: unknown; global_lists: unknown };
+  domain: { allow_no_spam_filter: unknown; force_antivirus: unknown };
+}
 export interface DirAlias { id: number; address: string; kind: string; active: boolean; targets: string[] }
 
 export interface Directory {
@@ -43,19 +55,21 @@ const LOOKUP_SQL = (n: number) => {
   return `
 SELECT 'd' AS k, d.id, d.id AS domain_id, d.name AS address, NULL AS local_part, NULL AS name, d.active,
        NULL AS quota_mb, NULL AS used_bytes, NULL AS keep_copy, NULL AS redirect_to, NULL AS spam_policy_id, NULL AS kind, NULL AS target, 0 AS pos,
-       NULL AS autoreplies, NULL AS list_entries, NULL AS global_lists
+       NULL AS autoreplies, NULL AS list_entries, NULL AS global_lists,
+       NULL AS sw_filter, NULL AS sw_antivirus, NULL AS d_policy_id, NULL AS d_allow_no_filter, NULL AS d_force_antivirus
   FROM domains d WHERE d.name = ?
 UNION ALL
 SELECT 'd', d.id, d.id, d.name, NULL, NULL, CASE WHEN d.active = 1 AND da.active = 1 THEN 1 ELSE 0 END,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM domain_aliases da JOIN domains d ON d.id = da.domain_id WHERE da.name = ?
 UNION ALL
 SELECT 'm', m.id, m.domain_id, m.address, m.local_part, m.name, m.active,
-       m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0, ${AUTOREPLIES('m')}, ${LIST_ENTRIES('m')}, m.global_lists
-  FROM mailboxes m WHERE m.address IN (${marks})
+       m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0, ${AUTOREPLIES('m')}, ${LIST_ENTRIES('m')}, m.global_lists,
+       m.spam_filter, m.antivirus, md.spam_policy_id, md.allow_no_spam_filter, md.force_antivirus
+  FROM mailboxes m LEFT JOIN domains md ON md.id = m.domain_id WHERE m.address IN (${marks})
 UNION ALL
 SELECT 'a', a.id, a.domain_id, a.address, a.local_part, NULL, a.active,
-       NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM aliases a LEFT JOIN alias_targets t ON t.alias_id = a.id WHERE a.address IN (${marks})
 ORDER BY 1, 2, 15`;
 };
@@ -71,7 +85,13 @@ export function sqlDirectory(db: Db): Directory {
         if (r.k === 'd') {
           domain ??= { id: Number(r.id), name: String(r.address), active: !!Number(r.active) };
         } else if (r.k === 'm') {
-          mailboxes.push(toMailbox(r));
+          const policy: PolicyInputs = {
+            mailboxPolicyId: r.spam_policy_id == null ? null : Number(r.spam_policy_id),
+            domainPolicyId: r.d_policy_id == null ? null : Number(r.d_policy_id),
+            mailbox: { spam_filter: r.sw_filter, antivirus: r.sw_antivirus, global_lists: r.global_lists },
+            domain: { allow_no_spam_filter: r.d_allow_no_filter, force_antivirus: r.d_force_antivirus },
+          };
+          mailboxes.push({ ...toMailbox(r), policy });
         } else {
           let a = aliases.get(Number(r.id));
           if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!Number(r.active), targets: [] }));

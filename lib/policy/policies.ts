@@ -4,7 +4,7 @@
 // An external target (forward) takes the policy of what pointed at it: the redirecting
 // mailbox, else the alias's domain.
 import { rawRows, placeholders, bumpGeneration, type Db, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
-import { getDomain, getMailbox, MAILBOX_POLICY_PREFIX, mailboxPolicyName } from '../directory';
+import { getDomain, getMailbox, MAILBOX_POLICY_PREFIX, mailboxPolicyName, type PolicyInputs } from '../directory';
 import type { ScopeRef } from './senderLists';
 import { effectiveSwitches, type SpamSwitches } from './switches';
 
@@ -259,6 +259,15 @@ export async function effectivePolicies(db: Db, refs: ScopeRef[]): Promise<Effec
     const switches = effectiveSwitches(mb && { spam_filter: mb.sw_filter, antivirus: mb.sw_antivirus, global_lists: mb.sw_global }, d && { allow_no_spam_filter: d.d_allow_no_filter, force_antivirus: d.d_force_antivirus });
     return { ...pick(policies, fallback, num(mb?.id), num(d?.id)), switches };
   });
+}
+
+/**
+ * The effective policy of a mailbox from what the directory read with it at RCPT: the same
+ * choice as effectivePolicies (mailbox policy > domain policy > default, switches within the
+ * domain's rules) without asking the database (`policies`: the rows of the ids involved).
+ */
+export function effectivePolicyOf(inputs: PolicyInputs, policies: Map<number, Policy>, fallback: Policy): EffectivePolicy {
+  return { ...pick(policies, fallback, inputs.mailboxPolicyId, inputs.domainPolicyId), switches: effectiveSwitches(inputs.mailbox, inputs.domain) };
 }
 
 // ---------------------------------------------------------------------------------------------

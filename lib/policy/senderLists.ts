@@ -21,7 +21,7 @@
 // (the caller says so with fromTrusted), so a forged From never bypasses the filter.
 import { domainToASCII } from 'node:url';
 import { type Db, bumpGeneration, parseHeaderAddress, normalizeDomain, isValidLocalPart, invalid, notFound, conflict, isUniqueViolation } from '../core';
-import { getDomain, getMailbox, type Target } from '../directory';
+import { getDomain, getMailbox, type Target, type PolicyInputs } from '../directory';
 
 /** RCPT answer when every target of a recipient blocks the envelope sender. */
 
@@ -149,6 +149,8 @@ export interface ScopeRef {
   domainName?: string;
   /** false: the mailbox turned the server-wide (global) lists off (lib/policy switches) */
   globalLists?: boolean;
+  /** what picks the mailbox's policy, when the directory read it with the mailbox (cachedPolicies) */
+  policy?: PolicyInputs;
 }
 
 export interface ListRow {
@@ -216,7 +218,15 @@ export function evaluateLists(rows: ListRow[], ref: ScopeRef, senders: ListSende
 
 /** Whose lists and policy apply to a final target (see lib/policies for the policy side). */
 export function scopeRefFor(t: Target): ScopeRef {
-  if (t.kind === 'local') return { mailboxId: t.mailbox.id, mailboxAddress: t.mailbox.address, domainId: t.mailbox.domain_id, ...(t.mailbox.global_lists === false && { globalLists: false }) };
+  if (t.kind === 'local') {
+    return {
+      mailboxId: t.mailbox.id,
+      mailboxAddress: t.mailbox.address,
+      domainId: t.mailbox.domain_id,
+      ...(t.mailbox.global_lists === false && { globalLists: false }),
+      ...(t.mailbox.policy && { policy: t.mailbox.policy }),
+    };
+  }
   // an external target takes the scope of what pointed at it: the mailbox that redirects,
   // or the alias (its domain); the redirecting mailbox's switch for the server-wide lists is
   // applied after DATA (decideMessage reads it with the policies), at RCPT they count
