@@ -1,7 +1,7 @@
 // Mail domains (ISPConfig "Domain"): name, owning client, default quota, spam policy, active.
 import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, getDomain } from '../../lib/directory';
 import { displayDomain } from '../../lib/core';
-import { checkDomainOwner, checkNewDomain } from '../../lib/accounts';
+import { checkDomainOwner, checkNewDomain, planTransaction } from '../../lib/accounts';
 import { readDkimKey, dkimDnsRecord } from '../../lib/submission';
 import { sendingFields, sendingTab } from './sending';
 import { scopes } from '../engine/scopes';
@@ -63,15 +63,20 @@ export const domains: ResourceDef = {
     const { db, principal } = ctx;
     // a client's new domain is always its own
     const clientId = principal.role === 'client' ? principal.id : (v.id('client_id') ?? null);
-    await checkNewDomain(db, clientId, principal); // the client's plan
-    const d = await createDomain(db, { ...domainFields(v), name: v.text('name') ?? '', clientId });
+    // the client's plan, checked and taken in one transaction (lib/accounts/limits.ts)
+    const d = await planTransaction(db, async (trx) => {
+      await checkNewDomain(trx, clientId, principal);
+      return createDomain(trx, { ...domainFields(v), name: v.text('name') ?? '', clientId });
+    });
     await saveDomainRules(ctx, d.id, v);
     return { id: d.id };
   },
   async onUpdate(ctx, row, v) {
     const clientId = v.id('client_id');
-    if (clientId !== undefined) await checkDomainOwner(ctx.db, Number(row.id), clientId, ctx.principal); // the new client's plan
-    await updateDomain(ctx.db, Number(row.id), defined({ ...domainFields(v), clientId }));
+    await planTransaction(ctx.db, async (trx) => {
+      if (clientId !== undefined) await checkDomainOwner(trx, Number(row.id), clientId, ctx.principal); // the new client's plan
+      await updateDomain(trx, Number(row.id), defined({ ...domainFields(v), clientId }));
+    });
     await saveDomainRules(ctx, Number(row.id), v);
   },
   async onDelete({ db }, row) {

@@ -8,7 +8,7 @@
 // (admin/resources/mailboxChildren.ts) served under /mailboxes/<id>/...
 import { createMailbox, updateMailbox, deleteMailbox } from '../../lib/directory';
 import { displayAddress, invalid, forbidden } from '../../lib/core';
-import { checkNewMailbox, checkQuotaChange } from '../../lib/accounts';
+import { checkNewMailbox, checkQuotaChange, planTransaction } from '../../lib/accounts';
 import { suspendedAmong, liftSuspension } from '../../lib/submission';
 import { sendingFields, sendingTab } from './sending';
 import { SPAM_ACTIONS, NEWSLETTER_ACTIONS, getPolicy, effectivePolicies, isMailboxPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy } from '../../lib/policy';
@@ -148,17 +148,22 @@ export function mailboxesResource(): ResourceDef {
     // a mailbox owner changes the password only with the current one (rule in lib/accounts)
     onBeforeSave: currentPasswordRule('mailbox'),
     async onInsert(ctx, v) {
-      await checkNewMailbox(ctx.db, v.address(), v.number('quota_mb'), ctx.principal); // the client's plan
-      const { mailbox, password } = await createMailbox(ctx.db, { ...mailboxFields(v), address: v.address(), language: v.nullable('language') ?? null, ...passwordInput(v) });
+      // the client's plan, checked and taken in one transaction (lib/accounts/limits.ts)
+      const { mailbox, password } = await planTransaction(ctx.db, async (trx) => {
+        await checkNewMailbox(trx, v.address(), v.number('quota_mb'), ctx.principal);
+        return createMailbox(trx, { ...mailboxFields(v), address: v.address(), language: v.nullable('language') ?? null, ...passwordInput(v) });
+      });
       if (v.text('recovery_email')) await updateMailbox(ctx.db, mailbox.id, { recoveryEmail: v.text('recovery_email') });
       await saveSingleSession(ctx.db, 'mailbox', mailbox.id, v);
       return { id: mailbox.id, notice: password ? ctx.t('flash.generated_password', { password }) : undefined };
     },
     async onUpdate(ctx, row, v) {
       const quota = v.number('quota_mb');
-      if (quota !== undefined) await checkQuotaChange(ctx.db, Number(row.id), quota, ctx.principal);
       const { password, notice } = passwordChange(ctx, v);
-      await updateMailbox(ctx.db, Number(row.id), defined({ ...mailboxFields(v), password, language: v.nullable('language'), recoveryEmail: v.text('recovery_email') }));
+      await planTransaction(ctx.db, async (trx) => {
+        if (quota !== undefined) await checkQuotaChange(trx, Number(row.id), quota, ctx.principal);
+        await updateMailbox(trx, Number(row.id), defined({ ...mailboxFields(v), password, language: v.nullable('language'), recoveryEmail: v.text('recovery_email') }));
+      });
       await saveSingleSession(ctx.db, 'mailbox', Number(row.id), v);
       return { notice };
     },

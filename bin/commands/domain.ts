@@ -1,7 +1,7 @@
 // `mailhost domain ...` and `mailhost domain-alias ...`: the mail domains we host.
 import { command, type CommandGroup } from '../engine';
 import { createDomain, listDomains, deleteDomain, createDomainAlias, listDomainAliases, deleteDomainAlias, getDomain, updateDomain } from '../../lib/directory';
-import { requireClient, checkDomainOwner } from '../../lib/accounts';
+import { requireClient, checkDomainOwner, planTransaction } from '../../lib/accounts';
 import { setDomainSpamRules } from '../../lib/policy';
 import { displayDomain } from '../../lib/core';
 import { json, quotaMb, delCommand } from './common';
@@ -35,9 +35,11 @@ export const domainCommand: CommandGroup = {
         const db = await ctx.db();
         const domain = await getDomain(db, args.domain);
         const clientId = flags.client === undefined ? undefined : flags.client === 'none' ? null : await requireClient(db, flags.client);
-        if (clientId !== undefined) await checkDomainOwner(db, domain.id, clientId); // the client's plan binds the operator too
-        await setDomainSpamRules(db, domain.id, { allowNoSpamFilter: flags['allow-no-spam-filter'], forceAntivirus: flags['force-antivirus'] });
-        const d = await updateDomain(db, domain.id, { clientId, active: flags.active, defaultQuotaMb: flags['quota-mb'] });
+        const d = await planTransaction(db, async (trx) => {
+          if (clientId !== undefined) await checkDomainOwner(trx, domain.id, clientId); // the client's plan binds the operator too
+          await setDomainSpamRules(trx, domain.id, { allowNoSpamFilter: flags['allow-no-spam-filter'], forceAntivirus: flags['force-antivirus'] });
+          return updateDomain(trx, domain.id, { clientId, active: flags.active, defaultQuotaMb: flags['quota-mb'] });
+        });
         ctx.print(`domain ${displayDomain(d.name)} updated`);
       },
     }),

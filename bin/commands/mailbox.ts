@@ -3,7 +3,7 @@ import { command, type CommandGroup } from '../engine';
 import { DIGEST_FREQUENCIES, setDigestPreferences } from '../../lib/quarantine';
 import { createMailbox, updateMailbox, listMailboxes, deleteMailbox, getMailbox } from '../../lib/directory';
 import { setSendingState } from '../../lib/submission';
-import { setSingleSession, checkNewMailbox, checkQuotaChange } from '../../lib/accounts';
+import { setSingleSession, checkNewMailbox, checkQuotaChange, planTransaction } from '../../lib/accounts';
 import { setMailboxSwitches } from '../../lib/policy';
 import { displayAddress } from '../../lib/core';
 import { json, password, generatePassword, quotaMb, delCommand } from './common';
@@ -22,13 +22,16 @@ export const mailboxCommand: CommandGroup = {
       groups: [{ flags: ['password', 'generate-password'], required: true }],
       async run({ flags, args, ctx }) {
         const db = await ctx.db();
-        await checkNewMailbox(db, args.address, flags['quota-mb']); // the plan of the domain's client
-        const { mailbox, password } = await createMailbox(db, {
-          address: args.address,
-          password: flags.password,
-          generatePassword: flags['generate-password'],
-          quotaMb: flags['quota-mb'],
-          name: flags.name,
+        // the plan of the domain's client, checked and taken in one transaction (lib/accounts/limits.ts)
+        const { mailbox, password } = await planTransaction(db, async (trx) => {
+          await checkNewMailbox(trx, args.address, flags['quota-mb']);
+          return createMailbox(trx, {
+            address: args.address,
+            password: flags.password,
+            generatePassword: flags['generate-password'],
+            quotaMb: flags['quota-mb'],
+            name: flags.name,
+          });
         });
         ctx.print(`mailbox ${displayAddress(mailbox.address)} added${password ? `, password: ${password}` : ''}`);
       },
@@ -58,15 +61,18 @@ export const mailboxCommand: CommandGroup = {
           const s = await setSendingState(db, args.address, flags.sending, ctx.settings.sending.suspendHours);
           ctx.print(s ? `sending of ${args.address} suspended until ${new Date(s.until).toISOString()}` : `sending of ${args.address} allowed`);
         }
-        if (flags['quota-mb'] !== undefined) await checkQuotaChange(db, (await getMailbox(db, args.address)).id, flags['quota-mb']);
-        const mb = await updateMailbox(db, args.address, {
-          active: flags.active,
-          password: flags.password,
-          quotaMb: flags['quota-mb'],
-          redirectTo: flags.redirect,
-          keepCopy: flags['keep-copy'],
-          name: flags.name,
-          recoveryEmail: flags['recovery-email'],
+        const id = (await getMailbox(db, args.address)).id;
+        const mb = await planTransaction(db, async (trx) => {
+          if (flags['quota-mb'] !== undefined) await checkQuotaChange(trx, id, flags['quota-mb']);
+          return updateMailbox(trx, id, {
+            active: flags.active,
+            password: flags.password,
+            quotaMb: flags['quota-mb'],
+            redirectTo: flags.redirect,
+            keepCopy: flags['keep-copy'],
+            name: flags.name,
+            recoveryEmail: flags['recovery-email'],
+          });
         });
         if (flags['single-session'] !== undefined) await setSingleSession(db, 'mailbox', mb.id, flags['single-session']);
         if (flags.digest) await setDigestPreferences(db, mb.id, { frequency: flags.digest });

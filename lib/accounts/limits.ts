@@ -8,8 +8,12 @@
 // Quota: the sum of its mailboxes' quotas. With a quota limit, an unlimited mailbox (quota 0)
 // would escape it, so it is refused.
 //
-// The checks read then write without a lock: two creations at the very same moment may both
-// pass the last free place (the next one is refused).
+// Two changes at the very same moment must not both take the last free place: the caller runs
+// the check and its write in one planTransaction(), and each check starts by locking the
+// client's accounts row with a no-op UPDATE (a row lock on MariaDB; SQLite has one write lock
+// for the whole database, which planTransaction takes first). The second change waits there
+// until the first is committed, then counts it. Called outside a transaction the check still
+// works, without that guarantee.
 import type { Knex } from 'knex';
 import { type Db, invalid, notFound, tryParseAddress } from '../core';
 import { getDomain } from '../directory';
@@ -96,6 +100,28 @@ function whose(row: Record<string, unknown>, by: Principal | null): string {
   return by?.role === 'client' && by.id === Number(row.id) ? 'your plan' : `the plan of client ${row.username}`;
 }
 
+/**
+ * The first statement of each check: locks the client's accounts row (see the header), given by
+ * id or by a query that selects it (null: no row, a no-op write). First, so that on MariaDB what
+ * the check reads is read once the lock is held (InnoDB takes its snapshot at the first read).
+ */
+async function lockClient(db: Db, clientId: number | null | Knex.QueryBuilder): Promise<void> {
+  await db('accounts').where('id', clientId).update({ role: db.ref('role') });
+}
+
+/**
+ * One transaction for a change a client's plan may refuse: `work` runs the check, then the write
+ * (see the header). It starts with a no-op write so that on SQLite it holds the write lock before
+ * it reads anything (a transaction that has read may fail to start writing when another process
+ * wrote meanwhile).
+ */
+export function planTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction(async (trx) => {
+    await lockClient(trx, null);
+    return work(trx);
+  });
+}
+
 /** Refuses a change that would take the client beyond its plan; `fields` name the form field at fault. */
 async function withinPlan(db: Db, clientId: number | null, add: Growth, by: Principal | null, fields: { count: string; quota: string }): Promise<void> {
   if (clientId == null) return; // domains without a client have no plan
@@ -125,12 +151,15 @@ async function domainOwner(db: Db, domainId: number): Promise<number | null> {
 
 /** Before a client gets a new domain (created for it). */
 export async function checkNewDomain(db: Db, clientId: number | null, by: Principal | null = null): Promise<void> {
+  await lockClient(db, clientId);
   await withinPlan(db, clientId, { domains: 1 }, by, { count: 'name', quota: 'name' });
 }
 
 /** Before a domain is given to a client: the domain, its mailboxes and their quotas join the client's. */
 export async function checkDomainOwner(db: Db, domainId: number, clientId: number | null, by: Principal | null = null): Promise<void> {
-  if (clientId == null || (await domainOwner(db, domainId)) === clientId) return;
+  if (clientId == null) return;
+  await lockClient(db, clientId);
+  if ((await domainOwner(db, domainId)) === clientId) return;
   const t = await mailboxTotals(db, db('domains').where({ id: domainId }).select('id'));
   await withinPlan(db, clientId, { domains: 1, mailboxes: t.mailboxes, quotaMb: t.quotaMb, unlimited: t.unlimitedMailboxes }, by, { count: 'client_id', quota: 'client_id' });
 }
@@ -141,6 +170,7 @@ export async function checkDomainOwner(db: Db, domainId: number, clientId: numbe
  */
 export async function checkNewMailbox(db: Db, address: string, quotaMb: number | undefined, by: Principal | null = null): Promise<void> {
   const parsed = tryParseAddress(address);
+  if (parsed) await lockClient(db, db('domains').where({ name: parsed.domain }).select('client_id'));
   const d = parsed ? await getDomain(db, parsed.domain).catch(() => null) : null;
   if (!d) return;
   const quota = quotaMb ?? d.default_quota_mb;
@@ -149,7 +179,9 @@ export async function checkNewMailbox(db: Db, address: string, quotaMb: number |
 
 /** Before a mailbox's quota changes: only a raise (or a switch to unlimited) is checked. */
 export async function checkQuotaChange(db: Db, mailboxId: number, quotaMb: number, by: Principal | null = null): Promise<void> {
-  const mb = await db('mailboxes').join('domains', 'domains.id', 'mailboxes.domain_id').where('mailboxes.id', mailboxId).first('mailboxes.quota_mb', 'domains.client_id');
+  const ofMailbox = () => db('mailboxes').join('domains', 'domains.id', 'mailboxes.domain_id').where('mailboxes.id', mailboxId);
+  await lockClient(db, ofMailbox().select('domains.client_id'));
+  const mb = await ofMailbox().first('mailboxes.quota_mb', 'domains.client_id');
   if (!mb) throw notFound(`mailbox ${mailboxId} does not exist`);
   const before = Number(mb.quota_mb);
   if (quotaMb === before) return;

@@ -2,13 +2,9 @@
 // range and by type, in French then in English; no CSP violation. Screenshots go to
 // test-artifacts/audit/.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumMissing, launchChromium, serve, type Browser, type Served } from '../helpers/chromium';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createApp } from '../../admin/app';
-import { loadSettings } from '../../lib/core';
+import { openAdminInBrowser, type AdminInBrowser } from '../helpers/chromium';
 import { recordAudit } from '../../lib/accounts';
 import { REPO_ROOT } from '../../admin/paths';
 import { PASSWORD, seedWorld } from './helpers';
@@ -18,43 +14,32 @@ const DAY = 86400000;
 
 describe('audit log page in Chromium', function () {
   this.timeout(120_000);
-  let t: TestDb;
-  let served: Served;
-  let browser: Browser;
+  let s: AdminInBrowser;
   let page: Page;
-  const cspErrors: string[] = [];
 
   before(async function () {
-    if (chromiumMissing()) this.skip();
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    t = await createTestDb('sqlite');
-    const w = await seedWorld(t.db);
-    await t.db('accounts').where({ id: w.clientA }).update({ language: 'fr' });
-    const at = (daysAgo: number) => Date.now() - daysAgo * DAY;
-    await recordAudit(t.db, { actorRole: 'operator', actor: 'root (cli)', action: 'create', resource: 'cli:mailbox add', objectLabel: 'alice@a.test', fields: ['password'], domainId: w.domainA }, at(40));
-    await recordAudit(t.db, { actorRole: 'client', actor: 'clienta', action: 'update', resource: 'mailboxes', objectId: w.mailboxA, objectLabel: 'alice@a.test', fields: ['name', 'quota_mb'], domainId: w.domainA }, at(2));
-    await recordAudit(t.db, { actorRole: 'admin', actor: 'admin', action: 'delete', resource: 'aliases', objectLabel: 'info@a.test', domainId: w.domainA }, at(1));
-    await recordAudit(t.db, { actorRole: 'admin', actor: 'admin', action: 'update', resource: 'domains', objectLabel: 'b.test', domainId: w.domainB }, at(1));
-    const app = createApp({ db: t.db, settings: loadSettings({ MAILHOST_DATA: t.dir, MAILHOST_DB: t.url }), sessionSecret: 'audit-browser', sessionCleanupMs: 0 });
-    served = await serve(app);
-    browser = await launchChromium();
-    page = browser.page;
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspErrors.push(msg.text());
+    s = await openAdminInBrowser(this, {
+      artifacts: ARTIFACTS,
+      seed: async (t) => {
+        const w = await seedWorld(t.db);
+        await t.db('accounts').where({ id: w.clientA }).update({ language: 'fr' });
+        const at = (daysAgo: number) => Date.now() - daysAgo * DAY;
+        await recordAudit(t.db, { actorRole: 'operator', actor: 'root (cli)', action: 'create', resource: 'cli:mailbox add', objectLabel: 'alice@a.test', fields: ['password'], domainId: w.domainA }, at(40));
+        await recordAudit(t.db, { actorRole: 'client', actor: 'clienta', action: 'update', resource: 'mailboxes', objectId: w.mailboxA, objectLabel: 'alice@a.test', fields: ['name', 'quota_mb'], domainId: w.domainA }, at(2));
+        await recordAudit(t.db, { actorRole: 'admin', actor: 'admin', action: 'delete', resource: 'aliases', objectLabel: 'info@a.test', domainId: w.domainA }, at(1));
+        await recordAudit(t.db, { actorRole: 'admin', actor: 'admin', action: 'update', resource: 'domains', objectLabel: 'b.test', domainId: w.domainB }, at(1));
+      },
     });
+    page = s.page;
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t?.cleanup();
-  });
+  after(() => s?.close());
 
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => s.shot(name);
   const rows = () => page.locator('tr.data-row');
 
   it('client, French then English: its domain only, filtered by date range and by type', async () => {
-    await page.goto(`${served.base}/login`);
+    await page.goto(`${s.base}/login`);
     await page.fill('#username', 'clienta');
     await page.fill('#password', PASSWORD);
     await page.click('#login-button');
@@ -81,6 +66,6 @@ describe('audit log page in Chromium', function () {
     assert.equal(await page.locator('main h1').innerText(), 'Audit log');
     assert.match(await rows().first().innerText(), /Changed/);
     await shot('03-client-filtered-en');
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(s.cspErrors, []);
   });
 });

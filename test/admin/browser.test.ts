@@ -1,74 +1,42 @@
 // The admin in a real browser: Debian's Chromium driven by playwright-core (never a downloaded
 // browser). Screenshots go to test-artifacts/admin/ (gitignored) for a human to look at.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createApp } from '../../admin/app';
-import { loadSettings } from '../../lib/core';
+import type { Page } from 'playwright-core';
+import { openAdminInBrowser, type AdminInBrowser } from '../helpers/chromium';
 import { createAccount } from '../../lib/accounts';
 import { createDomain, createMailbox } from '../../lib/directory';
 import { REPO_ROOT } from '../../admin/paths';
 import { PASSWORD } from './helpers';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'admin');
 
 describe('admin in Chromium (playwright-core)', function () {
   this.timeout(120_000);
-  let t: TestDb;
-  let server: http.Server;
-  let base: string;
-  let context: BrowserContext;
+  let s: AdminInBrowser;
   let page: Page;
-  let profile: string;
-  const cspErrors: string[] = [];
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.log(`    (skipped: ${CHROMIUM} is missing — install it with: apt-get install -y chromium)`);
-      this.skip();
-    }
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    t = await createTestDb('sqlite');
-    // first login of this admin: no language chosen yet
-    await createAccount(t.db, { username: 'boss', role: 'admin', password: PASSWORD, name: 'Béatrice Boss' });
-    const other = await createDomain(t.db, { name: 'many.test' });
-    for (let i = 1; i <= 40; i++) {
-      await createMailbox(t.db, { address: `user${String(i).padStart(2, '0')}@${other.name}`, password: PASSWORD });
-    }
-    const app = createApp({ db: t.db, settings: loadSettings({ MAILHOST_DATA: t.dir, MAILHOST_DB: t.url }), sessionSecret: 'browser-test', sessionCleanupMs: 0 });
-    server = http.createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
+    s = await openAdminInBrowser(this, {
+      artifacts: ARTIFACTS,
+      seed: async (t) => {
+        // first login of this admin: no language chosen yet
+        await createAccount(t.db, { username: 'boss', role: 'admin', password: PASSWORD, name: 'Béatrice Boss' });
+        const other = await createDomain(t.db, { name: 'many.test' });
+        for (let i = 1; i <= 40; i++) {
+          await createMailbox(t.db, { address: `user${String(i).padStart(2, '0')}@${other.name}`, password: PASSWORD });
+        }
+      },
     });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspErrors.push(msg.text());
-    });
+    page = s.page;
   });
 
-  after(async () => {
-    await context?.close();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    await t?.cleanup();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  });
+  after(() => s?.close());
 
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => s.shot(name);
 
   it('logs in, is asked for a language at first login, and gets French', async () => {
-    await page.goto(`${base}/login?lang=fr`);
+    await page.goto(`${s.base}/login?lang=fr`);
     assert.match(await page.locator('h1').innerText(), /mailhost/);
     assert.equal(await page.locator('#login-button').innerText(), 'Se connecter');
     await shot('01-login-fr');
@@ -81,7 +49,7 @@ describe('admin in Chromium (playwright-core)', function () {
     await page.waitForURL(/\/language$/);
     await shot('02-choose-language');
     await page.click('button.language-choice[data-lang="fr"]');
-    await page.waitForURL(`${base}/`);
+    await page.waitForURL(`${s.base}/`);
     assert.match(await page.locator('main h1').innerText(), /Bienvenue, Béatrice Boss/);
     assert.match(await page.locator('.topbar').innerText(), /Déconnexion/);
     await shot('03-home-fr');
@@ -92,7 +60,7 @@ describe('admin in Chromium (playwright-core)', function () {
     await page.click('#add-button');
     await page.fill('#f_name', 'exemple-été.test');
     await page.click('#save-button');
-    await page.waitForURL(`${base}/domains`);
+    await page.waitForURL(`${s.base}/domains`);
     assert.match(await page.locator('.alert-success').innerText(), /exemple-été\.test a été créé/);
     assert.match(await page.locator('.list-table tbody').innerText(), /exemple-été\.test/);
     await shot('04-domain-created');
@@ -111,13 +79,13 @@ describe('admin in Chromium (playwright-core)', function () {
     await shot('05-mailbox-validation');
     await page.check('#f_password_generate');
     await page.click('#save-button');
-    await page.waitForURL(`${base}/mailboxes`);
+    await page.waitForURL(`${s.base}/mailboxes`);
     assert.match(await page.locator('.alert-info').innerText(), /Mot de passe généré/);
     await shot('06-mailbox-created');
   });
 
   it('pages through a list of 41 mailboxes (15 a page) and searches it', async () => {
-    await page.goto(`${base}/mailboxes`);
+    await page.goto(`${s.base}/mailboxes`);
     assert.equal(await page.locator('tr.data-row').count(), 15);
     assert.match(await page.locator('.list-summary').innerText(), /Page 1 sur 3 · 41 éléments/);
     await page.click('.pagination a.page-link:text-is("3")');
@@ -130,31 +98,31 @@ describe('admin in Chromium (playwright-core)', function () {
   });
 
   it('opens a row by clicking it and deletes with a confirmation page', async () => {
-    await page.goto(`${base}/mailboxes?q_address=user07`);
+    await page.goto(`${s.base}/mailboxes?q_address=user07`);
     await page.click('tr.data-row a.row-link >> nth=0');
     await page.waitForURL(/\/mailboxes\/\d+$/);
     await page.click('.form-tabs a[data-tab="forwarding"]');
     await page.fill('#f_redirect_to', 'somewhere@example.org; other@example.net');
     await page.check('#f_keep_copy');
     await page.click('#save-button');
-    await page.waitForURL(`${base}/mailboxes`);
-    await page.goto(`${base}/mailboxes?q_address=user07`);
+    await page.waitForURL(`${s.base}/mailboxes`);
+    await page.goto(`${s.base}/mailboxes?q_address=user07`);
     assert.match(await page.locator('tr.data-row').innerText(), /somewhere@example\.org, other@example\.net/);
     await page.click('tr.data-row .delete-button');
     await page.waitForURL(/\/delete$/);
     assert.match(await page.locator('.confirm-card').innerText(), /user07@many\.test/);
     await shot('08-delete-confirmation');
     await page.click('#confirm-delete');
-    await page.waitForURL(`${base}/mailboxes`);
+    await page.waitForURL(`${s.base}/mailboxes`);
     assert.match(await page.locator('.alert-success').innerText(), /user07@many\.test a été supprimé/);
-    await page.goto(`${base}/mailboxes?q_address=user07`);
+    await page.goto(`${s.base}/mailboxes?q_address=user07`);
     assert.equal(await page.locator('tr.data-row').count(), 0);
   });
 
   it('fits a phone (390 px): no sideways scrolling, Log out on screen, the list before the menu', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {
-      await page.goto(`${base}/mailboxes`);
+      await page.goto(`${s.base}/mailboxes`);
       const width = await page.evaluate('document.documentElement.scrollWidth') as number;
       assert.ok(width <= 390, `page is ${width} px wide`);
       const logout = await page.locator('#logout-button').boundingBox();
@@ -169,27 +137,27 @@ describe('admin in Chromium (playwright-core)', function () {
   });
 
   it('switches to English with the flag and stays in English', async () => {
-    await page.goto(`${base}/domains`);
+    await page.goto(`${s.base}/domains`);
     await page.click('.topbar button.flag-btn[data-lang="en"]');
-    await page.waitForURL(`${base}/domains`);
+    await page.waitForURL(`${s.base}/domains`);
     assert.match(await page.locator('main h1').innerText(), /Domains/);
     assert.match(await page.locator('.topbar').innerText(), /Log out/);
     await shot('09-domains-en');
-    await page.goto(`${base}/mailboxes`);
+    await page.goto(`${s.base}/mailboxes`);
     assert.match(await page.locator('.list-summary').innerText(), /Page 1 of 3 · 40 entries/);
     await page.click('.topbar button:has-text("Log out")');
     await page.waitForURL(/\/login$/);
-    await page.goto(`${base}/domains`);
+    await page.goto(`${s.base}/domains`);
     await page.waitForURL(/\/login$/);
   });
 
   it('a mailbox user sets an autoresponder and blocks a sender, in French then English', async () => {
-    await createMailbox(t.db, { address: 'marie@many.test', password: PASSWORD, name: 'Marie', language: 'fr' });
-    await page.goto(`${base}/login`);
+    await createMailbox(s.t.db, { address: 'marie@many.test', password: PASSWORD, name: 'Marie', language: 'fr' });
+    await page.goto(`${s.base}/login`);
     await page.fill('#username', 'marie@many.test');
     await page.fill('#password', PASSWORD);
     await page.click('#login-button');
-    await page.waitForURL(`${base}/`);
+    await page.waitForURL(`${s.base}/`);
     assert.deepEqual(await page.locator('.sidebar a.nav-link').allInnerTexts(), ['Accueil', 'Ma boîte aux lettres', 'Quarantaine', 'Assistance', 'Statistiques']);
     await page.click('.sidebar a.nav-link:has-text("Ma boîte aux lettres")');
     await page.waitForURL(/\/mailboxes\/\d+$/);
@@ -215,7 +183,7 @@ describe('admin in Chromium (playwright-core)', function () {
     const row = await page.locator('tr.data-row').innerText();
     assert.match(row, /Vacances/);
     assert.match(row, /Re: <objet du message reçu>/);
-    const [saved] = await t.db('autoreplies').select('enabled', 'starts_at', 'ends_at', 'max_per_day');
+    const [saved] = await s.t.db('autoreplies').select('enabled', 'starts_at', 'ends_at', 'max_per_day');
     assert.ok(saved.enabled);
     assert.equal(Date.parse(saved.ends_at) - Date.parse(saved.starts_at), 48 * 3600_000);
     assert.equal(Number(saved.max_per_day), 2);
@@ -255,6 +223,6 @@ describe('admin in Chromium (playwright-core)', function () {
   });
 
   it('met no Content-Security-Policy violation (no inline script or style anywhere)', () => {
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(s.cspErrors, []);
   });
 });

@@ -4,15 +4,11 @@
 // notices reach a loopback SMTP sink in each reader's language; no CSP violation. Screenshots
 // go to test-artifacts/helpdesk/.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { simpleParser } from 'mailparser';
-import { chromiumMissing, launchChromium, serve, type Browser, type Served } from '../helpers/chromium';
-import { createTestDb, type TestDb } from '../helpers/db';
+import { openAdminInBrowser, type AdminInBrowser } from '../helpers/chromium';
 import { startSink, type Sink } from '../helpers/smtp';
-import { createApp } from '../../admin/app';
-import { loadSettings } from '../../lib/core';
 import { REPO_ROOT } from '../../admin/paths';
 import { PASSWORD, seedWorld } from './helpers';
 
@@ -20,43 +16,35 @@ const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'helpdesk');
 
 describe('help desk in Chromium', function () {
   this.timeout(120_000);
-  let t: TestDb;
+  let s: AdminInBrowser;
   let sink: Sink;
-  let served: Served;
-  let browser: Browser;
   let page: Page;
   let ticketUrl = '';
-  const cspErrors: string[] = [];
 
   before(async function () {
-    if (chromiumMissing()) this.skip();
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    t = await createTestDb('sqlite');
-    const w = await seedWorld(t.db);
-    await t.db('mailboxes').where({ id: w.mailboxA }).update({ language: 'fr', name: 'Alice Martin' });
-    await t.db('accounts').where({ id: w.clientA }).update({ email: 'support@a-corp.test' });
-    sink = await startSink();
-    const settings = loadSettings({ MAILHOST_DATA: t.dir, MAILHOST_DB: t.url, MAILHOST_RELAY: `127.0.0.1:${sink.port}` });
-    served = await serve(createApp({ db: t.db, settings, sessionSecret: 'helpdesk-browser', sessionCleanupMs: 0 }));
-    browser = await launchChromium();
-    page = browser.page;
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspErrors.push(msg.text());
+    s = await openAdminInBrowser(this, {
+      artifacts: ARTIFACTS,
+      seed: async (t) => {
+        const w = await seedWorld(t.db);
+        await t.db('mailboxes').where({ id: w.mailboxA }).update({ language: 'fr', name: 'Alice Martin' });
+        await t.db('accounts').where({ id: w.clientA }).update({ email: 'support@a-corp.test' });
+        sink = await startSink();
+        return { env: { MAILHOST_RELAY: `127.0.0.1:${sink.port}` } };
+      },
     });
+    page = s.page;
   });
 
   after(async () => {
-    await browser?.close();
-    await served?.close();
+    await s?.close();
     await sink?.close();
-    await t?.cleanup();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => s.shot(name);
 
   async function loginAs(username: string) {
-    await browser.context.clearCookies(); // a test that failed midway left its login behind
-    await page.goto(`${served.base}/login`);
+    await s.context.clearCookies(); // a test that failed midway left its login behind
+    await page.goto(`${s.base}/login`);
     await page.fill('#username', username);
     await page.fill('#password', PASSWORD);
     await page.click('#login-button');
@@ -66,7 +54,7 @@ describe('help desk in Chromium', function () {
   it('a mailbox owner opens a ticket in French from the "Assistance" menu', async () => {
     await loginAs('alice@a.test');
     await page.click('.sidebar a[href="/tickets"]');
-    await page.waitForURL(`${served.base}/tickets`);
+    await page.waitForURL(`${s.base}/tickets`);
     assert.equal((await page.locator('main h1').innerText()).trim(), 'Assistance');
     await shot('01-user-list-empty-fr');
     await page.click('#add-button');
@@ -139,6 +127,6 @@ describe('help desk in Chromium', function () {
       await Promise.all(mails.slice(2).map(async (m) => `${m.to.join()} ${(await simpleParser(m.raw)).subject}`)),
       [`support@a-corp.test [Ticket #${ticketUrl.split('/').pop()}] Closed: Je ne reçois plus de messages`, `support@a-corp.test [Ticket #${ticketUrl.split('/').pop()}] Reopened: Je ne reçois plus de messages`],
     );
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(s.cspErrors, []);
   });
 });

@@ -3,13 +3,9 @@
 // last 7 days, mail client settings with the webmail button; the manual from the header's help
 // link (to the section of the page) and from the sign-in page. Screenshots: test-artifacts/home/.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumMissing, launchChromium, serve, type Browser, type Served } from '../helpers/chromium';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createApp } from '../../admin/app';
-import { loadSettings } from '../../lib/core';
+import { openAdminInBrowser, type AdminInBrowser } from '../helpers/chromium';
 import { StatsBatcher } from '../../lib/stats';
 import { updateMailbox } from '../../lib/directory';
 import { REPO_ROOT } from '../../admin/paths';
@@ -20,55 +16,45 @@ const DAY = 86400000;
 
 describe('home page and manual in Chromium', function () {
   this.timeout(120_000);
-  let t: TestDb;
-  let served: Served;
-  let browser: Browser;
+  let s: AdminInBrowser;
   let page: Page;
-  const cspErrors: string[] = [];
 
   before(async function () {
-    if (chromiumMissing()) this.skip();
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    t = await createTestDb('sqlite');
-    const w = await seedWorld(t.db);
-    await updateMailbox(t.db, w.mailboxA, { name: 'Alice Martin', quotaMb: 500, language: 'fr', redirectTo: 'alice@elsewhere.example', keepCopy: true });
-    await t.db('mailboxes').where({ id: w.mailboxA }).update({ used_bytes: 462 * 1024 * 1024 });
-    for (let i = 0; i < 7; i++) {
-      const b = new StatsBatcher(t.db, { now: () => Date.now() - i * DAY });
-      b.add({ mailboxId: w.mailboxA, domainId: w.domainA }, { received: 3 + ((i * 5) % 7), inbox: 2 + ((i * 5) % 7), junk: 1, quarantined: i % 2, bytes: 9000 });
-      await b.stop();
-    }
-    const settings = loadSettings({
-      MAILHOST_DATA: t.dir,
-      MAILHOST_DB: t.url,
-      MAILHOST_MAIL_HOST: 'mail.isp.example',
-      MAILHOST_IMAP_PORTS: '993/ssl,143/starttls',
-      MAILHOST_SUBMISSION_LISTEN: '0.0.0.0:587',
-      MAILHOST_SUBMISSION_TLS_LISTEN: '0.0.0.0:465',
-      MAILHOST_WEBMAIL_URL: 'https://webmail.isp.example/',
+    s = await openAdminInBrowser(this, {
+      artifacts: ARTIFACTS,
+      seed: async (t) => {
+        const w = await seedWorld(t.db);
+        await updateMailbox(t.db, w.mailboxA, { name: 'Alice Martin', quotaMb: 500, language: 'fr', redirectTo: 'alice@elsewhere.example', keepCopy: true });
+        await t.db('mailboxes').where({ id: w.mailboxA }).update({ used_bytes: 462 * 1024 * 1024 });
+        for (let i = 0; i < 7; i++) {
+          const b = new StatsBatcher(t.db, { now: () => Date.now() - i * DAY });
+          b.add({ mailboxId: w.mailboxA, domainId: w.domainA }, { received: 3 + ((i * 5) % 7), inbox: 2 + ((i * 5) % 7), junk: 1, quarantined: i % 2, bytes: 9000 });
+          await b.stop();
+        }
+        return {
+          env: {
+            MAILHOST_MAIL_HOST: 'mail.isp.example',
+            MAILHOST_IMAP_PORTS: '993/ssl,143/starttls',
+            MAILHOST_SUBMISSION_LISTEN: '0.0.0.0:587',
+            MAILHOST_SUBMISSION_TLS_LISTEN: '0.0.0.0:465',
+            MAILHOST_WEBMAIL_URL: 'https://webmail.isp.example/',
+          },
+        };
+      },
     });
-    served = await serve(createApp({ db: t.db, settings, sessionSecret: 'home-browser', sessionCleanupMs: 0 }));
-    browser = await launchChromium();
-    page = browser.page;
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspErrors.push(msg.text());
-    });
+    page = s.page;
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t?.cleanup();
-  });
+  after(() => s?.close());
 
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => s.shot(name);
 
   it('the mailbox owner lands on the home page, in French then English', async () => {
-    await page.goto(`${served.base}/login`);
+    await page.goto(`${s.base}/login`);
     await page.fill('#username', 'alice@a.test');
     await page.fill('#password', PASSWORD);
     await page.click('#login-button');
-    await page.waitForURL(`${served.base}/`);
+    await page.waitForURL(`${s.base}/`);
     assert.equal(await page.locator('main h1').innerText(), 'Bienvenue, Alice Martin');
     assert.match(await page.locator('#home-services tr[data-service="redirect"]').innerText(), /Transfert\s+Activé\s+vers alice@elsewhere\.example, avec une copie conservée ici/);
     assert.match(await page.locator('#home-quota-text').innerText(), /462 Mo sur 500 Mo \(92 %\)/);
@@ -84,17 +70,17 @@ describe('home page and manual in Chromium', function () {
     await shot('01-user-home-fr');
 
     await page.click('button.flag-btn[data-lang="en"]');
-    await page.waitForURL(`${served.base}/`);
+    await page.waitForURL(`${s.base}/`);
     assert.equal(await page.locator('main h1').innerText(), 'Welcome, Alice Martin');
     assert.match(await page.locator('#home-quota-text').innerText(), /462 MB of 500 MB \(92 %\)/);
     assert.match(await page.locator('#home-clients').innerText(), /SMTP \(outgoing\)\s+mail\.isp\.example\s+465\s+SSL\/TLS/);
     await shot('02-user-home-en');
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(s.cspErrors, []);
   });
 
   it('the header help link opens the manual at the section of the page, in English then French', async () => {
     await page.click('#help-link');
-    await page.waitForURL(`${served.base}/help#home`);
+    await page.waitForURL(`${s.base}/help#home`);
     assert.equal(await page.locator('main h1').innerText(), 'Help');
     assert.equal(await page.locator('#manual-contents li').count(), 10);
     assert.ok(await page.locator('#home-title').isVisible());
@@ -105,18 +91,18 @@ describe('home page and manual in Chromium', function () {
     await page.waitForURL(/\/help$/);
     assert.equal(await page.locator('main h1').innerText(), 'Aide');
     assert.equal(await page.locator('#quarantine-title').innerText(), 'La quarantaine');
-    await page.goto(`${served.base}/help#digest`);
+    await page.goto(`${s.base}/help#digest`);
     await shot('04-manual-fr');
-    await page.goto(`${served.base}/quarantine`);
+    await page.goto(`${s.base}/quarantine`);
     assert.equal(await page.locator('#help-link').getAttribute('href'), '/help#quarantine');
     await page.click('#logout-button');
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(s.cspErrors, []);
   });
 
   it('the sign-in page links to the manual, readable without signing in', async () => {
-    await page.goto(`${served.base}/login?lang=en`);
+    await page.goto(`${s.base}/login?lang=en`);
     await page.click('#help-link');
-    await page.waitForURL(`${served.base}/help`);
+    await page.waitForURL(`${s.base}/help`);
     assert.equal(await page.locator('h1').innerText(), 'Help');
     await page.click('a.flag-link[data-lang="fr"]');
     await page.waitForURL(/lang=fr/);
@@ -124,6 +110,6 @@ describe('home page and manual in Chromium', function () {
     await shot('05-manual-signed-out-fr');
     await page.click('#back-to-login');
     await page.waitForURL(/\/login/);
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(s.cspErrors, []);
   });
 });

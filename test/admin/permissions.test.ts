@@ -218,4 +218,31 @@ describeEachEngine('admin permissions: hidden and refused, client limits', ({ t 
     assert.equal((await client.post(`/mailboxes/${id}?tab=mailbox`, { name: 'Carol', quota_mb: '300', active: '1' })).status, 303);
     assert.equal(Number((await t().db('mailboxes').where({ id }).first()).quota_mb), 300);
   });
+
+  it('two creations at the same instant: the last free domain or mailbox of a plan goes to one of them, the other is refused', async () => {
+    const { w, admin, client } = await setup();
+    await admin.post(`/accounts/${w.clientA}?tab=permissions`, { client_permissions: [...OWNER_PERMISSIONS], max_domains: '2', max_mailboxes: '2', max_quota_mb: '' });
+    await client.token(); // fetched once before the race, not by both requests at once
+    const both = async (make: (name: string) => Promise<{ status: number; text: string }>, names: string[]) => {
+      const answers = await Promise.all(names.map(make));
+      assert.deepEqual(answers.map((r) => r.status).sort(), [303, 422], answers.map((r) => textOf(r.text).slice(0, 200)).join(' | '));
+      return textOf(answers.find((r) => r.status === 422)!.text);
+    };
+    const domainRefusal = await both((name) => client.post('/domains/new', { name, default_quota_mb: '0', active: '1' }), ['race-1.test', 'race-2.test']);
+    assert.match(domainRefusal, /Your plan allows 2 domains \(you already have 2\)\./);
+    assert.equal((await t().db('domains').whereIn('name', ['race-1.test', 'race-2.test'])).length, 1);
+    const mailboxRefusal = await both(
+      (local) => client.post('/mailboxes/new', { address_local: local, address_domain: String(w.domainA), password: PASSWORD, password_confirm: PASSWORD, active: '1' }),
+      ['carol', 'dave'],
+    );
+    assert.match(mailboxRefusal, /Your plan allows 2 mailboxes \(you already have 2\)\./);
+    const winners = await t().db('mailboxes').whereIn('address', ['carol@a.test', 'dave@a.test']);
+    assert.equal(winners.length, 1);
+    // quota: 200 MB for each of two mailboxes fits a 300 MB plan alone, not both
+    await admin.post(`/accounts/${w.clientA}?tab=permissions`, { client_permissions: [...OWNER_PERMISSIONS], max_domains: '2', max_mailboxes: '2', max_quota_mb: '300' });
+    const ids = [w.mailboxA, Number(winners[0].id)];
+    const quotaRefusal = await both((id) => client.post(`/mailboxes/${id}?tab=mailbox`, { name: 'Raised', quota_mb: '200', active: '1' }), ids.map(String));
+    assert.match(quotaRefusal, /Your plan allows 300 MB of mailbox quota in all \(200 MB already given\)/);
+    assert.deepEqual((await t().db('mailboxes').whereIn('id', ids).orderBy('quota_mb')).map((m) => Number(m.quota_mb)), [0, 200]);
+  });
 });

@@ -3,14 +3,11 @@
 // no remote image is fetched), bulk release, the digest as a mail client would show it and
 // its link page, in French and English. Screenshots go to test-artifacts/quarantine/.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumMissing, launchChromium, serve, type Browser, type Served } from '../helpers/chromium';
-import { createTestDb, engines, type TestDb } from '../helpers/db';
+import { openAdminInBrowser, type AdminInBrowser } from '../helpers/chromium';
+import { engines, type TestDb } from '../helpers/db';
 import { hostileMessage } from '../helpers/quarantine';
-import { createApp } from '../../admin/app';
-import { loadSettings } from '../../lib/core';
 import { storeQuarantined, previewDigest, renderDigest, linkSecret } from '../../lib/quarantine';
 import { REPO_ROOT } from '../../admin/paths';
 import { PASSWORD, seedWorld } from './helpers';
@@ -33,32 +30,32 @@ async function hold(t: TestDb, mailboxId: number, i: number, category: string, r
 for (const engine of engines()) {
   describe(`quarantine space in Chromium [${engine}]`, function () {
     this.timeout(120_000);
-    let t: TestDb;
-    let served: Served;
+    let s: AdminInBrowser;
     let base: string;
-    let browser: Browser;
     let page: Page;
     const remoteRequests: string[] = [];
     const dialogs: string[] = [];
 
     before(async function () {
-      if (chromiumMissing()) this.skip();
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      t = await createTestDb(engine);
-      const w = await seedWorld(t.db);
-      await t.db('mailboxes').where({ id: w.mailboxA }).update({ language: 'fr' });
-      await hold(t, w.mailboxA, 0, 'spam', hostileMessage('alice@a.test'));
-      for (let i = 1; i <= 16; i++) await hold(t, w.mailboxA, i, i % 5 === 0 ? 'virus' : 'spam');
-      for (let i = 17; i <= 19; i++) await hold(t, w.mailboxA, i, 'newsletter');
-      await hold(t, w.mailboxB, 1, 'spam');
-      const settings = loadSettings({ MAILHOST_DATA: t.dir, MAILHOST_DB: t.url });
-      const app = createApp({ db: t.db, settings, sessionSecret: 'q-browser', sessionCleanupMs: 0, send: async () => undefined });
-      served = await serve(app);
-      base = served.base;
-      browser = await launchChromium({ width: 1280, height: 900 });
-      page = browser.page;
+      s = await openAdminInBrowser(this, {
+        artifacts: ARTIFACTS,
+        engine,
+        shotPrefix: `${engine}-`,
+        viewport: { width: 1280, height: 900 },
+        seed: async (t) => {
+          const w = await seedWorld(t.db);
+          await t.db('mailboxes').where({ id: w.mailboxA }).update({ language: 'fr' });
+          await hold(t, w.mailboxA, 0, 'spam', hostileMessage('alice@a.test'));
+          for (let i = 1; i <= 16; i++) await hold(t, w.mailboxA, i, i % 5 === 0 ? 'virus' : 'spam');
+          for (let i = 17; i <= 19; i++) await hold(t, w.mailboxA, i, 'newsletter');
+          await hold(t, w.mailboxB, 1, 'spam');
+          return { send: async () => undefined };
+        },
+      });
+      base = s.base;
+      page = s.page;
       // anything that is not our own server is a remote load the page should never make
-      await browser.context.route('**/*', (route) => {
+      await s.context.route('**/*', (route) => {
         const url = route.request().url();
         if (url.startsWith(base) || url.startsWith('data:')) return route.continue();
         remoteRequests.push(url);
@@ -70,13 +67,9 @@ for (const engine of engines()) {
       });
     });
 
-    after(async () => {
-      await browser?.close();
-      await served?.close();
-      await t?.cleanup();
-    });
+    after(() => s?.close());
 
-    const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${engine}-${name}.png`), fullPage: true });
+    const shot = (name: string) => s.shot(name);
 
     it('lists the held mail 15 a page, newest first, with score bars and tabs (French)', async () => {
       await page.goto(`${base}/login`);
@@ -126,13 +119,13 @@ for (const engine of engines()) {
     });
 
     it('shows the digest (French and English) and its link page', async () => {
-      const secret = linkSecret(t.dir, {});
-      await t.db('mailboxes').where({ address: 'alice@a.test' }).update({ language: 'fr' }); // she switched the pages to English
+      const secret = linkSecret(s.t.dir, {});
+      await s.t.db('mailboxes').where({ address: 'alice@a.test' }).update({ language: 'fr' }); // she switched the pages to English
       for (const [mailbox, lang] of [
         ['alice@a.test', 'fr'],
         ['bob@b.test', 'en'],
       ] as const) {
-        const mail = renderDigest(await previewDigest(t.db, mailbox, { secret, baseUrl: base }));
+        const mail = renderDigest(await previewDigest(s.t.db, mailbox, { secret, baseUrl: base }));
         await page.setContent(mail.html);
         assert.ok((await page.locator('tr.digest-row').count()) >= 1);
         assert.match(await page.locator('body').innerText(), lang === 'fr' ? /Rapport|retenus/ : /were held/);

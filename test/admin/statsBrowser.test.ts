@@ -2,13 +2,9 @@
 // under the strict CSP (no violation reported), in French and in English, for an admin (with
 // the top domains) and for a mailbox owner. Screenshots go to test-artifacts/stats/.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumMissing, launchChromium, serve, type Browser, type Served } from '../helpers/chromium';
-import { createTestDb, type TestDb } from '../helpers/db';
-import { createApp } from '../../admin/app';
-import { loadSettings } from '../../lib/core';
+import { openAdminInBrowser, type AdminInBrowser } from '../helpers/chromium';
 import { StatsBatcher } from '../../lib/stats';
 import { REPO_ROOT } from '../../admin/paths';
 import { PASSWORD, seedWorld } from './helpers';
@@ -18,45 +14,34 @@ const DAY = 86400000;
 
 describe('statistics page in Chromium', function () {
   this.timeout(120_000);
-  let t: TestDb;
-  let served: Served;
-  let browser: Browser;
+  let s: AdminInBrowser;
   let page: Page;
-  const cspErrors: string[] = [];
 
   before(async function () {
-    if (chromiumMissing()) this.skip();
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    t = await createTestDb('sqlite');
-    const w = await seedWorld(t.db);
-    await t.db('accounts').where({ id: w.adminId }).update({ language: 'fr' });
-    // 30 days of varied traffic for alice (a.test) and bob (b.test)
-    for (let i = 0; i < 30; i++) {
-      const b = new StatsBatcher(t.db, { now: () => Date.now() - i * DAY });
-      const n = (i * 7) % 11;
-      b.add({ mailboxId: w.mailboxA, domainId: w.domainA }, { received: n + 2, inbox: n + 1, junk: 1, bytes: (n + 2) * 4000 });
-      b.add({ mailboxId: w.mailboxB, domainId: w.domainB }, { received: n, inbox: Math.max(n - 2, 0), quarantined: Math.min(n, 2), quarantined_spam: Math.min(n, 2), refused_rcpt: i % 3, forwarded: i % 2, bytes: n * 3000 });
-      await b.stop();
-    }
-    const app = createApp({ db: t.db, settings: loadSettings({ MAILHOST_DATA: t.dir, MAILHOST_DB: t.url }), sessionSecret: 'stats-browser', sessionCleanupMs: 0 });
-    served = await serve(app);
-    browser = await launchChromium();
-    page = browser.page;
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspErrors.push(msg.text());
+    s = await openAdminInBrowser(this, {
+      artifacts: ARTIFACTS,
+      seed: async (t) => {
+        const w = await seedWorld(t.db);
+        await t.db('accounts').where({ id: w.adminId }).update({ language: 'fr' });
+        // 30 days of varied traffic for alice (a.test) and bob (b.test)
+        for (let i = 0; i < 30; i++) {
+          const b = new StatsBatcher(t.db, { now: () => Date.now() - i * DAY });
+          const n = (i * 7) % 11;
+          b.add({ mailboxId: w.mailboxA, domainId: w.domainA }, { received: n + 2, inbox: n + 1, junk: 1, bytes: (n + 2) * 4000 });
+          b.add({ mailboxId: w.mailboxB, domainId: w.domainB }, { received: n, inbox: Math.max(n - 2, 0), quarantined: Math.min(n, 2), quarantined_spam: Math.min(n, 2), refused_rcpt: i % 3, forwarded: i % 2, bytes: n * 3000 });
+          await b.stop();
+        }
+      },
     });
+    page = s.page;
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t?.cleanup();
-  });
+  after(() => s?.close());
 
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => s.shot(name);
 
   async function loginAs(username: string) {
-    await page.goto(`${served.base}/login`);
+    await page.goto(`${s.base}/login`);
     await page.fill('#username', username);
     await page.fill('#password', PASSWORD);
     await page.click('#login-button');
@@ -81,7 +66,7 @@ describe('statistics page in Chromium', function () {
     assert.match(await page.locator('#stats-totals').innerText(), /Received/);
     await shot('02-admin-30-days-en');
     await page.click('#logout-button');
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(s.cspErrors, []);
   });
 
   it('mailbox owner: their own figures over 365 days', async () => {
@@ -92,6 +77,6 @@ describe('statistics page in Chromium', function () {
     assert.equal(await page.locator('figure.stats-chart').first().locator('rect').count(), 365);
     assert.doesNotMatch(await page.locator('main').innerText(), /a\.test/);
     await shot('03-user-365-days-en');
-    assert.deepEqual(cspErrors, []);
+    assert.deepEqual(s.cspErrors, []);
   });
 });
