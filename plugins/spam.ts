@@ -6,7 +6,7 @@
 import { finalTargets } from '../lib/delivery';
 import { headerFromAddress, isSpamHeader, cachedPolicies, type PolicyLookup } from '../lib/policy';
 import { decideMessage } from '../lib/smtp';
-import { AutoLearner, sharedBayesCache, type BayesCache } from '../lib/spam';
+import { AutoLearner, sharedBayesCache, sharedSaWorker, type BayesCache, type SaWorker } from '../lib/spam';
 import { statsRecorder } from '../lib/stats';
 import { externalFromTransaction } from './results';
 import { schedulePurge } from '../lib/maintenance';
@@ -21,6 +21,8 @@ export function register(this: Haraka.Plugin): void {
   this.policies = cachedPolicies(pluginDb(this.settings as Settings));
   // Bayes counts kept in this process, caught up from the change log every second (lib/spam)
   this.bayes = sharedBayesCache(pluginDb(this.settings as Settings));
+  // the SpamAssassin rule pass in its own thread, so this one goes on answering meanwhile (lib/spam)
+  this.saWorker = sharedSaWorker();
   // auto-learning written in batches, every second or 50 messages (a lesson is soft state)
   this.learner = new AutoLearner(pluginDb(this.settings as Settings), (err) => this.logerror(`auto-learn: ${err.message}`));
   this.register_hook('data_post', 'spam_verdict');
@@ -50,6 +52,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
       lists: notes.lists,
       policies: this.policies as PolicyLookup,
       bayes: this.bayes as BayesCache | null,
+      saWorker: this.saWorker as SaWorker | null,
     };
     const db = pluginDb(this.settings as Settings);
     const d = await withTimeout(decideMessage(db, query), VERDICT_TIMEOUT_MS, 'spam verdict');
@@ -80,5 +83,6 @@ export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
 
 export function shutdown(this: Haraka.Plugin): void {
   (this.stopPurge as (() => void) | undefined)?.();
+  void (this.saWorker as SaWorker | null | undefined)?.close();
   void (this.learner as AutoLearner | undefined)?.flush();
 }

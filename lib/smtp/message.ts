@@ -3,7 +3,7 @@
 // (only when every recipient's policy rejects it) and which X-Spam-* headers it gets.
 import type { Db } from '../core';
 import type { Target } from '../directory';
-import { scoreParsed, parseForScoring, categorize, type ExternalResults, type Verdict, type BayesCache, type ParsedMessage } from '../spam';
+import { scoreParsed, parseForScoring, categorize, type ExternalResults, type Verdict, type BayesCache, type ParsedMessage, type SaWorker } from '../spam';
 import { loadListsFor, evaluateLists, recipientCategory, type PolicyLookup, scopeRefFor, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, type ListCache, type TargetFate } from '../policy';
 import { getQuarantineSettings } from '../quarantine';
 
@@ -24,6 +24,8 @@ export interface MessageQuery {
   policies?: PolicyLookup;
   /** the process's Bayes counts in memory (lib/spam sharedBayesCache); default: one query */
   bayes?: BayesCache | null;
+  /** the process's rule thread (lib/spam sharedSaWorker); default: the rules run in this thread */
+  saWorker?: SaWorker | null;
 }
 
 export interface MessageDecision {
@@ -49,7 +51,7 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
   const domainId = firstLocal?.kind === 'local' ? firstLocal.mailbox.domain_id : undefined;
   const parsed = parseForScoring(q.raw);
   const [verdict, rows, policies] = await Promise.all([
-    scoreParsed(db, parsed, { domainId, external: q.external, bayesCache: q.bayes }),
+    scoreParsed(db, parsed, { domainId, external: q.external, bayesCache: q.bayes, saWorker: q.saWorker }),
     loadListsFor(db, refs, q.lists),
     q.policies ? q.policies(refs) : effectivePolicies(db, refs),
   ]);

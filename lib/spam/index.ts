@@ -18,6 +18,8 @@ export { loadRules, compileRules, runRules, TESTS, DEFAULT_RULES_FILE } from './
 export type { RuleSet, RuleDef, RuleHit } from './rules';
 export { loadSaRules, buildSaRules, compileCf, runSa, rulesCheck, defaultRuleDirs, LOCAL_CF, DEFAULT_RULE_BUDGET_MS } from './saengine';
 export type { SaRuleSet, SaRule, SaHit, SaResult, SkippedRule, RulesCheck } from './saengine';
+export { SaWorker, sharedSaWorker, DEFAULT_SA_TIMEOUT_MS } from './saWorker';
+export type { SaWorkerOptions, SaThreadResult } from './saWorker';
 export { parseCf, emptyCf, evalCondition, replaceTags, parseEvalCall, DEFAULT_PLUGINS } from './cf';
 export type { CfData, CfRule, CfKind } from './cf';
 export { translatePerlRegex, splitPerlMatch } from './perlre';

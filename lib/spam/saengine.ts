@@ -517,8 +517,18 @@ function warmUp(set: SaRuleSet): void {
 
 let cached: { key: string; set: SaRuleSet } | undefined;
 
+// where the rules are is looked up again at most once a minute (an sa-update download replaces
+// them), not on every message: the lookup reads directories
+let dirsFound: { at: number; dirs: string[]; env: string | undefined } | undefined;
+function currentRuleDirs(): string[] {
+  const now = Date.now();
+  const env = process.env.MAILHOST_SA_RULES;
+  if (!dirsFound || now - dirsFound.at > 60_000 || dirsFound.env !== env) dirsFound = { at: now, dirs: defaultRuleDirs(), env };
+  return dirsFound.dirs;
+}
+
 /** The rule set of the default directories and our local file, built once per process. */
-export function loadSaRules(dirs = defaultRuleDirs()): SaRuleSet {
+export function loadSaRules(dirs = currentRuleDirs()): SaRuleSet {
   const key = dirs.join(':');
   if (!cached || cached.key !== key) cached = { key, set: buildSaRules(dirs) };
   return cached.set;

@@ -8,6 +8,7 @@ import { classifyTokens, scopesFor, tokenIds, type BayesResult } from './bayes';
 import type { BayesCache } from './bayesCache';
 import { loadSaRules, runSa, type SaRuleSet } from './saengine';
 import { aligned, type ExternalResults } from './external';
+import type { SaWorker } from './saWorker';
 
 export type Category = 'ham' | 'newsletter' | 'spam' | 'virus';
 
@@ -54,6 +55,8 @@ export interface ScoreOptions {
   rules?: RuleSet;
   /** SpamAssassin-syntax rules (default: the system's and lib/spam/rules/local.cf); false: none */
   sa?: SaRuleSet | false;
+  /** run the SpamAssassin-syntax rules (the default set) in this thread instead (saWorker.ts); `sa` is then ignored */
+  saWorker?: SaWorker | null;
   limits?: Partial<ParseLimits>;
 }
 
@@ -118,7 +121,7 @@ function namesOf(set: RuleSet): Set<string> {
 /** Scores an already parsed message (lets callers parse once for several uses). */
 export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: ScoreOptions = {}): Promise<Verdict> {
   const set = opts.rules ?? loadRules();
-  const sa = opts.sa === false ? undefined : (opts.sa ?? loadSaRules());
+  const sa = opts.sa === false || opts.saWorker ? undefined : (opts.sa ?? loadSaRules());
   const { hits, newsletter, newsletterHits } = runRules(msg, set);
   const reasons: RuleHit[] = [...hits];
   let autolearnScore = hits.reduce((t, h) => t + h.points, 0);
@@ -130,14 +133,17 @@ export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: Score
   }
   const bayesCounts = !!bayes?.trained && bayes.clues > 0;
   const limits = [...msg.limits];
-  if (sa) {
-    const r = runSa(msg, sa, { bayes: bayesCounts ? bayes!.probability : undefined, exclude: namesOf(set) });
+  const saBayes = bayesCounts ? bayes!.probability : undefined;
+  const r = opts.saWorker
+    ? await opts.saWorker.run({ raw: msg.src.raw, bayes: saBayes, exclude: [...namesOf(set)] })
+    : sa && { ...runSa(msg, sa, { bayes: saBayes, exclude: namesOf(set) }), bayesRules: sa.bayesRules };
+  if (r) {
     for (const h of r.hits) reasons.push({ rule: h.rule, points: h.points });
     autolearnScore += r.autolearnScore;
     if (r.budgetExceeded) limits.push('rules-time');
   }
   // Bayes points: SpamAssassin's BAYES_* rules when loaded (run above), else our bands
-  if (bayes && !sa?.bayesRules) {
+  if (bayes && !(r && r.bayesRules)) {
     const r = bayesPoints(bayes, set);
     if (r) reasons.push(r);
   }

