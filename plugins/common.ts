@@ -92,9 +92,26 @@ export function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefin
  * read from the received bytes, not from Haraka's parsed header copy, so 8-bit header bytes and
  * every line are kept. Bounded in time so a stuck spool cannot hold a hook forever.
  */
+// The bytes received do not change once DATA is over (only the header edits do, applied on
+// every call): several plugins want the message (limits, spam, deliver, autoreply), and reading
+// the stream again for each was a visible share of the SMTP thread's time in the bench.
+const received = new WeakMap<object, Promise<Buffer>>();
+
 export async function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
   const stream = txn.message_stream as unknown as { headers: string[]; get_data(o: object, cb: (b: Buffer) => void): void };
-  const raw = await withTimeout(
+  let read = received.get(stream);
+  if (!read) {
+    read = readStream(stream);
+    received.set(stream, read);
+    read.catch(() => received.delete(stream)); // a failed read is tried again by the next caller
+  }
+  const raw = await read;
+  const header = txn.header as unknown as { header_list?: string[] };
+  return applyHeaderEdits(raw, header.header_list ?? [], ((txn as unknown as { encoding?: BufferEncoding }).encoding ?? 'utf8'));
+}
+
+function readStream(stream: { headers: string[]; get_data(o: object, cb: (b: Buffer) => void): void }): Promise<Buffer> {
+  return withTimeout(
     new Promise<Buffer>((resolve) => {
       // the stream writes its `headers` (the parsed copy) instead of the received header block
       // when it has any; it reads them when the read starts, so they are put back at once
@@ -109,8 +126,6 @@ export async function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
     30000,
     'message read',
   );
-  const header = txn.header as unknown as { header_list?: string[] };
-  return applyHeaderEdits(raw, header.header_list ?? [], ((txn as unknown as { encoding?: BufferEncoding }).encoding ?? 'utf8'));
 }
 
 /**

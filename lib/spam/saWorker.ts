@@ -27,7 +27,8 @@ export interface SaTask {
   raw: Buffer;
   bayes?: number;
   budgetMs?: number;
-  exclude?: string[];
+  /** rules not reported (sent to the thread only when it is another set than the last one) */
+  exclude?: ReadonlySet<string>;
 }
 
 interface Pending {
@@ -51,6 +52,7 @@ export class SaWorker {
   private headSince = 0;
   private watchdog?: NodeJS.Timeout;
   private bayesRules = false;
+  private excludeSent?: ReadonlySet<string>;
   /** threads started (the first, then one after each stop) */
   started = 0;
 
@@ -61,9 +63,16 @@ export class SaWorker {
     const w = this.worker ?? this.start();
     const id = this.nextId++;
     if (!this.pending.size) this.headSince = Date.now();
+    if (task.exclude !== this.excludeSent) {
+      this.excludeSent = task.exclude;
+      w.postMessage({ exclude: task.exclude ? [...task.exclude] : [] });
+    }
+    // the bytes are copied once into their own buffer and handed over, not cloned
+    const raw = new Uint8Array(task.raw.length);
+    raw.set(task.raw);
     return new Promise<SaThreadResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, raw: task.raw, bayes: task.bayes, budgetMs: task.budgetMs, exclude: task.exclude });
+      w.postMessage({ id, raw, bayes: task.bayes, budgetMs: task.budgetMs }, [raw.buffer]);
     });
   }
 
@@ -76,6 +85,7 @@ export class SaWorker {
 
   private start(): Worker {
     const w = new Worker(THREAD_MAIN, { workerData: { dirs: this.opts.dirs } });
+    this.excludeSent = undefined;
     this.started++;
     w.unref(); // the thread never keeps the process alive
     w.on('message', (m: { id: number; result?: SaThreadResult; error?: string }) => {

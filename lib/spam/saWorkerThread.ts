@@ -12,14 +12,21 @@ interface Task {
   raw: Uint8Array;
   bayes?: number;
   budgetMs?: number;
-  exclude?: string[];
 }
 
-parentPort!.on('message', (t: Task) => {
+let exclude = new Set<string>();
+
+parentPort!.on('message', (t: Task | { exclude: string[] }) => {
+  if ('exclude' in t) {
+    exclude = new Set(t.exclude);
+    return;
+  }
   try {
     const msg = parseForScoring(Buffer.from(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength));
-    const r = runSa(msg, set, { bayes: t.bayes, budgetMs: t.budgetMs, exclude: t.exclude && new Set(t.exclude) });
-    parentPort!.postMessage({ id: t.id, result: { ...r, bayesRules: set.bayesRules } });
+    const r = runSa(msg, set, { bayes: t.bayes, budgetMs: t.budgetMs, exclude });
+    // what scoring uses: the descriptions stay here
+    const hits = r.hits.map((h) => ({ rule: h.rule, points: h.points }));
+    parentPort!.postMessage({ id: t.id, result: { ...r, hits, bayesRules: set.bayesRules } });
   } catch (err) {
     parentPort!.postMessage({ id: t.id, error: (err as Error).message });
   }

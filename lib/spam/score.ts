@@ -135,7 +135,7 @@ export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: Score
   const limits = [...msg.limits];
   const saBayes = bayesCounts ? bayes!.probability : undefined;
   const r = opts.saWorker
-    ? await opts.saWorker.run({ raw: msg.src.raw, bayes: saBayes, exclude: [...namesOf(set)] })
+    ? await opts.saWorker.run({ raw: msg.src.raw, bayes: saBayes, exclude: namesOf(set) })
     : sa && { ...runSa(msg, sa, { bayes: saBayes, exclude: namesOf(set) }), bayesRules: sa.bayesRules };
   if (r) {
     for (const h of r.hits) reasons.push({ rule: h.rule, points: h.points });
