@@ -86,15 +86,8 @@ export function prepareHarakaDir(opts: HarakaDirOptions): string {
  */
 export function harakaCommand(dir: string, opts: { exitWithParent?: boolean } = {}): { command: string; args: string[] } {
   const preload = opts.exitWithParent ? ['--require', path.join(__dirname, 'harakaParentWatch.js')] : [];
-  return { command: process.execPath, args: [...HARAKA_NODE_FLAGS, ...preload, path.join(REPO_ROOT, 'node_modules', 'Haraka', 'bin', 'haraka'), '-c', dir] };
+  return { command: process.execPath, args: [...preload, path.join(REPO_ROOT, 'node_modules', 'Haraka', 'bin', 'haraka'), '-c', dir] };
 }
-
-/**
- * V8's young generation kept small: Haraka allocates fast and briefly (a message's buffers and
- * strings die with its transaction), and with the default 16 MB semi-spaces the process held
- * about 60 MB more under load (MTA bench, concurrency 100) for no measurable CPU gain.
- */
-export const HARAKA_NODE_FLAGS = ['--max-semi-space-size=4'];
 
 /** Waits until a Haraka just started answers 220 on host:port (loopback by default); throws with the end of its output if it exits or times out. */
 export async function waitForBanner(port: number, child: ChildProcess, output: () => string, ms = 30000, host = '127.0.0.1'): Promise<void> {

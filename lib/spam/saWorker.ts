@@ -84,8 +84,7 @@ export class SaWorker {
   }
 
   private start(): Worker {
-    // a small young generation, as for the SMTP process (lib/haraka HARAKA_NODE_FLAGS)
-    const w = new Worker(THREAD_MAIN, { workerData: { dirs: this.opts.dirs }, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+    const w = new Worker(THREAD_MAIN, { workerData: { dirs: this.opts.dirs } });
     this.excludeSent = undefined;
     this.started++;
     w.unref(); // the thread never keeps the process alive
