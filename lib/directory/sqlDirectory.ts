@@ -1,6 +1,6 @@
 // The few queries recipient resolution needs, each one round trip, behind an interface
 // so resolution itself stays a plain function that unit tests can drive.
-import { rawRows, placeholders, type Db } from '../core';
+import { preparedRows, placeholders, type Db } from '../core';
 import { toMailbox, type MailboxRow } from './mailboxes';
 
 export interface DirDomain { id: number; name: string; active: boolean }
@@ -77,7 +77,7 @@ ORDER BY 1, 2, 15`;
 export function sqlDirectory(db: Db): Directory {
   return {
     async lookupLocal(name, addresses) {
-      const rows = rawRows(await db.raw(LOOKUP_SQL(addresses.length), [name, name, ...addresses, ...addresses]));
+      const rows = await preparedRows(db, LOOKUP_SQL(addresses.length), [name, name, ...addresses, ...addresses]);
       let domain: DirDomain | null = null;
       const mailboxes: DirMailbox[] = [];
       const aliases = new Map<number, DirAlias>();
