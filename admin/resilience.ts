@@ -24,6 +24,8 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 4) return false;
   const e = err as { code?: unknown; name?: unknown; fatal?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
+  // better-sqlite3 reports SQLite's extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED_SHAREDCACHE...)
+  if (typeof e.code === 'string' && /^SQLITE_(BUSY|LOCKED)_/.test(e.code)) return true;
   if (e.name === 'KnexTimeoutError') return true; // pool acquire timeout under load or outage
   if (e.fatal === true) return true; // mysql2: the connection is dead, the pool replaces it
   if (typeof e.message === 'string' && /closed state|Connection lost/i.test(e.message)) return true;
