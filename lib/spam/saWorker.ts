@@ -31,10 +31,7 @@ export interface SaTask {
   exclude?: ReadonlySet<string>;
 }
 
-interface Pending {
-  resolve(r: SaThreadResult): void;
-  reject(err: Error): void;
-}
+type Pending = (r: SaThreadResult) => void;
 
 const THREAD_MAIN = path.join(__dirname, 'saWorkerThread.js');
 export const DEFAULT_SA_TIMEOUT_MS = 10_000;
@@ -70,8 +67,8 @@ export class SaWorker {
     // the bytes are copied once into their own buffer and handed over, not cloned
     const raw = new Uint8Array(task.raw.length);
     raw.set(task.raw);
-    return new Promise<SaThreadResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<SaThreadResult>((resolve) => {
+      this.pending.set(id, resolve);
       w.postMessage({ id, raw, bayes: task.bayes, budgetMs: task.budgetMs }, [raw.buffer]);
     });
   }
@@ -89,14 +86,14 @@ export class SaWorker {
     this.started++;
     w.unref(); // the thread never keeps the process alive
     w.on('message', (m: { id: number; result?: SaThreadResult; error?: string }) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
+      const resolve = this.pending.get(m.id);
+      if (!resolve) return;
       this.pending.delete(m.id);
       this.headSince = Date.now();
       if (m.result) {
         this.bayesRules = m.result.bayesRules;
-        p.resolve(m.result);
-      } else p.resolve(gaveUp(this.bayesRules));
+        resolve(m.result);
+      } else resolve(gaveUp(this.bayesRules));
     });
     const lost = () => {
       if (this.worker === w) this.stop();
@@ -121,7 +118,7 @@ export class SaWorker {
     this.worker = undefined;
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.resolve(gaveUp(this.bayesRules));
+    for (const resolve of pending) resolve(gaveUp(this.bayesRules));
   }
 }
 

@@ -55,7 +55,7 @@ export interface ScoreOptions {
   rules?: RuleSet;
   /** SpamAssassin-syntax rules (default: the system's and lib/spam/rules/local.cf); false: none */
   sa?: SaRuleSet | false;
-  /** run the SpamAssassin-syntax rules (the default set) in this thread instead (saWorker.ts); `sa` is then ignored */
+  /** run the SpamAssassin-syntax rules (the default set) in the rule thread instead (saWorker.ts); `sa` is then ignored */
   saWorker?: SaWorker | null;
   limits?: Partial<ParseLimits>;
 }
@@ -144,8 +144,8 @@ export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: Score
   }
   // Bayes points: SpamAssassin's BAYES_* rules when loaded (run above), else our bands
   if (bayes && !(r && r.bayesRules)) {
-    const r = bayesPoints(bayes, set);
-    if (r) reasons.push(r);
+    const band = bayesPoints(bayes, set);
+    if (band) reasons.push(band);
   }
   reasons.push(...externalReasons(opts.external, msg, set));
   if (newsletter) reasons.push({ rule: 'NEWSLETTER', points: 0, detail: newsletterHits.join(',') });
