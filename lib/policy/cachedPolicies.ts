@@ -11,7 +11,7 @@
 // apply to each mailbox (cached with it), so nothing is read when there are none, and the rows
 // read at RCPT serve the after-DATA check of the same transaction.
 import { watchGeneration, GenerationCache, type Db } from '../core';
-import { effectivePolicies, effectivePolicyOf, toPolicy, BUILTIN_DEFAULT_POLICY, DEFAULT_POLICY_NAME, type EffectivePolicy, type Policy } from './policies';
+import { effectivePolicies, effectivePolicyOf, findPolicy, BUILTIN_DEFAULT_POLICY, DEFAULT_POLICY_NAME, type EffectivePolicy, type Policy } from './policies';
 import type { ScopeRef } from './senderLists';
 
 export type PolicyLookup = (refs: ScopeRef[]) => Promise<EffectivePolicy[]>;
@@ -25,15 +25,8 @@ export function cachedPolicies(db: Db, opts: { maxEntries?: number } = {}): Poli
   const max = opts.maxEntries ?? 50_000;
   const cache = new GenerationCache<EffectivePolicy[]>(watch, max);
   const rows = new GenerationCache<Policy | null>(watch, max);
-  const byId = (id: number) => rows.get(String(id), async () => {
-    const r = await db('spam_policies').where({ id }).first();
-    return r ? toPolicy(r) : null;
-  });
-  const fallback = async () =>
-    (await rows.get(DEFAULT_KEY, async () => {
-      const r = await db('spam_policies').where({ name: DEFAULT_POLICY_NAME }).first();
-      return r ? toPolicy(r) : BUILTIN_DEFAULT_POLICY;
-    }))!;
+  const byId = (id: number) => rows.get(String(id), () => findPolicy(db, id));
+  const fallback = async () => (await rows.get(DEFAULT_KEY, async () => (await findPolicy(db, DEFAULT_POLICY_NAME)) ?? BUILTIN_DEFAULT_POLICY))!;
   return async (refs) => {
     if (!refs.length || !refs.every((r) => r.policy)) return cache.get(refs.map(refKey).join('\0'), () => effectivePolicies(db, refs));
     const ids = new Set<number>();

@@ -119,10 +119,16 @@ export async function createPolicy(db: Db, input: PolicyInput & { name: string }
   }
 }
 
-export async function getPolicy(db: Db, nameOrId: string | number): Promise<Policy> {
+/** A policy by id or name, or null when there is none. */
+export async function findPolicy(db: Db, nameOrId: string | number): Promise<Policy | null> {
   const r = typeof nameOrId === 'number' ? await db('spam_policies').where({ id: nameOrId }).first() : await db('spam_policies').where({ name: String(nameOrId).trim() }).first();
-  if (!r) throw notFound(`policy ${nameOrId} does not exist`);
-  return toPolicy(r);
+  return r ? toPolicy(r) : null;
+}
+
+export async function getPolicy(db: Db, nameOrId: string | number): Promise<Policy> {
+  const p = await findPolicy(db, nameOrId);
+  if (!p) throw notFound(`policy ${nameOrId} does not exist`);
+  return p;
 }
 
 export async function updatePolicy(db: Db, nameOrId: string | number, patch: PolicyInput): Promise<Policy> {
