@@ -7,7 +7,7 @@
 //
 //   node dist/bench/mta.js [--db mysql://root@127.0.0.1:3306/ | --db sqlite] [--messages 5000]
 //        [--concurrency 1,20,100] [--nodes 0] [--size 3000] [--lookups 10000] [--per-connection 100]
-//        [--repeat 1]
+//        [--repeat 1] [--warmup 300]
 //        [--domains 10000 --mailboxes 100000 --aliases 100000] [--breakdown] [--cold-maildirs]
 //        [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json] [--postfix]
 //
@@ -18,6 +18,9 @@
 // The Maildirs of the recipients are created before the load (steady state: a mailbox has
 // received mail before); --cold-maildirs leaves that to the first delivery.
 // --repeat N runs every level N times per setup, alternating, and reports the median run.
+// --warmup N sends every setup N messages (concurrency 20) before the measured levels, to other
+// recipients than the measured ones: the code is compiled and the rule thread ready (steady
+// state), while the directory cache knows none of the measured recipients yet.
 // Per run it also prints the CPU each process used per message (from /proc), to show where the
 // time goes and whether other work on a shared machine skewed the figures.
 // --postfix adds setup (p): a private Postfix with MySQL maps on the same seeded tables and
@@ -61,10 +64,11 @@ interface Options {
   cpuProf?: string;
   json: boolean;
   postfix: boolean;
+  warmup: number;
 }
 
 const USAGE = `usage: node dist/bench/mta.js [--db URL|sqlite] [--messages N] [--concurrency 1,20,100] [--nodes 0|1]
-  [--size BYTES] [--lookups N] [--per-connection N] [--repeat N] [--domains N] [--mailboxes N] [--aliases N]
+  [--size BYTES] [--lookups N] [--per-connection N] [--repeat N] [--warmup N] [--domains N] [--mailboxes N] [--aliases N]
   [--breakdown] [--cold-maildirs] [--b-plugins p1,p2,...] [--cpu-prof DIR] [--json] [--postfix]`;
 
 function parseArgs(argv: string[]): Options {
@@ -82,6 +86,7 @@ function parseArgs(argv: string[]): Options {
     coldMaildirs: false,
     json: false,
     postfix: false,
+    warmup: 300,
   };
   const int = (name: string, v: string | undefined, min = 1) => intArg(name, v, USAGE, min);
   for (let i = 0; i < argv.length; i++) {
@@ -96,6 +101,7 @@ function parseArgs(argv: string[]): Options {
       case '--lookups': o.lookups = int(a, v(), 0); break;
       case '--per-connection': o.perConnection = int(a, v()); break;
       case '--repeat': o.repeat = int(a, v()); break;
+      case '--warmup': o.warmup = int(a, v(), 0); break;
       case '--domains': o.seed.domains = int(a, v()); break;
       case '--mailboxes': o.seed.mailboxes = int(a, v()); break;
       case '--aliases': o.seed.aliases = int(a, v(), 0); break;
@@ -384,6 +390,15 @@ async function main(): Promise<void> {
   const rand = prng(1234);
   const recipients = Array.from({ length: o.messages }, () => mailboxAddress(o.seed, Math.floor(rand() * o.seed.mailboxes)));
 
+  // warm-up recipients: drawn apart from the measured ones (another seed, none of theirs)
+  const measured = new Set(recipients);
+  const warmRand = prng(4321);
+  const warmRecipients: string[] = [];
+  for (let tries = 0; warmRecipients.length < o.warmup && tries < o.warmup * 20; tries++) {
+    const a = mailboxAddress(o.seed, Math.floor(warmRand() * o.seed.mailboxes));
+    if (!measured.has(a)) warmRecipients.push(a);
+  }
+
   const hostList: string[] = [];
   for (let d = 0; d < o.seed.domains; d++) {
     hostList.push(domainName(d));
@@ -406,7 +421,7 @@ async function main(): Promise<void> {
     );
   }
   servers.push(await startHaraka(o, tmp, 'b', bdb.url, o.bPlugins, {}));
-  const distinct = [...new Set(recipients)];
+  const distinct = [...new Set([...recipients, ...warmRecipients])];
   if (o.postfix) {
     const p = await startPostfix(path.join(tmp, 'postfix'), bdb.url, await freePort(), o.coldMaildirs ? [] : distinct);
     undo.push(p.stop);
@@ -421,6 +436,16 @@ async function main(): Promise<void> {
 
   // CPU of the database server, when it runs on this machine (MariaDB/MySQL on 127.0.0.1)
   const dbPids = o.db === 'sqlite' ? [] : findPids(['mariadbd', 'mysqld']);
+  const warmedOk: Record<string, number> = {};
+  if (warmRecipients.length) {
+    for (const s of servers) {
+      const before = s.name === 'p' ? countMaildirFiles(s.dataDir) : 0;
+      const w = await runLoad(tmp, s, { ...o, messages: warmRecipients.length }, 20, warmRecipients, dbPids);
+      if (s.name === 'p') await waitDelivered(s.dataDir, before + w.ok);
+      warmedOk[s.name] = w.ok;
+      log(`  warm-up (${s.name}): ${warmRecipients.length} messages, ${w.ok} ok, ${w.failed} failed`);
+    }
+  }
   const rows: Row[] = [];
   const rateOf = (r: Run) => r.ok / (r.elapsedMs / 1000);
   for (const c of o.concurrency) {
@@ -442,7 +467,7 @@ async function main(): Promise<void> {
   }
   const b = servers.find((s) => s.name === 'b')!;
   const delivered = countMaildirFiles(b.dataDir);
-  const sentToB = rows.reduce((n, r) => n + r.all.b.reduce((m, x) => m + x.ok, 0), 0);
+  const sentToB = rows.reduce((n, r) => n + r.all.b.reduce((m, x) => m + x.ok, 0), 0) + (warmedOk.b ?? 0);
   for (const s of servers) await s.stop();
   const warnings = servers
     .map((s) => {
@@ -475,7 +500,7 @@ async function main(): Promise<void> {
     if (cachedResolution.unexpected.length) out.push(`  UNEXPECTED outcomes: ${cachedResolution.unexpected.join('; ')}`);
   }
   out.push('');
-  out.push(`SMTP load: ${o.messages} messages of ~${o.size} B per level, 1 recipient each (${distinct.length} random existing mailboxes, Maildirs ${o.coldMaildirs ? 'created at first delivery' : 'created before the load'}), from a separate node process,`);
+  out.push(`SMTP load: ${o.messages} messages of ~${o.size} B per level, 1 recipient each (${measured.size} random existing mailboxes, after a warm-up of ${warmRecipients.length} messages to others, Maildirs ${o.coldMaildirs ? 'created at first delivery' : 'created before the load'}), from a separate node process,`);
   out.push(`  persistent connections (${o.perConnection} messages each, then reconnect), one command at a time`);
   for (const s of servers) out.push(`  (${s.name}) ${s.plugins.join(', ')}`);
   out.push('');

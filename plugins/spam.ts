@@ -71,14 +71,33 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
   });
 }
 
-/** The daily purge runs in the master process (one per node, whatever the number of workers). */
-export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next): void {
+/**
+ * The daily purge runs in the master process (one per node, whatever the number of workers).
+ * A single process (no cluster) also answers SMTP: its rule thread starts now.
+ */
+export function hook_init_master(this: Haraka.Plugin, next: Haraka.Next, server?: { cluster?: unknown }): void {
+  if (!server?.cluster) prepareRuleThread(this);
   try {
     this.stopPurge = schedulePurge(pluginDb(this.settings as Settings), { info: (m) => this.loginfo(m), error: (m) => this.logerror(m) }, { dataDir: (this.settings as Settings).dataDir });
   } catch (err) {
     this.logerror(`quarantine purge not scheduled: ${(err as Error).message}`);
   }
   next();
+}
+
+/** A cluster worker answers SMTP: its rule thread starts now. */
+export function hook_init_child(this: Haraka.Plugin, next: Haraka.Next): void {
+  prepareRuleThread(this);
+  next();
+}
+
+/** The rules compile (a second or two) at start, not while the first message waits. */
+function prepareRuleThread(plugin: Haraka.Plugin): void {
+  try {
+    (plugin.saWorker as SaWorker | null)?.prepare();
+  } catch (err) {
+    plugin.logerror(`rule thread not started: ${(err as Error).message}`); // the first message starts it
+  }
 }
 
 export function shutdown(this: Haraka.Plugin): void {

@@ -63,8 +63,12 @@ function outcome(out: LearnOutcome, d: { cls: BayesClass | null; reason: string 
   return out.changed ? { learned: d.cls, reason: d.reason } : { learned: null, reason: 'already learned' };
 }
 
-/** Lessons are written once this many wait, or this long after the first; at most MAX_BATCH per transaction. */
-const BATCH = 50;
+/**
+ * Lessons are written once this many wait, or this long after the first; at most MAX_BATCH per
+ * transaction. A batch's cost is mostly per transaction and per distinct token, and common words
+ * recur across messages: fewer, larger batches write less.
+ */
+const BATCH = 200;
 const BATCH_MS = 1000;
 const MAX_BATCH = 500;
 /** Lessons waiting beyond this (database slow or unreachable) are not learned. */
@@ -91,29 +95,48 @@ export class AutoLearner {
     const d = autolearnDecision(v, this.settings);
     if (!d.cls || this.waiting.length >= MAX_WAITING) return d;
     this.waiting.push(prepareLesson(parsed, d.cls, scopeKey(domainId || 'global')));
-    if (this.waiting.length >= BATCH) void this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), BATCH_MS);
-      this.timer.unref();
-    }
+    if (this.waiting.length >= BATCH && !this.writing) void this.write(false);
+    else this.arm();
     return d;
   }
 
+  /** Lessons waiting to be written. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
   /** Writes everything waiting; resolves when it is written (or failed). */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.waiting.length) await this.write(true);
+  }
+
+  private arm(): void {
+    if (this.timer || !this.waiting.length) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.writing) this.arm();
+      else void this.write(true);
+    }, BATCH_MS);
+    this.timer.unref();
+  }
+
+  private write(all: boolean): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.writing ??= this.drain().finally(() => {
+    this.writing = this.drain(all).finally(() => {
       this.writing = null;
+      this.arm(); // what came meanwhile waits for a full batch or its second
     });
     return this.writing;
   }
 
-  private async drain(): Promise<void> {
-    // what arrives while a batch is written goes in the next one
-    while (this.waiting.length) {
+  private async drain(all: boolean): Promise<void> {
+    // what arrives while a batch is written goes in a later one: at once only when a full batch
+    // is already waiting (a write per finished write would make batches as small as the wait)
+    do {
       const batch = this.waiting.splice(0, MAX_BATCH);
       await learnPrepared(this.db, batch, { onlyNew: true }).catch((err: Error) => this.onError(err));
-    }
+    } while (this.waiting.length >= (all ? 1 : BATCH));
   }
 }

@@ -73,6 +73,11 @@ export class SaWorker {
     });
   }
 
+  /** Starts the thread now, so that it compiles the rules before the first message rather than while that message waits. */
+  prepare(): void {
+    this.worker ??= this.start();
+  }
+
   /** Stops the thread (pending messages are answered as not checked). */
   async close(): Promise<void> {
     const w = this.worker;

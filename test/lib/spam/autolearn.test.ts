@@ -111,6 +111,30 @@ describeEachEngine('spam auto-learn', ({ t }) => {
     assert.deepEqual([(await bayesTotals(db, a.id)).ham, (await bayesTotals(db, b.id)).ham, (await bayesTotals(db)).ham], [3, 2, 3]);
   });
 
+  it('lessons that arrive while a batch is written wait for a full batch or their second, not for the write to end', async () => {
+    const db = t().db;
+    const mail = (i: number) => Buffer.from(PLAIN.toString().replace('<lunch.1@', `<lunch.${i}@`).replace('noon?', `noon? (${i})`));
+    const learner = new AutoLearner(db, (err) => assert.fail(err), LOW);
+    const inserts: string[] = [];
+    const listen = (q: { sql: string }) => /^insert into .bayes_learned/i.test(q.sql) && inserts.push(q.sql);
+    db.on('query', listen);
+    try {
+      const parsed = Array.from({ length: 230 }, (_, i) => parseForScoring(mail(i)));
+      for (let i = 0; i < 200; i++) learner.add(parsed[i], verdict(-1), null); // a full batch: written at once
+      for (let i = 200; i < 230; i++) learner.add(parsed[i], verdict(-1), null); // during that write
+      for (let i = 0; i < 200 && inserts.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(inserts.length, 1, 'the first batch only');
+      assert.equal(learner.queued, 30, 'the late lessons still wait');
+      await learner.flush();
+      assert.equal(inserts.length, 2);
+      assert.equal(learner.queued, 0);
+    } finally {
+      db.removeListener('query', listen);
+    }
+    assert.equal((await bayesTotals(db)).ham, 230);
+  });
+
   it('learns a clearly clean message as ham, globally when there is no domain', async () => {
     const db = t().db;
     const v = await scoreMessage(db, PLAIN);
