@@ -47,7 +47,8 @@ describeEachEngine('quarantine digests', ({ t }) => {
     await hold(db, a.id, NOW - 19 * 3600_000, 'Weekly news', 'newsletter');
     const r = await runDigests(db, opts(NOW));
     assert.deepEqual(r.sent.map((s) => [s.mailbox, s.rows, s.period]), [['a@example.com', 2, 'daily:2026-11-24']]);
-    assert.deepEqual(r.empty, ['b@example.com']);
+    assert.deepEqual(r.empty, [], 'b holds nothing: not even looked at');
+    assert.equal((await db('digest_sent').where({ mailbox_id: (await db('mailboxes').where({ address: 'b@example.com' }).first()).id })).length, 0);
     assert.equal(sent.length, 1);
     assert.equal(sent[0].to, 'a@example.com');
     assert.match(sent[0].subject, /Rapport de quarantaine de a@example\.com : 2 message/);
@@ -57,6 +58,29 @@ describeEachEngine('quarantine digests', ({ t }) => {
     // the same period again: nothing
     assert.equal((await runDigests(db, opts(NOW + 3600_000))).sent.length, 0);
     assert.equal(sent.length, 1);
+  });
+
+  it('a scheduled run reads only the mailboxes that hold something, a handful of queries whatever their number', async () => {
+    const { db, a, b } = await world();
+    for (let i = 0; i < 30; i++) await createMailbox(db, { address: `idle${i}@example.com`, password: 'Secret-pass-42' });
+    await hold(db, a.id, NOW - 20 * 3600_000, 'in the period');
+    await hold(db, b.id, NOW - 5 * DAY, 'before the period'); // held, but older than what a first report covers
+    let queries = 0;
+    const count = () => void queries++;
+    db.on('query', count);
+    let r;
+    try {
+      r = await runDigests(db, opts(NOW));
+    } finally {
+      db.removeListener('query', count);
+    }
+    assert.deepEqual(r.sent.map((s) => s.mailbox), ['a@example.com']);
+    assert.deepEqual(r.empty, ['b@example.com']);
+    assert.ok(queries < 20, `${queries} queries for 32 mailboxes`);
+    assert.equal((await db('digest_sent').where({ mailbox_id: b.id })).length, 0, 'nothing claimed for b');
+    // b's old message is still reported by a forced run (everything since its previous report)
+    const forced = await runDigests(db, { ...opts(NOW), mailbox: b.id, force: true });
+    assert.deepEqual(forced.sent.map((s) => [s.mailbox, s.rows]), [['b@example.com', 1]]);
   });
 
   it("follows the mailbox's frequency over its domain's default, and none", async () => {
