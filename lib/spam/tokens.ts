@@ -44,6 +44,8 @@ const OWN_HEADER = new Set(['subject', 'from', 'reply-to', 'to', 'cc', 'x-mailer
 const VALUE_HEADERS = ['x-priority', 'x-msmail-priority', 'precedence', 'importance', 'mime-version'];
 
 const WORD_TRIM = /^[\s"'`()[\]{}<>,.;:?!*|#=~^_+\\/-]+|[\s"'`()[\]{}<>,.;:?*|#=~^_+\\/-]+$/g;
+/** A word the body loop keeps unchanged (nothing to trim, lower case, 3..12 letters). */
+const PLAIN_WORD = /^[a-z]{3,12}$/;
 const CJK = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
 
 export interface TokenSequence {
@@ -170,6 +172,11 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
   const re = /\S+/g;
   for (let m = re.exec(text); m && out.size < max && seqWords.length < maxWords; m = re.exec(text)) {
     let w = m[0];
+    // most words are plain lower-case words: what every step below would keep as it is
+    if (PLAIN_WORD.test(w)) {
+      seqWords.push(w);
+      continue;
+    }
     if (w.length > 80) {
       add(`skip:${w[0].toLowerCase()} ${Math.min(Math.floor(w.length / 10) * 10, 200)}`);
       brk();
