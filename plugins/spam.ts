@@ -23,7 +23,7 @@ export function register(this: Haraka.Plugin): void {
   this.bayes = sharedBayesCache(pluginDb(this.settings as Settings));
   // the SpamAssassin rule pass in its own thread, so this one goes on answering meanwhile (lib/spam)
   this.saWorker = sharedSaWorker();
-  // auto-learning written in batches, every second or 50 messages (a lesson is soft state)
+  // auto-learning written in batches, every second or 200 messages (a lesson is soft state)
   this.learner = new AutoLearner(pluginDb(this.settings as Settings), (err) => this.logerror(`auto-learn: ${err.message}`));
   this.register_hook('data_post', 'spam_verdict');
 }
