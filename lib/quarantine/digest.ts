@@ -89,8 +89,7 @@ export async function setDigestPreferences(db: Db, mailbox: string | number, pre
 
 /** End of what the previous report of this mailbox covered (0: never reported). */
 async function reportedUntil(db: Db, mailboxId: number): Promise<number> {
-  const r = await db('digest_sent').where({ mailbox_id: mailboxId }).max({ until: 'until_ms' }).first();
-  return Number(r?.until ?? 0);
+  return (await reportedUntilMany(db, [mailboxId])).get(mailboxId) ?? 0;
 }
 
 /** Start of a report made now: the end of the previous one, else as far back as mail is kept. */
