@@ -18,6 +18,11 @@ export const rulesCommand: CommandGroup = {
         ctx.print(`rule directories: ${r.dirs.join(', ') || '(none)'} (${r.files} files)`);
         ctx.print(`${r.loaded} rules loaded, ${r.skipped} skipped, ${r.unused} not run (no score, not used by a scoring rule)`);
         for (const s of r.reasons) ctx.print(`  ${s.count}\t${s.reason} (e.g. ${s.examples.slice(0, 3).join(', ')})`);
+        ctx.print(
+          r.oneScanAvailable
+            ? `${r.oneScan} rules without a required string are prefiltered in one pass (RE2)`
+            : 're2 is not installed: rules without a required string run their regex on every message',
+        );
         if (r.unknownLines) ctx.print(`${r.unknownLines} line(s) not understood`);
       },
     }),

@@ -23,6 +23,7 @@ export type { SaWorkerOptions, SaThreadResult } from './saWorker';
 export { parseCf, emptyCf, evalCondition, replaceTags, parseEvalCall, DEFAULT_PLUGINS } from './cf';
 export type { CfData, CfRule, CfKind } from './cf';
 export { translatePerlRegex, splitPerlMatch } from './perlre';
+export { RegexSet, supersetSource, regexSetsAvailable } from './regexSet';
 export { SA_EVALS } from './saevals';
 export { autolearn, autolearnDecision, autolearnSettings, AutoLearner, DEFAULT_AUTOLEARN } from './autolearn';
 export type { AutolearnSettings, AutolearnOutcome } from './autolearn';

@@ -14,6 +14,7 @@ import { emptyCf, parseCf, replaceTags, parseEvalCall, DEFAULT_PLUGINS, type CfD
 import { translatePerlRegex, splitPerlMatch } from './perlre';
 import { SaView, UNSUPPORTED_HEADER, type TextKind } from './saview';
 import { LiteralSet } from './literals';
+import { RegexSet, regexSetsAvailable } from './regexSet';
 import { evalTest } from './saevals';
 import { requiredStrings } from './prefilter';
 
@@ -54,6 +55,8 @@ export interface SaRuleSet {
   skipped: SkippedRule[];
   /** the prefilter strings of the text rules, per kind */
   literals: Record<TextKind, LiteralSet>;
+  /** the one-pass prefilter of the text rules without required strings, per kind */
+  regexSets: Record<TextKind, RegexSet>;
   files: string[];
   dirs: string[];
   /** Bayes points come from check_bayes rules (BAYES_00..BAYES_999) */
@@ -98,18 +101,32 @@ function countMatches(re: RegExp, text: string, max: number): number {
   return n;
 }
 
-type Literals = Record<TextKind, LiteralSet>;
-
-function newLiterals(): Literals {
-  return { body: new LiteralSet(), rawbody: new LiteralSet(), full: new LiteralSet(), uri: new LiteralSet() };
+/** Where the text rules register their prefilters (strings, or else their regex in a set), per kind. */
+interface Prefilters {
+  literals: Record<TextKind, LiteralSet>;
+  regexSets: Record<TextKind, RegexSet>;
 }
 
-/** A runner for a text rule: the count of matches (1 unless tflags multiple), behind its literal prefilter. */
-function textRunner(kind: TextKind, re: RegExp, multiple: number, lits: Literals | null, noSubject = false): Runner {
+function newPrefilters(): Prefilters {
+  return {
+    literals: { body: new LiteralSet(), rawbody: new LiteralSet(), full: new LiteralSet(), uri: new LiteralSet() },
+    regexSets: { body: new RegexSet(), rawbody: new RegexSet(), full: new RegexSet(), uri: new RegexSet() },
+  };
+}
+
+/** A runner for a text rule: the count of matches (1 unless tflags multiple), behind its prefilter. */
+function textRunner(kind: TextKind, re: RegExp, multiple: number, pre: Prefilters | null, noSubject = false): Runner {
   const get = (v: SaView): string | string[] => (kind === 'uri' ? v.uris : noSubject ? v.bodyBytes : v[kind]);
   const run = matchRunner(get, re, multiple);
-  const req = lits && requiredStrings(re.source);
-  if (!req) return run;
+  if (!pre) return run;
+  const req = requiredStrings(re.source);
+  if (!req) {
+    // the set scans the text with the Subject: a nosubject rule's anchors would not hold there
+    const id = noSubject ? null : pre.regexSets[kind].add(re);
+    if (id === null) return run;
+    return (v) => (v.mayMatch(kind)[id] ? run(v) : 0);
+  }
+  const lits = pre.literals;
   const ids = req.map((s) => lits[kind].add(s));
   return (v) => {
     const f = v.found(kind);
@@ -179,8 +196,8 @@ function multipleOf(tflags: string[]): number {
   return mh ? Math.max(1, Number(mh.slice(8)) || 1) : 1000;
 }
 
-/** `lits`: where text rules register their prefilter strings (null: no prefilters, every regex runs). */
-function compileRule(kind: CfKind, def: string, tflags: string[], lits: Literals | null): Runner | string {
+/** `pre`: where text rules register their prefilters (null: no prefilters, every regex runs). */
+function compileRule(kind: CfKind, def: string, tflags: string[], pre: Prefilters | null): Runner | string {
   if (kind === 'body' && tflags.includes('nosubject')) kind = 'bodynosubject' as CfKind;
   const ev = def.trim().startsWith('eval:') ? parseEvalCall(def) : undefined;
   if (def.trim().startsWith('eval:')) {
@@ -189,14 +206,14 @@ function compileRule(kind: CfKind, def: string, tflags: string[], lits: Literals
     if (typeof test === 'string') return test;
     return (v) => Number(test(v)) || 0;
   }
-  if (kind === 'header' || kind === 'mimeheader') return compileHeader(def, kind === 'mimeheader', lits !== null);
+  if (kind === 'header' || kind === 'mimeheader') return compileHeader(def, kind === 'mimeheader', pre !== null);
   const pm = splitPerlMatch(def);
   if (!pm) return 'pattern not understood';
   const multiple = multipleOf(tflags);
   const t = translatePerlRegex(pm.pattern, pm.flags, multiple > 1 ? 'g' : '');
   if ('error' in t) return t.error;
-  if ((kind as string) === 'bodynosubject') return textRunner('body', t.re, multiple, lits, true);
-  if (kind === 'body' || kind === 'rawbody' || kind === 'full' || kind === 'uri') return textRunner(kind, t.re, multiple, lits);
+  if ((kind as string) === 'bodynosubject') return textRunner('body', t.re, multiple, pre, true);
+  if (kind === 'body' || kind === 'rawbody' || kind === 'full' || kind === 'uri') return textRunner(kind, t.re, multiple, pre);
   return `${kind} rules not supported`;
 }
 
@@ -249,7 +266,7 @@ export interface CompileOptions {
 export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [], opts: CompileOptions = {}): SaRuleSet {
   const skipped: SkippedRule[] = [];
   const plain: SaRule[] = [];
-  const literals = newLiterals();
+  const prefilters = newPrefilters();
   const metaDefs: { name: string; def: string; file: string }[] = [];
   const base = (name: string): SaRule => {
     const tflags = cf.tflags.get(name) ?? [];
@@ -285,7 +302,7 @@ export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [],
       continue;
     }
     const def = cf.replaceRules.has(r.name) ? replaceTags(r.def, cf) : r.def;
-    const run = compileRule(r.kind, def, tflags, opts.prefilter === false ? null : literals);
+    const run = compileRule(r.kind, def, tflags, opts.prefilter === false ? null : prefilters);
     if (typeof run === 'string') {
       skipped.push({ name: r.name, file: r.file, reason: run });
       continue;
@@ -367,7 +384,8 @@ export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [],
     skipped,
     files,
     dirs,
-    literals,
+    literals: prefilters.literals,
+    regexSets: prefilters.regexSets,
     bayesRules: plain.some((r) => r.name.startsWith('BAYES_')),
     freemail: new Set(cf.freemailDomains.map((d) => (d.startsWith('*.') ? d.slice(2) : d.endsWith('.*') ? d.slice(0, -1) : d))),
     unknownLines: cf.unknown,
@@ -401,6 +419,7 @@ export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number
   v.bayes = opts.bayes;
   v.freemail = set.freemail;
   v.literals = set.literals;
+  v.regexSets = set.regexSets;
   const withBayes = opts.bayes !== undefined;
   const h = new Float64Array(set.slots);
   const deadline = Date.now() + (opts.budgetMs ?? DEFAULT_RULE_BUDGET_MS);
@@ -499,9 +518,12 @@ function warmUp(set: SaRuleSet): void {
   const v = new SaView(parseForScoring(Buffer.from('Subject: warm up\r\n\r\nwarm up\r\n')));
   v.freemail = set.freemail;
   v.literals = set.literals;
+  v.regexSets = set.regexSets;
   for (const kind of ['body', 'rawbody', 'full', 'uri'] as const) {
     set.literals[kind].scan(''); // builds the automaton
+    set.regexSets[kind].scan(''); // compiles the sets
     v.setFound(kind, new Uint8Array(set.literals[kind].size).fill(1));
+    v.setMayMatch(kind, new Uint8Array(set.regexSets[kind].size).fill(1));
   }
   // twice: V8 interprets a regex on its first run and compiles it on the next
   for (let pass = 0; pass < 2; pass++) {
@@ -544,6 +566,10 @@ export interface RulesCheck {
   /** skipped rules per reason, most frequent first */
   reasons: { reason: string; count: number; examples: string[] }[];
   unknownLines: number;
+  /** text rules with no required string whose regex runs only when the one-pass set says it may match */
+  oneScan: number;
+  /** whether the one-pass sets are available (the optional re2 addon is installed) */
+  oneScanAvailable: boolean;
 }
 
 /** What `mailhost rules check` prints: where rules came from, how many loaded, skipped and why. */
@@ -564,5 +590,7 @@ export function rulesCheck(set: SaRuleSet = loadSaRules()): RulesCheck {
     unused: set.unused,
     reasons: [...by].map(([reason, names]) => ({ reason, count: names.length, examples: names.slice(0, 5) })).sort((a, b) => b.count - a.count),
     unknownLines: set.unknownLines,
+    oneScan: Object.values(set.regexSets).reduce((n, r) => n + r.size, 0),
+    oneScanAvailable: regexSetsAvailable(),
   };
 }

@@ -7,6 +7,7 @@
 import type { ParsedMessage } from './parse';
 import { parseHeaderAddress } from '../core';
 import type { LiteralSet } from './literals';
+import type { RegexSet } from './regexSet';
 
 export type TextKind = 'body' | 'rawbody' | 'full' | 'uri';
 
@@ -45,6 +46,10 @@ export class SaView {
   private founds: Record<TextKind, Uint8Array | undefined> = { body: undefined, rawbody: undefined, full: undefined, uri: undefined };
   /** the rule set's prefilter strings per text kind */
   literals?: Record<TextKind, LiteralSet>;
+  /** mayMatch() per text kind */
+  private mays: Record<TextKind, Uint8Array | undefined> = { body: undefined, rawbody: undefined, full: undefined, uri: undefined };
+  /** the rule set's one-pass sets of the regexes without prefilter strings, per text kind */
+  regexSets?: Record<TextKind, RegexSet>;
 
   constructor(readonly msg: ParsedMessage) {}
 
@@ -161,6 +166,18 @@ export class SaView {
     let f = this.founds[kind];
     if (f === undefined) this.founds[kind] = f = this.literals![kind].scan(this.lower(kind));
     return f;
+  }
+
+  /** Sets what mayMatch() answers (the warm-up runs every regex). */
+  setMayMatch(kind: TextKind, m: Uint8Array): void {
+    this.mays[kind] = m;
+  }
+
+  /** Which regexes of the rule set's one-pass set may match the text (one scan for all of them). */
+  mayMatch(kind: TextKind): Uint8Array {
+    let m = this.mays[kind];
+    if (m === undefined) this.mays[kind] = m = this.regexSets![kind].scan(kind === 'uri' ? this.uris : this[kind]);
+    return m;
   }
 
   /** URIs as SpamAssassin lists them: with a scheme (www.x -> http://www.x). */
