@@ -169,7 +169,10 @@ async function applyCounts(trx: Db, deltas: Map<string, Delta>, mysql: boolean):
     ? { spam: trx.raw('spam + VALUES(spam)'), ham: trx.raw('ham + VALUES(ham)'), learned_day: trx.raw('VALUES(learned_day)') }
     : { spam: trx.raw('bayes_tokens.spam + excluded.spam'), ham: trx.raw('bayes_tokens.ham + excluded.ham'), learned_day: trx.raw('excluded.learned_day') };
   for (let i = 0; i < ups.length; i += 400) {
-    await trx('bayes_tokens').insert(ups.slice(i, i + 400)).onConflict(['scope', 'token']).merge(merge);
+    const chunk = ups.slice(i, i + 400);
+    const sql = upsertSql(chunk, mysql);
+    if (sql) await trx.raw(sql);
+    else await trx('bayes_tokens').insert(chunk).onConflict(['scope', 'token']).merge(merge);
   }
   for (const scope of [...deltas.keys()].sort()) {
     const downs = new Map<string, string[]>(); // "spam:1" -> tokens
@@ -195,6 +198,26 @@ async function applyCounts(trx: Db, deltas: Map<string, Delta>, mysql: boolean):
       await trx('bayes_tokens').where('scope', scope).whereIn('token', emptied.slice(i, i + 500)).andWhere('spam', 0).andWhere('ham', 0).del();
     }
   }
+}
+
+const SAFE_SCOPE = /^(?:global|domain:\d+)$/;
+const SAFE_TOKEN = /^(?:[0-9a-f]{1,32}|\*)$/;
+
+/**
+ * The upsert of token counts as one statement with its values inlined, or null when a value is
+ * not one of ours (a scope key, a hex token id, whole numbers: nothing to escape). Knex spent
+ * ~1.2 µs a row compiling it, ~150 rows a learned message, in the SMTP thread.
+ */
+function upsertSql(rows: { scope: string; token: string; spam: number; ham: number; learned_day: number }[], mysql: boolean): string | null {
+  const values: string[] = [];
+  for (const r of rows) {
+    if (!SAFE_SCOPE.test(r.scope) || !SAFE_TOKEN.test(r.token) || !Number.isSafeInteger(r.spam) || !Number.isSafeInteger(r.ham) || !Number.isSafeInteger(r.learned_day)) return null;
+    values.push(`('${r.scope}','${r.token}',${r.spam},${r.ham},${r.learned_day})`);
+  }
+  const update = mysql
+    ? 'ON DUPLICATE KEY UPDATE spam = spam + VALUES(spam), ham = ham + VALUES(ham), learned_day = VALUES(learned_day)'
+    : 'ON CONFLICT (scope, token) DO UPDATE SET spam = bayes_tokens.spam + excluded.spam, ham = bayes_tokens.ham + excluded.ham, learned_day = excluded.learned_day';
+  return `INSERT INTO bayes_tokens (scope, token, spam, ham, learned_day) VALUES ${values.join(',')} ${update}`;
 }
 
 function push(m: Map<string, string[]>, k: string, v: string): void {
