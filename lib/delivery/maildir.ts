@@ -52,8 +52,14 @@ function uniqueName(): string {
   const sec = Math.floor(Date.now() / 1000);
   const usec = Number(now % 1000000n);
   counter = (counter + 1) % 1e9;
-  const host = os.hostname().replace(/\//g, '\\057').replace(/:/g, '\\072');
-  return `${sec}.M${usec}P${process.pid}Q${counter}.${host}`;
+  return `${sec}.M${usec}P${process.pid}Q${counter}.${maildirHost()}`;
+}
+
+let host: string | undefined;
+
+/** This host's name as Maildir file names carry it, read once (a system call per message before). */
+function maildirHost(): string {
+  return (host ??= os.hostname().replace(/\//g, '\\057').replace(/:/g, '\\072'));
 }
 
 async function fsyncDir(dir: string): Promise<void> {
