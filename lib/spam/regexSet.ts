@@ -36,8 +36,9 @@ export function regexSetsAvailable(): boolean {
   return loadRe2() !== null;
 }
 
-// JavaScript's \s also matches \v and U+00A0 (a byte our latin1 text views hold), RE2's does not
-const WIDE_SPACE = '\\s\\x0b\\xa0';
+// JavaScript's \s also matches \v, U+00A0 (a byte our latin1 text views hold) and the Unicode
+// spaces (in decoded text), RE2's does not
+const WIDE_SPACE = '\\s\\x0b\\xa0\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}';
 
 /**
  * An RE2 pattern that matches wherever the JavaScript regex `source` can (more is allowed), or
@@ -161,7 +162,7 @@ interface Chunk {
   ids: number[];
 }
 
-/** The regexes of one text kind that have no literal prefilter. */
+/** Regexes tested together against the same texts (the rules of one text kind with no literal prefilter, our own body rules). */
 export class RegexSet {
   private patterns: { source: string; flags: string }[] = [];
   /** the regexes by id, as given (what a pattern stands in for) */

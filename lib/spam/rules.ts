@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { type ParsedMessage, headerValues, headerValue } from './parse';
 import { baseDomain, hostOf } from './urls';
 import { DEFAULT_BAYES, type BayesParams } from './bayes';
+import { RegexSet } from './regexSet';
 
 const RuleSchema = z.object({
   name: z.string().regex(/^[A-Z][A-Z0-9_]{1,60}$/),
@@ -73,10 +74,14 @@ export type RulesFile = z.infer<typeof FileSchema>;
 interface Compiled {
   def: RuleDef;
   re?: RegExp;
+  /** a body rule's id in RuleSet.bodySet (null: not in the set, its regex always runs) */
+  setId?: number | null;
 }
 
 export interface RuleSet {
   rules: Compiled[];
+  /** the body rules' regexes, scanned for in one pass: a rule whose regex cannot match is not run */
+  bodySet?: RegexSet;
   newsletterThreshold: number;
   bayes: BayesParams & { bands: { min: number; max: number; points: number }[] };
   external: NonNullable<RulesFile['external']>;
@@ -207,14 +212,18 @@ function compile(def: RuleDef): Compiled {
 export function compileRules(data: unknown): RuleSet {
   const file = FileSchema.parse(data);
   const names = new Set<string>();
+  const bodySet = new RegexSet();
   const rules = file.rules.map((r) => {
     if (names.has(r.name)) throw new Error(`rule ${r.name} defined twice`);
     names.add(r.name);
-    return compile(r);
+    const c: Compiled = compile(r);
+    if (c.def.where === 'body' && c.re) c.setId = bodySet.add(c.re);
+    return c;
   });
   const { bands = [], ...bayes } = file.bayes ?? { bands: [] };
   return {
     rules,
+    bodySet,
     newsletterThreshold: file.newsletterThreshold,
     bayes: { ...DEFAULT_BAYES, ...Object.fromEntries(Object.entries(bayes).filter(([, v]) => v !== undefined)), bands },
     external: file.external ?? {},
@@ -281,10 +290,12 @@ export function runRules(m: ParsedMessage, set: RuleSet): { hits: RuleHit[]; new
   const hits: RuleHit[] = [];
   const nl: string[] = [];
   let nlScore = 0;
+  let may: Uint8Array | undefined;
   for (const c of set.rules) {
     let r: boolean | string;
     try {
-      r = fire(c, m);
+      if (c.setId != null) may ??= set.bodySet!.scan(m.text);
+      r = c.setId != null && !may![c.setId] ? false : fire(c, m);
     } catch {
       r = false;
     }

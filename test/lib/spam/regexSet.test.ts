@@ -22,10 +22,11 @@ describe('spam rules: supersetSource (a JavaScript regex widened for RE2)', () =
     assert.equal(supersetSource('(?<w>ab)c'), '(?:ab)c');
   });
 
-  it('widens \\s to JavaScript\'s (\\v and U+00A0 too), in classes and negated classes alike', () => {
-    assert.equal(supersetSource('a\\sb'), 'a[\\s\\x0b\\xa0]b');
-    assert.equal(supersetSource('a[^\\s,]b'), 'a[^\\s\\x0b\\xa0,]b');
-    assert.equal(supersetSource('a\\Sb'), 'a[^\\s\\x0b\\xa0]b');
+  it('widens \\s to JavaScript\'s (\\v, U+00A0 and the Unicode spaces too), in classes and negated classes alike', () => {
+    const ws = '\\s\\x0b\\xa0\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}';
+    assert.equal(supersetSource('a\\sb'), `a[${ws}]b`);
+    assert.equal(supersetSource('a[^\\s,]b'), `a[^${ws},]b`);
+    assert.equal(supersetSource('a\\Sb'), `a[^${ws}]b`);
   });
 
   it('drops ^ and $ of a multi-line regex (JavaScript also breaks lines at \\r)', () => {
@@ -57,6 +58,8 @@ describe('spam rules: supersetSource (a JavaScript regex widened for RE2)', () =
       [/(?<=x)y/, 'xy'],
       [/(ab)c\1/, 'abcab'],
       [/caf\xe9/i, 'CAF\xc9'],
+      [/a\sb/, 'a\u3000b'],
+      [/a[^\s,]b/, 'axb'],
     ];
     for (const [re, text] of cases) {
       assert.ok(re.test(text), `${re} matches ${JSON.stringify(text)} in JavaScript`);
