@@ -60,12 +60,21 @@ export function tokenize(msg: ParsedMessage, opts: TokenizeOptions = {}): string
   const max = opts.maxTokens ?? 600;
   const seq = tokenSequence(msg, opts);
   const out = new Set<string>(seq.fixed);
+  // pairs seen, by first word: a repeated pair is found without building its string again
+  const pairs = new Map<string, Set<string>>();
   let prev = '';
   for (const w of seq.words) {
     if (out.size >= max) break;
     if (w) {
       out.add(w);
-      if (opts.bigrams !== false && prev) out.add(`bi:${prev} ${w}`);
+      if (opts.bigrams !== false && prev) {
+        let after = pairs.get(prev);
+        if (!after) pairs.set(prev, (after = new Set()));
+        if (!after.has(w)) {
+          after.add(w);
+          out.add(`bi:${prev} ${w}`);
+        }
+      }
     }
     prev = w;
   }
