@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { freePort } from '../../lib/haraka';
+import { freePorts } from '../../lib/haraka';
 import { waitFor, alive, descendants, processesMentioning, listening, firstLine, spawnNode, killTree, type Spawned } from '../helpers/processes';
 
 const START = path.join(__dirname, '..', '..', 'bin', 'start.js');
@@ -21,15 +21,14 @@ interface Instance {
 
 async function instance(nodes = 0): Promise<Instance> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-start-'));
-  const smtp = await freePort();
-  const http = await freePort();
+  const [smtp, http, submission] = await freePorts(3);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MAILHOST_DATA: dataDir,
     MAILHOST_DB: `sqlite://${path.join(dataDir, 'mailhost.sqlite')}`,
     MAILHOST_SMTP_LISTEN: `127.0.0.1:${smtp}`,
     MAILHOST_HTTP_LISTEN: `127.0.0.1:${http}`,
-    MAILHOST_SUBMISSION_LISTEN: `127.0.0.1:${await freePort()}`,
+    MAILHOST_SUBMISSION_LISTEN: `127.0.0.1:${submission}`,
     MAILHOST_SMTP_NODES: String(nodes),
     MAILHOST_ADMIN_PASSWORD: 'Secret-pass-42',
   };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { freePort } from '../../lib/haraka';
+import { freePorts } from '../../lib/haraka';
 import { waitUntil } from './e2e';
 import net from 'node:net';
 
@@ -68,8 +68,7 @@ async function answers(port: number, expect: string): Promise<boolean> {
  */
 export async function startDovecot(cli: (...argv: string[]) => Promise<string>): Promise<RunningDovecot> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-dovecot-'));
-  const imapPort = await freePort();
-  const lmtpPort = await freePort();
+  const [imapPort, lmtpPort] = await freePorts(2);
   await cli('dovecot', 'config', '--out', dir, '--imap-listen', `127.0.0.1:${imapPort}`, '--lmtp-listen', `127.0.0.1:${lmtpPort}`);
   const conf = path.join(dir, 'dovecot.conf');
   const logFile = path.join(dir, 'log', 'dovecot.log');

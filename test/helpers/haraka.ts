@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { prepareHarakaDir, harakaCommand, waitForBanner, freePort } from '../../lib/haraka';
+import { prepareHarakaDir, harakaCommand, waitForBanner, freePorts } from '../../lib/haraka';
 import { loadSettings } from '../../lib/core';
 
 export interface RunningHaraka {
@@ -30,9 +30,7 @@ export interface StartOptions {
 }
 
 export async function startHaraka(opts: StartOptions): Promise<RunningHaraka> {
-  const port = await freePort();
-  const submissionPort = await freePort();
-  const submissionTlsPort = await freePort();
+  const [port, submissionPort, submissionTlsPort] = await freePorts(3);
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mailhost-data-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
