@@ -165,15 +165,7 @@ async function applyCounts(trx: Db, deltas: Map<string, Delta>, mysql: boolean):
       if (ds > 0 || dh > 0) ups.push({ scope, token, spam: Math.max(ds, 0), ham: Math.max(dh, 0), learned_day: today });
     }
   }
-  const merge = mysql
-    ? { spam: trx.raw('spam + VALUES(spam)'), ham: trx.raw('ham + VALUES(ham)'), learned_day: trx.raw('VALUES(learned_day)') }
-    : { spam: trx.raw('bayes_tokens.spam + excluded.spam'), ham: trx.raw('bayes_tokens.ham + excluded.ham'), learned_day: trx.raw('excluded.learned_day') };
-  for (let i = 0; i < ups.length; i += 400) {
-    const chunk = ups.slice(i, i + 400);
-    const sql = upsertSql(chunk, mysql);
-    if (sql) await trx.raw(sql);
-    else await trx('bayes_tokens').insert(chunk).onConflict(['scope', 'token']).merge(merge);
-  }
+  for (let i = 0; i < ups.length; i += 400) await trx.raw(upsertSql(ups.slice(i, i + 400), mysql));
   for (const scope of [...deltas.keys()].sort()) {
     const downs = new Map<string, string[]>(); // "spam:1" -> tokens
     for (const [token, [ds, dh]] of deltas.get(scope)!) {
@@ -204,14 +196,16 @@ const SAFE_SCOPE = /^(?:global|domain:\d+)$/;
 const SAFE_TOKEN = /^(?:[0-9a-f]{1,32}|\*)$/;
 
 /**
- * The upsert of token counts as one statement with its values inlined, or null when a value is
- * not one of ours (a scope key, a hex token id, whole numbers: nothing to escape). Knex spent
+ * The upsert of token counts as one statement with its values inlined: they are all ours (scope
+ * keys, hex token ids, whole numbers: nothing to escape), checked all the same. Knex spent
  * ~1.2 µs a row compiling it, ~150 rows a learned message, in the SMTP thread.
  */
-function upsertSql(rows: { scope: string; token: string; spam: number; ham: number; learned_day: number }[], mysql: boolean): string | null {
+function upsertSql(rows: { scope: string; token: string; spam: number; ham: number; learned_day: number }[], mysql: boolean): string {
   const values: string[] = [];
   for (const r of rows) {
-    if (!SAFE_SCOPE.test(r.scope) || !SAFE_TOKEN.test(r.token) || !Number.isSafeInteger(r.spam) || !Number.isSafeInteger(r.ham) || !Number.isSafeInteger(r.learned_day)) return null;
+    if (!SAFE_SCOPE.test(r.scope) || !SAFE_TOKEN.test(r.token) || !Number.isSafeInteger(r.spam) || !Number.isSafeInteger(r.ham) || !Number.isSafeInteger(r.learned_day)) {
+      throw new Error(`Bayes token row not ours: ${JSON.stringify(r)}`);
+    }
     values.push(`('${r.scope}','${r.token}',${r.spam},${r.ham},${r.learned_day})`);
   }
   const update = mysql
