@@ -7,6 +7,7 @@ import { srsSecret, type Settings, REPLIES } from '../lib/core';
 import { quarantineStore, smtpSender } from '../lib/quarantine';
 import { addWarning } from '../lib/policy';
 import { statsRecorder, stopStats } from '../lib/stats';
+import { stopUsage } from '../lib/directory';
 import { constants, pluginSettings, pluginDb, guardedOurMail, dsn, envelopeAddress, messageBuffer } from './common';
 
 export function register(this: Haraka.Plugin): void {
@@ -67,6 +68,7 @@ function deliveryContext(plugin: Haraka.Plugin): DeliveryContext {
     storeQuarantine: quarantineStore(db),
     addWarning,
     lmtp: settings.delivery.kind === 'lmtp' ? settings.delivery.lmtp : undefined,
+    log: (line) => plugin.logerror(line),
   };
   plugin.deliveryContext = ctx;
   return ctx;
@@ -195,7 +197,8 @@ export function hook_get_mx(this: Haraka.Plugin, next: Haraka.Next): void {
   next(constants.ok, { exchange: relay.host, port: relay.port, priority: 0 });
 }
 
-/** Haraka stopping: the statistics counted since the last flush are written. */
+/** Haraka stopping: the statistics and usage counted since the last flush are written. */
 export function shutdown(this: Haraka.Plugin): void {
   stopStats().catch((err: Error) => this.logerror(`stats: ${err.message}`));
+  void stopUsage();
 }

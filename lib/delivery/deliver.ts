@@ -4,7 +4,7 @@
 import { type Db, type HostPort, headerLine, tagSubject } from '../core';
 import { finalTargets, type MailhostNotes, type FinalTarget, type TargetFate } from './notes';
 import { deliverToMaildir, maildirPath, JUNK_FOLDER } from './maildir';
-import { addUsage, type DirMailbox } from '../directory';
+import { countUsage, type DirMailbox } from '../directory';
 import { srsForward } from './srs';
 import { deliverCopiesByLmtp, type LmtpOutcome } from './lmtpDeliver';
 
@@ -20,6 +20,8 @@ export interface DeliveryContext {
   addWarning?(message: Buffer, warning: string): Buffer;
   /** Dovecot's LMTP: local copies go there instead of our own Maildir writes */
   lmtp?: HostPort;
+  /** where a failed background write (usage counters) is reported */
+  log?: (line: string) => void;
 }
 
 export interface DeliveryInput {
@@ -79,9 +81,9 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
     local.push({ mb, folder, parts: [returnPath, trace, copyFor(ctx, input.message, fateOf(t))] });
   }
 
-  // Everything that needs the database comes before the first copy is stored: a fault there
-  // answers 4xx with nothing stored, so the sender's retry cannot deliver anything twice.
-  await Promise.all(local.map((c) => addUsage(ctx.db, c.mb.id, c.parts.reduce((n, p) => n + p.length, 0))));
+  // usage is counted once a copy is stored, and written behind (lib/directory usageWrites): the
+  // delivery never waits for the database, so a fault there cannot cost a retry
+  const counted = (c: (typeof local)[number]) => countUsage(ctx.db, c.mb.id, c.parts.reduce((n, p) => n + p.length, 0), ctx.log);
   // Through LMTP, the local copies go first: Dovecot being down is the likeliest fault, and
   // then nothing else is stored. What they delivered is remembered if a later step fails, so
   // the sender's retry does not deliver them twice (lmtpDeliver).
@@ -91,7 +93,10 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
     const lmtpRcpt = (c: (typeof local)[number]) => (c.folder ? c.mb.address.replace(/@(?=[^@]*$)/, `+${c.folder.replace(/^\./, '')}@`) : c.mb.address);
     const copies = local.map((c) => ({ rcpt: lmtpRcpt(c), message: Buffer.concat(c.parts.slice(1)) }));
     viaLmtp = await deliverCopiesByLmtp(ctx.lmtp, ctx.dataDir, input.message, input.mailFrom, copies);
-    for (const c of local) report.local.push({ address: c.mb.address, folder: c.folder ?? 'INBOX', file: `lmtp:${lmtpRcpt(c)}` });
+    for (const c of local) {
+      report.local.push({ address: c.mb.address, folder: c.folder ?? 'INBOX', file: `lmtp:${lmtpRcpt(c)}` });
+      counted(c);
+    }
   }
   try {
     if (toQuarantine.length) {
@@ -102,6 +107,7 @@ export async function deliverMessage(ctx: DeliveryContext, input: DeliveryInput)
       for (const c of local) {
         const { file } = await deliverToMaildir(maildirPath(ctx.dataDir, c.mb.address), c.folder, c.parts);
         report.local.push({ address: c.mb.address, folder: c.folder ?? 'INBOX', file });
+        counted(c);
       }
     }
     await forwardAll(ctx, input, external, fateOf, report);

@@ -7,3 +7,4 @@ export * from './resolve';
 export * from './sqlDirectory';
 export * from './cachedDirectory';
 export * from './usage';
+export * from './usageWrites';

@@ -1,7 +1,8 @@
 // Mailboxes: creation with a Dovecot-style password hash, settings, listing, deletion.
 import { type Db, bumpGeneration, addressSortKey, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
 import { getDomain, quotaMb, ROLE_LOCAL_PARTS } from './domains';
-import { noteUsage, noteRecount } from './usage';
+import { noteRecount } from './usage';
+import { forgetPendingUsage } from './usageWrites';
 
 export interface MailboxRow {
   id: number;
@@ -211,56 +212,12 @@ export async function listMailboxes(db: Db, opts: { domain?: string; search?: st
   return (await q).map(toMailbox);
 }
 
-// Group commit of usage counters: deliveries that finish while a flush is running are
-// written together by the next one, in one statement (one commit instead of one per message).
-// Each caller still waits until its own bytes are committed.
-interface UsageBatch {
-  pending: Map<number, number>;
-  waiters: { resolve(): void; reject(err: unknown): void }[];
-  flushing: boolean;
-}
-const usageBatches = new WeakMap<Db, UsageBatch>();
-
-function flushUsage(db: Db, batch: UsageBatch): void {
-  if (batch.flushing || !batch.pending.size) return;
-  batch.flushing = true;
-  const pending = batch.pending;
-  const waiters = batch.waiters;
-  batch.pending = new Map();
-  batch.waiters = [];
-  // one statement for the whole batch (atomic on its own); ascending ids, so concurrent
-  // flushes from other processes lock the rows in the same order
-  const ids = [...pending.keys()].sort((a, b) => a - b);
-  const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
-  const write = db('mailboxes')
-    .whereIn('id', ids)
-    .update({ used_bytes: db.raw(`used_bytes + CASE id ${cases} ELSE 0 END`, ids.flatMap((id) => [id, pending.get(id)!])) });
-  Promise.resolve(write).then(
-    () => waiters.forEach((w) => w.resolve()),
-    (err) => waiters.forEach((w) => w.reject(err)),
-  ).finally(() => {
-    batch.flushing = false;
-    flushUsage(db, batch);
-  });
-}
-
-/** Adds delivered bytes to the mailbox's usage (quota is checked at RCPT against this). */
-export function addUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
-  let batch = usageBatches.get(db);
-  if (!batch) usageBatches.set(db, (batch = { pending: new Map(), waiters: [], flushing: false }));
-  batch.pending.set(mailboxId, (batch.pending.get(mailboxId) ?? 0) + bytes);
-  // usage is not part of the cached directory (no generation bump): this process's view of it
-  noteUsage(db, mailboxId, bytes);
-  const done = new Promise<void>((resolve, reject) => batch!.waiters.push({ resolve, reject }));
-  flushUsage(db, batch);
-  return done;
-}
-
 /**
  * Sets the mailbox's usage to what was counted in its Maildir (the counter only adds
  * deliveries; deletions by a mail client are seen only by a recount).
  */
 export async function setUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
+  forgetPendingUsage(db, mailboxId);
   await db('mailboxes').where({ id: mailboxId }).update({ used_bytes: Math.max(0, Math.round(bytes)) });
   noteRecount(db, mailboxId, bytes);
 }

@@ -8,6 +8,7 @@
 // have to deliver a fifth of the quota in that time for the check to miss it, and the check at
 // RCPT is approximate anyway (the message size is not known yet). Near the limit, `usageTtlMs`.
 import { rawRows, placeholders, LruMap, type Db } from '../core';
+import { queueUsage, writeUsage, unwrittenUsage } from './usageWrites';
 
 /** The usage fields of a mailbox (kept apart from the DirMailbox type so that this file imports no directory module). */
 interface Quota {
@@ -71,7 +72,8 @@ export class UsageView {
     if (stale.length) {
       const ids = [...new Set(stale.map((m) => m.id))];
       const rows = rawRows(await this.db.raw(`SELECT id, used_bytes FROM mailboxes WHERE id IN (${placeholders(ids.length)})`, ids));
-      for (const r of rows) this.known.set(Number(r.id), { bytes: Number(r.used_bytes ?? 0), readAt: now });
+      // plus what this process counted but has not written yet (usageWrites): never less than it stored
+      for (const r of rows) this.known.set(Number(r.id), { bytes: Number(r.used_bytes ?? 0) + unwrittenUsage(this.db, Number(r.id)), readAt: now });
     }
     return mailboxes.map((m) => {
       const u = m.quota_mb > 0 ? this.known.get(m.id) : undefined;
@@ -93,8 +95,19 @@ export function noteRecount(db: Db, mailboxId: number, bytes: number): void {
   usageViews.get(db)?.counted(mailboxId, bytes);
 }
 
-/** Tells this process's usage view about bytes it delivered (called by addUsage). */
-export function noteUsage(db: Db, mailboxId: number, bytes: number): void {
+/**
+ * Counts bytes just stored in a mailbox (the delivery path): this process's quota check sees
+ * them now, the database within a second (usageWrites: nothing waits for that write).
+ */
+export function countUsage(db: Db, mailboxId: number, bytes: number, log?: (line: string) => void): void {
+  // usage is not part of the cached directory (no generation bump): this process's view of it
   usageViews.get(db)?.added(mailboxId, bytes);
+  queueUsage(db, mailboxId, bytes, log);
+}
+
+/** Adds bytes to the mailbox's usage and waits until they are written. */
+export function addUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
+  usageViews.get(db)?.added(mailboxId, bytes);
+  return writeUsage(db, mailboxId, bytes);
 }
 

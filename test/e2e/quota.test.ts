@@ -8,6 +8,7 @@ import { engines } from '../helpers/db';
 import { useMailStack } from '../helpers/e2e';
 import { sendMessage, buildMessage, type Reply } from '../helpers/smtp';
 import { getMailbox } from '../../lib/directory';
+import { waitFor } from '../helpers/processes';
 
 const PLUGINS = ['mailhost.loopback_rdns', 'mailhost.rcpt', 'mailhost.deliver'];
 const code = (r: Reply) => `${r.code} ${r.text.slice(0, 5)}`;
@@ -48,8 +49,8 @@ for (const engine of engines()) {
       assert.equal(again.rcpts[0].code, 250, `${again.rcpts[0].code} ${again.rcpts[0].text}`);
       assert.equal(again.data?.code, 250);
       assert.equal(stack.maildir('full@example.com').length, 1);
-      // the counter was recounted from disk (0), then the new message added
-      const used = (await getMailbox(stack.db, 'full@example.com')).used_bytes;
+      // the counter was recounted from disk (0), then the new message added (written within a second)
+      const used = await waitFor('usage written', async () => (await getMailbox(stack.db, 'full@example.com')).used_bytes || false, 5000);
       assert.ok(used > 0 && used < 10_000, `used_bytes ${used}`);
     });
   });

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { engines, createTestDb, type TestDb, type Engine } from '../helpers/db';
 import { loadPlugin, connection, callRcpt, callHook, addMessage, reply, constants, type FixturePlugin, type FixtureConnection } from '../helpers/harakaFixtures';
-import { closeSharedDb } from '../../lib/core';
-import { createDomain, createMailbox, updateMailbox, getMailbox, createAlias } from '../../lib/directory';
-import { maildirPath, srsReverse, type MailhostNotes } from '../../lib/delivery';
+import { closeSharedDb, sharedDb } from '../../lib/core';
+import { createDomain, createMailbox, updateMailbox, getMailbox, createAlias, flushUsage } from '../../lib/directory';
+import { maildirPath, srsReverse, finalTargets, type MailhostNotes } from '../../lib/delivery';
 import { watchOutboundQueueLoad } from '../../plugins/deliver';
 
 const SECRET = 'deliver-plugin-secret';
@@ -119,6 +119,7 @@ for (const engine of engines()) {
       assert.ok(files[0].endsWith(`\r\n\r\n${BODY}`), JSON.stringify(files[0].slice(-120)));
       assert.match(files[0], /^Subject: queue test\r$/m);
       assert.deepEqual(tmpFiles('jean@example.com'), []);
+      await flushUsage(sharedDb(t.url)); // usage is written behind the delivery, within a second
       assert.equal((await getMailbox(t.db, 'jean@example.com')).used_bytes, Buffer.byteLength(files[0]));
       assert.deepEqual(deliver.errors, []);
     });
@@ -250,7 +251,7 @@ for (const engine of engines()) {
       assert.equal(fs.readFileSync(blocker, 'utf8'), 'x');
     });
 
-    it('queue: DENYSOFT (no throw) when the database fails between RCPT and queue', async () => {
+    it('queue: the database failing between RCPT and queue: a local copy is stored all the same (its usage written once the database is back), a quarantined one answers DENYSOFT (no throw)', async () => {
       const own = await createTestDb(engine as Engine);
       try {
         await createDomain(own.db, { name: 'example.com' });
@@ -258,15 +259,31 @@ for (const engine of engines()) {
         const ownEnv = { MAILHOST_DB: own.url, MAILHOST_DATA: own.dir, MAILHOST_SRS_SECRET: SECRET };
         const r = loadPlugin('mailhost.rcpt', ownEnv);
         const d = loadPlugin('mailhost.deliver', ownEnv);
-        const conn = connection();
-        assert.equal((await callRcpt(r, conn, 'jean@example.com')).rc, OK);
-        await addMessage(conn, message());
+        const inbox = connection();
+        assert.equal((await callRcpt(r, inbox, 'jean@example.com')).rc, OK);
+        await addMessage(inbox, message());
+        const held = connection();
+        assert.equal((await callRcpt(r, held, 'jean@example.com')).rc, OK);
+        await addMessage(held, message({ 'Message-ID': '<q2@remote.test>' }));
+        const notes = held.transaction.notes.mailhost as MailhostNotes;
+        for (const { key } of finalTargets(notes)) notes.fates[key] = { action: 'quarantine', reason: 'test' };
+
         await own.db.schema.renameTable('mailboxes', 'mailboxes_away'); // usage can no longer be recorded
-        const res = await callHook(d, 'deliver', conn);
+        await own.db.schema.renameTable('quarantine', 'quarantine_away');
+        const stored = await callHook(d, 'deliver', inbox);
+        const refused = await callHook(d, 'deliver', held);
+        await assert.rejects(flushUsage(sharedDb(own.url)));
         await own.db.schema.renameTable('mailboxes_away', 'mailboxes');
-        assert.equal(res.rc, DENYSOFT);
-        assert.match(reply(res.msg), /^451 4\.3\.0/);
+        await own.db.schema.renameTable('quarantine_away', 'quarantine');
+
+        assert.equal(stored.rc, OK, reply(stored.msg));
+        const files = newFiles('jean@example.com', own.dir);
+        assert.equal(files.length, 1);
+        assert.equal(refused.rc, DENYSOFT);
+        assert.match(reply(refused.msg), /^451 4\.3\.0/);
         assert.equal(d.errors.length, 1);
+        await flushUsage(sharedDb(own.url)); // the sums kept from the failed write
+        assert.equal((await getMailbox(own.db, 'jean@example.com')).used_bytes, Buffer.byteLength(files[0]));
       } finally {
         await closeSharedDb(own.url);
         await own.cleanup();

@@ -1,0 +1,135 @@
+// Usage counters (mailboxes.used_bytes) written behind the deliveries. A delivery counts its bytes
+// in memory (this process's quota view sees them at once) and the sums of every mailbox are
+// written in one statement within USAGE_FLUSH_MS. Usage is soft state: the Maildir is the truth
+// and is recounted before any refusal, so a crash loses at most a second of counts and never mail,
+// and no delivery waits for (or fails on) this write. A failed write keeps its sums for the next.
+// This file only keeps and writes the sums; usage.ts counts (countUsage, addUsage) and reads them.
+import { type Db } from '../core';
+
+/** How long counted bytes may wait before they are written. */
+export const USAGE_FLUSH_MS = 1000;
+/** Mailboxes pending that start a write at once (a burst to many mailboxes). */
+const MAX_PENDING = 2000;
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface UsageBatch {
+  db: Db;
+  pending: Map<number, number>;
+  /** callers of addUsage waiting for their bytes to be written */
+  waiters: Waiter[];
+  writing: Promise<void> | undefined;
+  /** the sums being written now (still unwritten for a reader until the write returns) */
+  inFlight: Map<number, number>;
+  timer: NodeJS.Timeout | undefined;
+  log: (line: string) => void;
+}
+
+const batches = new Map<Db, UsageBatch>();
+
+function batchOf(db: Db): UsageBatch {
+  let b = batches.get(db);
+  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, inFlight: new Map(), timer: undefined, log: (l) => console.error(l) }));
+  return b;
+}
+
+/** One statement for every pending mailbox (atomic on its own); ascending ids, so concurrent writes from other processes lock rows in the same order. */
+function writeSums(db: Db, sums: Map<number, number>): Promise<unknown> {
+  const ids = [...sums.keys()].sort((a, b) => a - b);
+  const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
+  return Promise.resolve(
+    db('mailboxes')
+      .whereIn('id', ids)
+      .update({ used_bytes: db.raw(`used_bytes + CASE id ${cases} ELSE 0 END`, ids.flatMap((id) => [id, sums.get(id)!])) }),
+  );
+}
+
+/** knex sets its pool to undefined once destroyed: nothing can write those sums any more. */
+const closed = (db: Db) => !(db as unknown as { client?: { pool?: unknown } }).client?.pool;
+
+function write(b: UsageBatch): void {
+  if (b.timer) clearTimeout(b.timer);
+  b.timer = undefined;
+  if (closed(b.db) && !b.waiters.length) {
+    batches.delete(b.db); // a handle closed by its owner (tests, a CLI command): not retried forever
+    return;
+  }
+  const sums = b.pending;
+  const waiters = b.waiters;
+  b.pending = new Map();
+  b.waiters = [];
+  b.inFlight = sums;
+  b.writing = writeSums(b.db, sums).then(
+    () => waiters.forEach((w) => w.resolve()),
+    (err: Error) => {
+      for (const [id, bytes] of sums) b.pending.set(id, (b.pending.get(id) ?? 0) + bytes);
+      if (!waiters.length) b.log(`mailhost usage: write failed, ${sums.size} mailboxes kept for the next try: ${err.message}`);
+      waiters.forEach((w) => w.reject(err));
+    },
+  );
+  void b.writing.finally(() => {
+    b.writing = undefined;
+    b.inFlight = new Map();
+    kick(b);
+  });
+}
+
+/** Writes now when someone waits or the batch is large, else within USAGE_FLUSH_MS; never two writes at once. */
+function kick(b: UsageBatch): void {
+  if (b.writing || !b.pending.size) return;
+  if (b.waiters.length || b.pending.size >= MAX_PENDING) return write(b);
+  if (!b.timer) {
+    b.timer = setTimeout(() => write(b), USAGE_FLUSH_MS);
+    b.timer.unref();
+  }
+}
+
+/** Bytes to add to the mailbox's usage, written within USAGE_FLUSH_MS. `log` hears of a failed write (kept and retried). */
+export function queueUsage(db: Db, mailboxId: number, bytes: number, log?: (line: string) => void): void {
+  const b = batchOf(db);
+  if (log) b.log = log;
+  b.pending.set(mailboxId, (b.pending.get(mailboxId) ?? 0) + bytes);
+  kick(b);
+}
+
+/** Bytes to add, written now (with whatever else is pending); resolves once they are. */
+export function writeUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
+  const b = batchOf(db);
+  b.pending.set(mailboxId, (b.pending.get(mailboxId) ?? 0) + bytes);
+  const done = new Promise<void>((resolve, reject) => b.waiters.push({ resolve, reject }));
+  kick(b);
+  return done;
+}
+
+/** Bytes this process counted for the mailbox that a read of the database may not show yet. */
+export function unwrittenUsage(db: Db, mailboxId: number): number {
+  const b = batches.get(db);
+  return b ? (b.pending.get(mailboxId) ?? 0) + (b.inFlight.get(mailboxId) ?? 0) : 0;
+}
+
+/** Writes what this process counted for that database, and waits (tests, shutdown). */
+export async function flushUsage(db: Db): Promise<void> {
+  const b = batches.get(db);
+  if (!b) return;
+  await b.writing?.catch(() => undefined);
+  if (!b.pending.size) return;
+  const done = new Promise<void>((resolve, reject) => b.waiters.push({ resolve, reject }));
+  kick(b);
+  await done;
+}
+
+/** Shutdown: every database's pending counts written (failures reported, not thrown). */
+export async function stopUsage(): Promise<void> {
+  await Promise.all([...batches.values()].map((b) => flushUsage(b.db).catch((err: Error) => b.log(`mailhost usage: not written at shutdown: ${err.message}`))));
+}
+
+/**
+ * A recount from the Maildir is the whole figure: bytes this process counted but has not written
+ * yet are in files that recount saw, so they are dropped instead of being added on top.
+ */
+export function forgetPendingUsage(db: Db, mailboxId: number): void {
+  batches.get(db)?.pending.delete(mailboxId);
+}

@@ -1,0 +1,66 @@
+// Usage counters written behind the deliveries: counted in memory at once (this process's quota
+// check sees them), written in one statement within a second, kept across a failed write, and
+// dropped when a recount from the Maildir has already counted them.
+import assert from 'node:assert/strict';
+import { describeEachEngine } from '../../helpers/db';
+import { waitFor } from '../../helpers/processes';
+import { watchGeneration, type Db } from '../../../lib/core';
+import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, USAGE_FLUSH_MS } from '../../../lib/directory';
+
+const MB = 1024 * 1024;
+
+async function mailbox(db: Db, address: string, quotaMb = 0): Promise<number> {
+  await createMailbox(db, { address, password: 'secret-pass-1', quotaMb });
+  return (await getMailbox(db, address)).id;
+}
+
+const used = async (db: Db, address: string) => (await getMailbox(db, address)).used_bytes;
+
+describeEachEngine('usage written behind the deliveries', ({ t }) => {
+  beforeEach(async () => {
+    await createDomain(t().db, { name: 'example.com' });
+  });
+
+  it('nothing is written at once; every mailbox counted is written together within a second', async () => {
+    const { db } = t();
+    const jean = await mailbox(db, 'jean@example.com');
+    const marie = await mailbox(db, 'marie@example.com');
+    countUsage(db, jean, 1000);
+    countUsage(db, marie, 300);
+    countUsage(db, jean, 24);
+    assert.equal(await used(db, 'jean@example.com'), 0);
+    assert.equal(unwrittenUsage(db, jean), 1024);
+    const start = Date.now();
+    await waitFor('usage written', async () => (await used(db, 'marie@example.com')) === 300, 5000);
+    assert.ok(Date.now() - start <= USAGE_FLUSH_MS + 1000, `written after ${Date.now() - start} ms`);
+    assert.equal(await used(db, 'jean@example.com'), 1024);
+    assert.equal(unwrittenUsage(db, jean), 0);
+  });
+
+  it('the quota check of this process counts what it stored but has not written yet', async () => {
+    const { db } = t();
+    const id = await mailbox(db, 'full@example.com', 1);
+    await watchGeneration(db).refresh();
+    const dir = cachedDirectory(db, { usageTtlMs: 0, roomyTtlMs: 0 });
+    const status = async () => {
+      const r = await resolveRecipient(dir, 'full@example.com');
+      return r.status === 'reject' ? r.reason : r.status;
+    };
+    assert.equal(await status(), 'local');
+    countUsage(db, id, 2 * MB);
+    assert.equal(await used(db, 'full@example.com'), 0, 'not written yet');
+    assert.equal(await status(), 'over_quota', 'read again from the database, plus what is unwritten');
+    await flushUsage(db);
+    assert.equal(await used(db, 'full@example.com'), 2 * MB);
+    assert.equal(await status(), 'over_quota', 'counted once, not twice');
+  });
+
+  it('a recount from the Maildir replaces what was counted and not written yet', async () => {
+    const { db } = t();
+    const id = await mailbox(db, 'jean@example.com');
+    countUsage(db, id, 5000);
+    await setUsage(db, id, 5000); // the recount saw the file those bytes are in
+    await flushUsage(db);
+    assert.equal(await used(db, 'jean@example.com'), 5000);
+  });
+});
