@@ -96,6 +96,11 @@ export function notesOf(txn: Haraka.Transaction | null): MailhostNotes | undefin
 // every call): several plugins want the message (limits, spam, deliver, autoreply), and reading
 // the stream again for each was a visible share of the SMTP thread's time in the bench.
 const received = new WeakMap<object, Promise<Buffer>>();
+// The edited copy too, with the header list it was made from: most callers see the same list
+// (only the spam verdict adds fields), and redoing the edits each time was as costly as a read.
+const edited = new WeakMap<object, { list: string[]; encoding: BufferEncoding; out: Buffer }>();
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export async function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
   const stream = txn.message_stream as unknown as { headers: string[]; get_data(o: object, cb: (b: Buffer) => void): void };
@@ -106,8 +111,13 @@ export async function messageBuffer(txn: Haraka.Transaction): Promise<Buffer> {
     read.catch(() => received.delete(stream)); // a failed read is tried again by the next caller
   }
   const raw = await read;
-  const header = txn.header as unknown as { header_list?: string[] };
-  return applyHeaderEdits(raw, header.header_list ?? [], ((txn as unknown as { encoding?: BufferEncoding }).encoding ?? 'utf8'));
+  const list = (txn.header as unknown as { header_list?: string[] }).header_list ?? [];
+  const encoding = (txn as unknown as { encoding?: BufferEncoding }).encoding ?? 'utf8';
+  const last = edited.get(stream);
+  if (last && last.encoding === encoding && sameList(last.list, list)) return last.out;
+  const out = applyHeaderEdits(raw, list, encoding);
+  edited.set(stream, { list: [...list], encoding, out });
+  return out;
 }
 
 function readStream(stream: { headers: string[]; get_data(o: object, cb: (b: Buffer) => void): void }): Promise<Buffer> {

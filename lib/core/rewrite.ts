@@ -71,6 +71,8 @@ export function headerLineCount(message: Buffer): number {
   return n;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /**
  * The message as received, with the header edits other steps made on their parsed copy of the
  * header (Haraka's `header_list`: fields decoded with `encoding`, capped at its max_lines):
@@ -87,7 +89,8 @@ export function applyHeaderEdits(raw: Buffer, current: readonly string[], encodi
   const kept: string[] = [];
   let removed = false;
   for (const f of headerFields(head)) {
-    const k = key(Buffer.from(f.raw, 'latin1').toString(encoding));
+    // an ASCII field reads the same in every encoding Haraka decodes with (most fields: no copy)
+    const k = key(NON_ASCII.test(f.raw) ? Buffer.from(f.raw, 'latin1').toString(encoding) : f.raw);
     const n = unmatched.get(k) ?? 0;
     if (n > 0) {
       unmatched.set(k, n - 1);
