@@ -67,7 +67,7 @@ export function spam_verdict(this: Haraka.Plugin, next: Haraka.Next, connection:
     txn.results.add(this, { pass: 'verdict', ...d.summary, fates: d.fates.map(({ key, fate }) => `${key}=${fate.action}`).join(' ') });
     answer();
     // in the background: the reply does not wait for learning, and a failure only costs a lesson
-    (this.learner as AutoLearner).add(d.parsed, d.verdict, d.domainId);
+    (this.learner as AutoLearner).add(d.lesson, d.verdict, d.domainId);
   });
 }
 

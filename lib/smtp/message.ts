@@ -3,7 +3,7 @@
 // (only when every recipient's policy rejects it) and which X-Spam-* headers it gets.
 import type { Db } from '../core';
 import type { Target } from '../directory';
-import { scoreParsed, parseForScoring, categorize, type ExternalResults, type Verdict, type BayesCache, type ParsedMessage, type SaWorker } from '../spam';
+import { scoreParsed, scoreRaw, parseForScoring, categorize, type ExternalResults, type Verdict, type BayesCache, type SaWorker, type ScoredMessage, type LessonSource } from '../spam';
 import { loadListsFor, evaluateLists, recipientCategory, type PolicyLookup, scopeRefFor, senderKey, fromAuthenticated, effectivePolicies, decideFates, everyoneRejects, spamHeaders, type ListCache, type TargetFate } from '../policy';
 import { getQuarantineSettings } from '../quarantine';
 
@@ -39,8 +39,8 @@ export interface MessageDecision {
   summary: { score: number; category: string; tests: string };
   /** the domain whose Bayes scored it (its first local target's), for learning from it */
   domainId?: number;
-  /** the message as parsed for scoring, for learning from it without parsing it again */
-  parsed: ParsedMessage;
+  /** what learning the message needs (its hash and token ids), computed once and only when asked */
+  lesson: () => LessonSource;
 }
 
 export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDecision> {
@@ -49,9 +49,15 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
   const fromTrusted = fromAuthenticated(senderKey(q.headerFrom)?.domain, { spf: q.external.spfPass, dkim: q.external.dkimPass });
   const firstLocal = q.targets.find((t) => t.target.kind === 'local')?.target;
   const domainId = firstLocal?.kind === 'local' ? firstLocal.mailbox.domain_id : undefined;
-  const parsed = parseForScoring(q.raw);
-  const [verdict, rows, policies] = await Promise.all([
-    scoreParsed(db, parsed, { domainId, external: q.external, bayesCache: q.bayes, saWorker: q.saWorker }),
+  const scoring = { domainId, external: q.external, bayesCache: q.bayes };
+  const scored = async (): Promise<ScoredMessage> => {
+    // with the rule thread, the message is parsed and tokenized there, not in this (SMTP) thread
+    if (q.saWorker) return scoreRaw(db, q.raw, { ...scoring, saWorker: q.saWorker });
+    const parsed = parseForScoring(q.raw);
+    return { verdict: await scoreParsed(db, parsed, scoring), lesson: () => parsed };
+  };
+  const [{ verdict, lesson }, rows, policies] = await Promise.all([
+    scored(),
     loadListsFor(db, refs, q.lists),
     q.policies ? q.policies(refs) : effectivePolicies(db, refs),
   ]);
@@ -87,6 +93,6 @@ export async function decideMessage(db: Db, q: MessageQuery): Promise<MessageDec
     headers: spamHeaders(verdict, required),
     summary: { score: verdict.score, category: verdict.category, tests: verdict.reasons.map((r) => r.rule).join(',') },
     domainId,
-    parsed,
+    lesson,
   };
 }

@@ -8,7 +8,7 @@
 import type { Db } from '../core';
 import { parseForScoring, type ParsedMessage } from './parse';
 import { scopeKey, type BayesClass } from './bayes';
-import { learnPrepared, prepareLesson, type LearnOutcome, type PreparedLesson } from './bayesLearn';
+import { learnPrepared, prepareLesson, type LearnOutcome, type PreparedLesson, type LessonSource } from './bayesLearn';
 import { loadRules, type RuleSet } from './rules';
 import type { Verdict } from './score';
 
@@ -90,11 +90,11 @@ export class AutoLearner {
     private settings?: AutolearnSettings,
   ) {}
 
-  /** Queues the lesson of a scored message (parsed as for scoring); says what it will learn. */
-  add(parsed: ParsedMessage, v: Verdict, domainId?: number | null): { cls: BayesClass | null; reason: string } {
+  /** Queues the lesson of a scored message (parsed as for scoring, or what it is made of: only read when learned); says what it will learn. */
+  add(source: LessonSource | (() => LessonSource), v: Verdict, domainId?: number | null): { cls: BayesClass | null; reason: string } {
     const d = autolearnDecision(v, this.settings);
     if (!d.cls || this.waiting.length >= MAX_WAITING) return d;
-    this.waiting.push(prepareLesson(parsed, d.cls, scopeKey(domainId || 'global')));
+    this.waiting.push(prepareLesson(typeof source === 'function' ? source() : source, d.cls, scopeKey(domainId || 'global')));
     if (this.waiting.length >= BATCH && !this.writing) void this.write(false);
     else this.arm();
     return d;

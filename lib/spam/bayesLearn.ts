@@ -34,7 +34,11 @@ export interface PreparedLesson {
 }
 
 /** What learning a parsed message takes (its hash and token ids), for learnPrepared. */
-export function prepareLesson(msg: ParsedMessage, cls: BayesClass | null, scope: string): PreparedLesson {
+/** What a lesson is made of: a parsed message, or its hash and token ids already computed (by the rule thread). */
+export type LessonSource = ParsedMessage | { hash: string; ids: string[] };
+
+export function prepareLesson(msg: LessonSource, cls: BayesClass | null, scope: string): PreparedLesson {
+  if ('ids' in msg) return { scope, hash: msg.hash, ids: msg.ids, cls };
   return { scope, hash: messageHash(msg), ids: tokenIds(msg), cls };
 }
 

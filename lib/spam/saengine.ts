@@ -15,7 +15,7 @@ import { translatePerlRegex, splitPerlMatch } from './perlre';
 import { SaView, UNSUPPORTED_HEADER, type TextKind } from './saview';
 import { LiteralSet } from './literals';
 import { RegexSet, regexSetsAvailable } from './regexSet';
-import { evalTest } from './saevals';
+import { evalTest, bayesRange } from './saevals';
 import { requiredStrings } from './prefilter';
 
 type Runner = (v: SaView) => number;
@@ -63,6 +63,8 @@ export interface SaRuleSet {
   dirs: string[];
   /** Bayes points come from check_bayes rules (BAYES_00..BAYES_999) */
   bayesRules: boolean;
+  /** those rules, when they can be scored apart from the pass (no meta rule reads them), else null */
+  bayesBands: BayesBand[] | null;
   freemail: Set<string>;
   /** lines of the files that were not understood */
   unknownLines: number;
@@ -72,6 +74,21 @@ export interface SaHit {
   rule: string;
   points: number;
   describe?: string;
+  /** with `bothScores`: the points in score set 2 (Bayes counts); `points` is then set 0's */
+  points2?: number;
+}
+
+/**
+ * A check_bayes rule (BAYES_00..BAYES_99): a band of the Bayes probability. When no meta rule
+ * reads one, the bands are scored outside the rule pass, so the pass need not wait for Bayes.
+ */
+export interface BayesBand {
+  rule: string;
+  lo: number;
+  hi: number;
+  score0: number;
+  score2: number;
+  autolearn: boolean;
 }
 
 export interface SaResult {
@@ -268,6 +285,7 @@ export interface CompileOptions {
 export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [], opts: CompileOptions = {}): SaRuleSet {
   const skipped: SkippedRule[] = [];
   const plain: SaRule[] = [];
+  const bandDefs = new Map<string, { lo: number; hi: number }>();
   const prefilters = newPrefilters();
   const metaDefs: { name: string; def: string; file: string }[] = [];
   const base = (name: string): SaRule => {
@@ -314,6 +332,8 @@ export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [],
     rule.kind = r.kind;
     rule.run = run;
     plain.push(rule);
+    const ev = def.trim().startsWith('eval:') ? parseEvalCall(def) : undefined;
+    if (ev?.fn === 'check_bayes') bandDefs.set(r.name, bayesRange(ev.args));
   }
   // SpamAssassin runs rules by priority (lower first), so budget cuts drop the late ones
   plain.sort((a, b) => (cf.priority.get(a.name) ?? 0) - (cf.priority.get(b.name) ?? 0));
@@ -391,9 +411,23 @@ export function compileCf(cf: CfData, dirs: string[] = [], files: string[] = [],
     literals: prefilters.literals,
     regexSets: prefilters.regexSets,
     bayesRules: plain.some((r) => r.name.startsWith('BAYES_')),
+    bayesBands: bandsApart(plain, metaRules, bandDefs, compiled),
     freemail: new Set(cf.freemailDomains.map((d) => (d.startsWith('*.') ? d.slice(2) : d.endsWith('.*') ? d.slice(0, -1) : d))),
     unknownLines: cf.unknown,
   };
+}
+
+/**
+ * The check_bayes rules as bands, or null when a meta rule that runs reads one (directly or
+ * through another meta): then the pass needs the probability before it starts.
+ */
+function bandsApart(plain: SaRule[], metas: SaRule[], defs: Map<string, { lo: number; hi: number }>, compiled: Map<string, { deps: string[] }>): BayesBand[] | null {
+  const bands = plain.filter((r) => defs.has(r.name));
+  const reads = new Set(bands.map((r) => r.name));
+  for (const m of metas) {
+    if (compiled.get(m.name)?.deps.some((d) => reads.has(d))) return null; // metas are in dependency order
+  }
+  return bands.map((r) => ({ rule: r.name, ...defs.get(r.name)!, score0: r.score0, score2: r.score2, autolearn: r.autolearn }));
 }
 
 interface Program {
@@ -432,7 +466,7 @@ function programOf(rules: SaRule[]): Program {
 }
 
 /** Runs a rule set on a parsed message. `bayes`: the spam probability when Bayes counts. */
-export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number; budgetMs?: number; exclude?: Set<string> } = {}): SaResult {
+export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number; budgetMs?: number; exclude?: Set<string>; /** hits carry both score sets (`points2`): Bayes is scored after the pass */ bothScores?: boolean } = {}): SaResult {
   const v = new SaView(msg);
   v.bayes = opts.bayes;
   v.freemail = set.freemail;
@@ -476,8 +510,10 @@ export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number
     // auto-learning judges by the scores without Bayes (set 0), as SpamAssassin does
     if (r.autolearn) autolearnScore += r.score0;
     const points = withBayes ? r.score2 : r.score0;
+    if (opts.bothScores) {
+      if (points || r.score2) hits.push({ rule: r.name, points, describe: r.describe, points2: r.score2 });
+    } else if (points) hits.push({ rule: r.name, points, describe: r.describe });
     if (!points) continue;
-    hits.push({ rule: r.name, points, describe: r.describe });
     score += points;
   }
   return { hits, score, autolearnScore, budgetExceeded };

@@ -10,6 +10,16 @@ import type { SaView } from './saview';
 export type SaTest = (v: SaView) => boolean | number;
 type Factory = (args: string[]) => SaTest | string;
 
+/** Whether a probability falls in a check_bayes band (the top band includes 1). */
+export function inBand(b: { lo: number; hi: number }, p: number): boolean {
+  return p >= b.lo && (b.hi >= 1 ? p <= b.hi : p < b.hi);
+}
+
+/** The probability band of check_bayes(min, max). */
+export function bayesRange([min, max]: string[]): { lo: number; hi: number } {
+  return { lo: num(min, 0), hi: num(max, 1) };
+}
+
 function num(s: string | undefined, dflt: number): number {
   if (s === undefined || s === 'undef' || s === '') return dflt;
   const n = Number(s);
@@ -105,10 +115,9 @@ const MIME_TESTS: Record<string, (v: SaView) => boolean> = {
 const never: Factory = () => () => false;
 
 export const SA_EVALS: Record<string, Factory> = {
-  check_bayes: ([min, max]) => {
-    const lo = num(min, 0);
-    const hi = num(max, 1);
-    return (v) => v.bayes !== undefined && v.bayes >= lo && (hi >= 1 ? v.bayes <= hi : v.bayes < hi);
+  check_bayes: (args) => {
+    const band = bayesRange(args);
+    return (v) => v.bayes !== undefined && inBand(band, v.bayes);
   },
   html_test: ([name]) => HTML_TESTS[name] ?? `html_test('${name}') not implemented`,
   html_tag_exists: ([tag]) => (v) => v.msg.html.tags.has(String(tag).toLowerCase()),

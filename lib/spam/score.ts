@@ -1,14 +1,17 @@
 // scoreMessage: parse (bounded) -> data-file rules -> Bayes (memory, or one query) -> other plugins'
 // results -> a score, the reasons and a default category. The category uses a default
 // threshold; the policy layer re-categorizes per recipient with categorize().
+// scoreRaw: the same verdict, with the parse, both rule sets and the tokens in the rule thread.
 import type { Db } from '../core';
 import { parseForScoring, type ParseLimits, type ParsedMessage } from './parse';
 import { loadRules, runRules, type RuleSet, type RuleHit } from './rules';
 import { classifyTokens, scopesFor, tokenIds, type BayesResult } from './bayes';
 import type { BayesCache } from './bayesCache';
-import { loadSaRules, runSa, type SaRuleSet } from './saengine';
+import { loadSaRules, runSa, type SaRuleSet, type SaHit, type BayesBand } from './saengine';
+import { inBand } from './saevals';
 import { aligned, type ExternalResults } from './external';
-import type { SaWorker } from './saWorker';
+import type { SaWorker, SaThreadResult } from './saWorker';
+import type { LessonSource } from './bayesLearn';
 
 export type Category = 'ham' | 'newsletter' | 'spam' | 'virus';
 
@@ -80,7 +83,7 @@ function clamp(v: number, lo: number, hi: number): number {
 }
 
 /** Reasons contributed by other plugins' results (the merge rule is documented in external.ts). */
-export function externalReasons(ext: ExternalResults | undefined, msg: ParsedMessage, set: RuleSet): Reason[] {
+export function externalReasons(ext: ExternalResults | undefined, msg: Pick<ParsedMessage, 'from'>, set: RuleSet): Reason[] {
   if (!ext) return [];
   const out: Reason[] = [];
   const w = set.external;
@@ -118,47 +121,119 @@ function namesOf(set: RuleSet): Set<string> {
   return n;
 }
 
+/** What a verdict is made of, however it was computed (here, or partly in the rule thread). */
+interface VerdictParts {
+  data: { hits: RuleHit[]; newsletter: boolean; newsletterHits: string[] };
+  bayes?: BayesResult;
+  /** the SpamAssassin-syntax pass, its points already in the right score set */
+  sa?: SaThreadResult | false;
+  limits: string[];
+  from: Pick<ParsedMessage, 'from'>;
+}
+
 /** Scores an already parsed message (lets callers parse once for several uses). */
 export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: ScoreOptions = {}): Promise<Verdict> {
   const set = opts.rules ?? loadRules();
   const sa = opts.sa === false || opts.saWorker ? undefined : (opts.sa ?? loadSaRules());
-  const { hits, newsletter, newsletterHits } = runRules(msg, set);
-  const reasons: RuleHit[] = [...hits];
-  let autolearnScore = hits.reduce((t, h) => t + h.points, 0);
-  let bayes: BayesResult | undefined;
-  if (db && opts.bayes !== false) {
-    const ids = tokenIds(msg);
-    const scopes = scopesFor(opts.domainId);
-    bayes = await (opts.bayesCache ? opts.bayesCache.classify(ids, scopes, set.bayes) : classifyTokens(db, ids, scopes, set.bayes));
-  }
-  const bayesCounts = !!bayes?.trained && bayes.clues > 0;
-  const limits = [...msg.limits];
-  const saBayes = bayesCounts ? bayes!.probability : undefined;
+  const data = runRules(msg, set);
+  const bayes = db && opts.bayes !== false ? await classifyIds(db, tokenIds(msg), opts, set) : undefined;
+  const saBayes = bayesCounts(bayes) ? bayes!.probability : undefined;
   const r = opts.saWorker
     ? await opts.saWorker.run({ raw: msg.src.raw, bayes: saBayes, exclude: namesOf(set) })
     : sa && { ...runSa(msg, sa, { bayes: saBayes, exclude: namesOf(set) }), bayesRules: sa.bayesRules };
+  return assemble({ data, bayes, sa: r || undefined, limits: msg.limits, from: msg }, set, opts);
+}
+
+/** A message scored, and what learning it needs (computed only if asked, on the SMTP thread). */
+export interface ScoredMessage {
+  verdict: Verdict;
+  lesson: () => LessonSource;
+}
+
+/**
+ * Scores a raw message with the rule thread doing everything that does not need this
+ * process's Bayes counts: it parses the message once, runs both rule sets and returns the
+ * token ids; here the ids are classified and the Bayes bands scored. Same verdict as
+ * scoreParsed. A thread that gives up leaves the message to this thread, rules counted as not run.
+ */
+export async function scoreRaw(db: Db | null, raw: Buffer, opts: ScoreOptions & { saWorker: SaWorker }): Promise<ScoredMessage> {
+  const set = opts.rules ?? loadRules();
+  if (opts.rules || opts.limits) {
+    // not the thread's default rules or limits: as before, parsed here
+    const msg = parseForScoring(raw, opts.limits);
+    return { verdict: await scoreParsed(db, msg, opts), lesson: () => msg };
+  }
+  const t = await opts.saWorker.whole(raw, namesOf(set));
+  if ('gaveUp' in t) {
+    // the thread was stopped on this message: everything else here, the rules counted as not run
+    const msg = parseForScoring(raw);
+    const data = runRules(msg, set);
+    const bayes = db && opts.bayes !== false ? await classifyIds(db, tokenIds(msg), opts, set) : undefined;
+    return { verdict: assemble({ data, bayes, sa: t.gaveUp, limits: msg.limits, from: msg }, set, opts), lesson: () => msg };
+  }
+  const bayes = db && opts.bayes !== false ? await classifyIds(db, t.ids, opts, set) : undefined;
+  const saBayes = bayesCounts(bayes) ? bayes!.probability : undefined;
+  // the bands could not be scored apart (a meta rule reads one): the pass runs again, with Bayes
+  const sa = t.sa ? scoreBands(t.sa, t.bands ?? [], saBayes) : await opts.saWorker.run({ raw, bayes: saBayes, exclude: namesOf(set) });
+  const verdict = assemble({ data: t.data, bayes, sa, limits: t.limits, from: t }, set, opts);
+  return { verdict, lesson: () => ({ hash: t.hash, ids: t.ids }) };
+}
+
+function bayesCounts(b: BayesResult | undefined): boolean {
+  return !!b?.trained && b.clues > 0;
+}
+
+function classifyIds(db: Db, ids: string[], opts: ScoreOptions, set: RuleSet): Promise<BayesResult> {
+  const scopes = scopesFor(opts.domainId);
+  return opts.bayesCache ? opts.bayesCache.classify(ids, scopes, set.bayes) : classifyTokens(db, ids, scopes, set.bayes);
+}
+
+/** A pass run without Bayes (both score sets kept), with the Bayes bands scored as the pass would have. */
+export function scoreBands(r: SaThreadResult, bands: BayesBand[], bayes: number | undefined): SaThreadResult {
+  const withBayes = bayes !== undefined;
+  const hits: SaHit[] = [];
+  let autolearnScore = r.autolearnScore;
+  for (const h of r.hits) {
+    const points = withBayes ? (h.points2 ?? h.points) : h.points;
+    if (points) hits.push({ rule: h.rule, points });
+  }
+  if (withBayes && !r.budgetExceeded) {
+    for (const b of bands) {
+      if (!inBand(b, bayes)) continue;
+      if (b.autolearn) autolearnScore += b.score0;
+      if (b.score2) hits.push({ rule: b.rule, points: b.score2 });
+    }
+  }
+  return { ...r, hits, score: hits.reduce((t, h) => t + h.points, 0), autolearnScore };
+}
+
+function assemble(p: VerdictParts, set: RuleSet, opts: ScoreOptions): Verdict {
+  const reasons: Reason[] = [...p.data.hits];
+  let autolearnScore = p.data.hits.reduce((t, h) => t + h.points, 0);
+  const limits = [...p.limits];
+  const r = p.sa;
   if (r) {
     for (const h of r.hits) reasons.push({ rule: h.rule, points: h.points });
     autolearnScore += r.autolearnScore;
     if (r.budgetExceeded) limits.push('rules-time');
   }
   // Bayes points: SpamAssassin's BAYES_* rules when loaded (run above), else our bands
-  if (bayes && !(r && r.bayesRules)) {
-    const band = bayesPoints(bayes, set);
+  if (p.bayes && !(r && r.bayesRules)) {
+    const band = bayesPoints(p.bayes, set);
     if (band) reasons.push(band);
   }
-  reasons.push(...externalReasons(opts.external, msg, set));
-  if (newsletter) reasons.push({ rule: 'NEWSLETTER', points: 0, detail: newsletterHits.join(',') });
+  reasons.push(...externalReasons(opts.external, p.from, set));
+  if (p.data.newsletter) reasons.push({ rule: 'NEWSLETTER', points: 0, detail: p.data.newsletterHits.join(',') });
   const score = round(reasons.reduce((s, r) => s + r.points, 0));
   const virus = !!opts.external?.virus?.infected;
   const verdict: Verdict = {
     score,
-    category: categorize(score, newsletter, virus, opts.threshold ?? DEFAULT_THRESHOLD),
+    category: categorize(score, p.data.newsletter, virus, opts.threshold ?? DEFAULT_THRESHOLD),
     reasons,
-    newsletter,
+    newsletter: p.data.newsletter,
     autolearnScore: round(autolearnScore),
   };
-  if (bayes?.trained) verdict.bayes = round4(bayes.probability);
+  if (p.bayes?.trained) verdict.bayes = round4(p.bayes.probability);
   if (virus) verdict.viruses = opts.external!.virus!.names;
   if (limits.length) verdict.limits = limits;
   return verdict;
