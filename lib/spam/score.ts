@@ -174,7 +174,7 @@ export async function scoreRaw(db: Db | null, raw: Buffer, opts: ScoreOptions & 
   const bayes = db && opts.bayes !== false ? await classifyIds(db, t.ids, opts, set) : undefined;
   const saBayes = bayesCounts(bayes) ? bayes!.probability : undefined;
   // the bands could not be scored apart (a meta rule reads one): the pass runs again, with Bayes
-  const sa = t.sa ? scoreBands(t.sa, t.bands ?? [], saBayes) : await opts.saWorker.run({ raw, bayes: saBayes, exclude: namesOf(set) });
+  const sa = t.sa ? scoreBands(t.sa, t.bands ?? [], saBayes, namesOf(set)) : await opts.saWorker.run({ raw, bayes: saBayes, exclude: namesOf(set) });
   const verdict = assemble({ data: t.data, bayes, sa, limits: t.limits, from: t }, set, opts);
   return { verdict, lesson: () => ({ hash: t.hash, ids: t.ids }) };
 }
@@ -188,8 +188,11 @@ function classifyIds(db: Db, ids: string[], opts: ScoreOptions, set: RuleSet): P
   return opts.bayesCache ? opts.bayesCache.classify(ids, scopes, set.bayes) : classifyTokens(db, ids, scopes, set.bayes);
 }
 
-/** A pass run without Bayes (both score sets kept), with the Bayes bands scored as the pass would have. */
-export function scoreBands(r: SaThreadResult, bands: BayesBand[], bayes: number | undefined): SaThreadResult {
+/**
+ * A pass run without Bayes (both score sets kept), with the Bayes bands scored as the pass would
+ * have (also when the pass ran out of time: the probability does not depend on the rules).
+ */
+export function scoreBands(r: SaThreadResult, bands: BayesBand[], bayes: number | undefined, exclude?: ReadonlySet<string>): SaThreadResult {
   const withBayes = bayes !== undefined;
   const hits: SaHit[] = [];
   let autolearnScore = r.autolearnScore;
@@ -197,9 +200,9 @@ export function scoreBands(r: SaThreadResult, bands: BayesBand[], bayes: number 
     const points = withBayes ? (h.points2 ?? h.points) : h.points;
     if (points) hits.push({ rule: h.rule, points });
   }
-  if (withBayes && !r.budgetExceeded) {
+  if (withBayes) {
     for (const b of bands) {
-      if (!inBand(b, bayes)) continue;
+      if (!inBand(b, bayes) || exclude?.has(b.rule)) continue;
       if (b.autolearn) autolearnScore += b.score0;
       if (b.score2) hits.push({ rule: b.rule, points: b.score2 });
     }
