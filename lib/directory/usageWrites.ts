@@ -65,7 +65,7 @@ function write(b: UsageBatch): void {
   b.writing = writeSums(b.db, sums).then(
     () => waiters.forEach((w) => w.resolve()),
     (err: Error) => {
-      for (const [id, bytes] of sums) b.pending.set(id, (b.pending.get(id) ?? 0) + bytes);
+      for (const [id, bytes] of sums) add(b.pending, id, bytes);
       if (!waiters.length) b.log(`mailhost usage: write failed, ${sums.size} mailboxes kept for the next try: ${err.message}`);
       waiters.forEach((w) => w.reject(err));
     },
@@ -87,21 +87,30 @@ function kick(b: UsageBatch): void {
   }
 }
 
+function add(sums: Map<number, number>, mailboxId: number, bytes: number): void {
+  sums.set(mailboxId, (sums.get(mailboxId) ?? 0) + bytes);
+}
+
+/** A promise settled by the next write (which kick() starts at once, since someone waits). */
+function waitForWrite(b: UsageBatch): Promise<void> {
+  const done = new Promise<void>((resolve, reject) => b.waiters.push({ resolve, reject }));
+  kick(b);
+  return done;
+}
+
 /** Bytes to add to the mailbox's usage, written within USAGE_FLUSH_MS. `log` hears of a failed write (kept and retried). */
 export function queueUsage(db: Db, mailboxId: number, bytes: number, log?: (line: string) => void): void {
   const b = batchOf(db);
   if (log) b.log = log;
-  b.pending.set(mailboxId, (b.pending.get(mailboxId) ?? 0) + bytes);
+  add(b.pending, mailboxId, bytes);
   kick(b);
 }
 
 /** Bytes to add, written now (with whatever else is pending); resolves once they are. */
 export function writeUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
   const b = batchOf(db);
-  b.pending.set(mailboxId, (b.pending.get(mailboxId) ?? 0) + bytes);
-  const done = new Promise<void>((resolve, reject) => b.waiters.push({ resolve, reject }));
-  kick(b);
-  return done;
+  add(b.pending, mailboxId, bytes);
+  return waitForWrite(b);
 }
 
 /** Bytes this process counted for the mailbox that a read of the database may not show yet. */
@@ -115,10 +124,7 @@ export async function flushUsage(db: Db): Promise<void> {
   const b = batches.get(db);
   if (!b) return;
   await b.writing?.catch(() => undefined);
-  if (!b.pending.size) return;
-  const done = new Promise<void>((resolve, reject) => b.waiters.push({ resolve, reject }));
-  kick(b);
-  await done;
+  if (b.pending.size) await waitForWrite(b);
 }
 
 /** Shutdown: every database's pending counts written (failures reported, not thrown). */

@@ -33,10 +33,10 @@ export interface PreparedLesson {
   cls: BayesClass | null;
 }
 
-/** What learning a parsed message takes (its hash and token ids), for learnPrepared. */
 /** What a lesson is made of: a parsed message, or its hash and token ids already computed (by the rule thread). */
 export type LessonSource = ParsedMessage | { hash: string; ids: string[] };
 
+/** What learning a message takes (its hash and token ids), for learnPrepared. */
 export function prepareLesson(msg: LessonSource, cls: BayesClass | null, scope: string): PreparedLesson {
   if ('ids' in msg) return { scope, hash: msg.hash, ids: msg.ids, cls };
   return { scope, hash: messageHash(msg), ids: tokenIds(msg), cls };

@@ -126,7 +126,7 @@ interface VerdictParts {
   data: { hits: RuleHit[]; newsletter: boolean; newsletterHits: string[] };
   bayes?: BayesResult;
   /** the SpamAssassin-syntax pass, its points already in the right score set */
-  sa?: SaThreadResult | false;
+  sa?: SaThreadResult;
   limits: string[];
   from: Pick<ParsedMessage, 'from'>;
 }
@@ -135,13 +135,19 @@ interface VerdictParts {
 export async function scoreParsed(db: Db | null, msg: ParsedMessage, opts: ScoreOptions = {}): Promise<Verdict> {
   const set = opts.rules ?? loadRules();
   const sa = opts.sa === false || opts.saWorker ? undefined : (opts.sa ?? loadSaRules());
+  return scoreHere(db, msg, opts, set, async (saBayes) =>
+    opts.saWorker
+      ? opts.saWorker.run({ raw: msg.src.raw, bayes: saBayes, exclude: namesOf(set) })
+      : sa && { ...runSa(msg, sa, { bayes: saBayes, exclude: namesOf(set) }), bayesRules: sa.bayesRules },
+  );
+}
+
+/** A parsed message scored in this thread; `pass` gives the SpamAssassin-syntax result for the Bayes probability (when it counts). */
+async function scoreHere(db: Db | null, msg: ParsedMessage, opts: ScoreOptions, set: RuleSet, pass: (saBayes: number | undefined) => Promise<SaThreadResult | undefined>): Promise<Verdict> {
   const data = runRules(msg, set);
   const bayes = db && opts.bayes !== false ? await classifyIds(db, tokenIds(msg), opts, set) : undefined;
-  const saBayes = bayesCounts(bayes) ? bayes!.probability : undefined;
-  const r = opts.saWorker
-    ? await opts.saWorker.run({ raw: msg.src.raw, bayes: saBayes, exclude: namesOf(set) })
-    : sa && { ...runSa(msg, sa, { bayes: saBayes, exclude: namesOf(set) }), bayesRules: sa.bayesRules };
-  return assemble({ data, bayes, sa: r || undefined, limits: msg.limits, from: msg }, set, opts);
+  const sa = await pass(bayesCounts(bayes) ? bayes!.probability : undefined);
+  return assemble({ data, bayes, sa, limits: msg.limits, from: msg }, set, opts);
 }
 
 /** A message scored, and what learning it needs (computed only if asked, on the SMTP thread). */
@@ -167,9 +173,7 @@ export async function scoreRaw(db: Db | null, raw: Buffer, opts: ScoreOptions & 
   if ('gaveUp' in t) {
     // the thread was stopped on this message: everything else here, the rules counted as not run
     const msg = parseForScoring(raw);
-    const data = runRules(msg, set);
-    const bayes = db && opts.bayes !== false ? await classifyIds(db, tokenIds(msg), opts, set) : undefined;
-    return { verdict: assemble({ data, bayes, sa: t.gaveUp, limits: msg.limits, from: msg }, set, opts), lesson: () => msg };
+    return { verdict: await scoreHere(db, msg, opts, set, async () => t.gaveUp), lesson: () => msg };
   }
   const bayes = db && opts.bayes !== false ? await classifyIds(db, t.ids, opts, set) : undefined;
   const saBayes = bayesCounts(bayes) ? bayes!.probability : undefined;
