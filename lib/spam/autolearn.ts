@@ -116,7 +116,7 @@ export class AutoLearner {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.writing) this.arm();
-      else void this.write(true);
+      else void this.write(false);
     }, BATCH_MS);
     this.timer.unref();
   }
@@ -131,9 +131,11 @@ export class AutoLearner {
     return this.writing;
   }
 
+  /** all: until nothing waits (flush); otherwise one batch, then more only while full ones wait. */
   private async drain(all: boolean): Promise<void> {
     // what arrives while a batch is written goes in a later one: at once only when a full batch
-    // is already waiting (a write per finished write would make batches as small as the wait)
+    // is already waiting (a write per finished write would make batches as small as the wait,
+    // a few lessons each under load: one transaction every few tens of milliseconds)
     do {
       const batch = this.waiting.splice(0, MAX_BATCH);
       await learnPrepared(this.db, batch, { onlyNew: true }).catch((err: Error) => this.onError(err));

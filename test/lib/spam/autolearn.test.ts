@@ -135,6 +135,32 @@ describeEachEngine('spam auto-learn', ({ t }) => {
     assert.equal((await bayesTotals(db)).ham, 230);
   });
 
+  it('lessons that arrive while the timer\'s write is on its way wait for the next second', async () => {
+    const db = t().db;
+    const mail = (i: number) => Buffer.from(PLAIN.toString().replace('<lunch.1@', `<lunch.${i}@`).replace('noon?', `noon? (${i})`));
+    const learner = new AutoLearner(db, (err) => assert.fail(err), LOW);
+    const parsed = Array.from({ length: 10 }, (_, i) => parseForScoring(mail(i)));
+    const inserts: string[] = [];
+    const listen = (q: { sql: string }) => {
+      if (!/^insert into .bayes_learned/i.test(q.sql)) return;
+      inserts.push(q.sql);
+      if (inserts.length === 1) for (let i = 5; i < 10; i++) learner.add(parsed[i], verdict(-1), null);
+    };
+    db.on('query', listen);
+    try {
+      for (let i = 0; i < 5; i++) learner.add(parsed[i], verdict(-1), null); // fewer than a batch: the timer writes them
+      for (let i = 0; i < 300 && inserts.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(inserts.length, 1, 'no second write straight after the first (under load that is a transaction per few lessons)');
+      assert.equal(learner.queued, 5);
+      await learner.flush();
+      assert.equal(inserts.length, 2);
+    } finally {
+      db.removeListener('query', listen);
+    }
+    assert.equal((await bayesTotals(db)).ham, 10);
+  });
+
   it('learns a clearly clean message as ham, globally when there is no domain', async () => {
     const db = t().db;
     const v = await scoreMessage(db, PLAIN);
