@@ -1,4 +1,4 @@
-// Maildir delivery the safe way: write tmp/, fsync, rename into new/, fsync the directory.
+// Maildir delivery the safe way: write tmp/ synchronously (O_SYNC), rename into new/, fsync new/.
 // Only after that is a copy "durably stored" and may the queue hook answer OK.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -62,15 +62,6 @@ function maildirHost(): string {
   return (host ??= os.hostname().replace(/\//g, '\\057').replace(/:/g, '\\072'));
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, fs.constants.O_RDONLY);
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 async function createMaildir(root: string, folder: string | undefined): Promise<void> {
   await ensureDirs(root, false);
   if (folder) await ensureDirs(path.join(root, folder), true);
@@ -85,18 +76,54 @@ async function chownLikeDir(file: string | fsp.FileHandle, dir: string): Promise
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
+// O_SYNC: the write returns once the bytes are on disk (what a write then fsync gave, in one step)
+const TMP_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_SYNC;
+
+interface Opened {
+  fh: fsp.FileHandle;
+  /** new/, opened now to be synced after the rename */
+  newDir: fsp.FileHandle;
+  /** as root: tmp/'s owner, the owner the file takes */
+  owner?: { uid: number; gid: number };
+}
+
+async function openAll(dir: string, tmp: string): Promise<Opened> {
+  // together: each step of a delivery waits for a turn of a busy event loop, so steps that do
+  // not depend on each other are not taken in turn
+  const [fh, newDir, owner] = await Promise.allSettled([fsp.open(tmp, TMP_FLAGS, 0o600), fsp.open(path.join(dir, 'new'), fs.constants.O_RDONLY), asRoot ? fsp.stat(path.join(dir, 'tmp')) : undefined]);
+  if (fh.status === 'fulfilled' && newDir.status === 'fulfilled' && owner.status === 'fulfilled') return { fh: fh.value, newDir: newDir.value, owner: owner.value };
+  if (fh.status === 'fulfilled') {
+    await fh.value.close().catch(() => undefined);
+    await fsp.unlink(tmp).catch(() => undefined);
+  }
+  if (newDir.status === 'fulfilled') await newDir.value.close().catch(() => undefined);
+  throw [fh, newDir, owner].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
+}
+
 // The common case first: the Maildir exists (it has received mail before), so no mkdir at
-// all; a missing one (first delivery, or removed behind our back) is created and tried again.
-async function openInTmp(root: string, folder: string | undefined, name: string): Promise<{ dir: string; fh: fsp.FileHandle }> {
-  const dir = folder ? path.join(root, folder) : root;
-  const file = path.join(dir, 'tmp', name);
+// all; a missing or half-created one (first delivery, removed behind our back, tmp/ without
+// new/) is completed and tried again.
+async function openInMaildir(root: string, folder: string | undefined, dir: string, tmp: string): Promise<Opened> {
   try {
-    return { dir, fh: await fsp.open(file, 'wx', 0o600) };
+    return await openAll(dir, tmp);
   } catch (err) {
     if (!isMissing(err)) throw err;
   }
   await createMaildir(root, folder);
-  return { dir, fh: await fsp.open(file, 'wx', 0o600) };
+  return openAll(dir, tmp);
+}
+
+async function writeDurably(o: Opened, tmp: string, parts: Buffer[], size: number): Promise<void> {
+  try {
+    if (o.owner && o.owner.uid !== 0) await o.fh.chown(o.owner.uid, o.owner.gid);
+    const { bytesWritten } = await o.fh.writev(parts);
+    if (bytesWritten !== size) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${size} bytes`);
+  } catch (err) {
+    await o.fh.close().catch(() => undefined);
+    await o.newDir.close().catch(() => undefined);
+    await fsp.unlink(tmp).catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
@@ -106,34 +133,35 @@ async function openInTmp(root: string, folder: string | undefined, name: string)
 export async function deliverToMaildir(root: string, folder: string | undefined, parts: Buffer[]): Promise<{ file: string; size: number }> {
   const size = parts.reduce((n, b) => n + b.length, 0);
   const name = `${uniqueName()},S=${size}`;
-  const { dir, fh } = await openInTmp(root, folder, name);
+  const dir = folder ? path.join(root, folder) : root;
   const tmp = path.join(dir, 'tmp', name);
-  try {
-    if (asRoot) await chownLikeDir(fh, path.join(dir, 'tmp'));
-    const { bytesWritten } = await fh.writev(parts);
-    if (bytesWritten !== size) throw new Error(`short write to ${tmp}: ${bytesWritten} of ${size} bytes`);
-    await fh.sync();
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await fsp.unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await fh.close();
   const final = path.join(dir, 'new', name);
+  const o = await openInMaildir(root, folder, dir, tmp);
+  await writeDurably(o, tmp, parts, size);
+  // the bytes are on disk (O_SYNC) and Linux frees the descriptor whatever close says: closed
+  // alongside the rename, not before it
+  void o.fh.close().catch(() => undefined);
+  let newDir = o.newDir;
   try {
     await fsp.rename(tmp, final);
   } catch (err) {
-    // a Maildir with tmp/ but no new/ (half-created by hand): complete it, once
-    if (!isMissing(err)) throw err;
-    await createMaildir(root, folder);
+    // new/ removed since it was opened: made again, and that one is synced
+    await newDir.close().catch(() => undefined);
+    if (!isMissing(err)) {
+      await fsp.unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await createMaildir(root, folder).catch(() => undefined);
     await fsp.rename(tmp, final).catch(async (e) => {
       await fsp.unlink(tmp).catch(() => undefined);
       throw e;
     });
+    newDir = await fsp.open(path.join(dir, 'new'), fs.constants.O_RDONLY);
   }
-  await fsyncDir(path.join(dir, 'new'));
-  // the copy is stored: keeping maildirsize current is best effort (it is recalculated before
-  // any refusal), never a reason to answer 4xx and have the sender deliver it twice
-  await appendMaildirSize(root, size).catch(() => undefined);
+  // the copy is stored once new/ is synced; keeping maildirsize current is best effort (it is
+  // recalculated before any refusal), never a reason to answer 4xx and have the sender deliver it twice
+  const [synced] = await Promise.allSettled([newDir.sync(), appendMaildirSize(root, size)]);
+  void newDir.close().catch(() => undefined);
+  if (synced.status === 'rejected') throw synced.reason;
   return { file: final, size };
 }

@@ -46,6 +46,22 @@ describe('maildir', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   });
 
+  it('leaves no descriptor open: the file and new/ are closed once stored, also when a write fails', async () => {
+    const md = path.join(root, 'Maildir');
+    const open = () => fs.readdirSync('/proc/self/fd').length;
+    await deliverToMaildir(md, undefined, [MESSAGE]);
+    await new Promise((r) => setTimeout(r, 50));
+    const before = open();
+    await Promise.all(Array.from({ length: 40 }, () => deliverToMaildir(md, undefined, [MESSAGE])));
+    await deliverToMaildir(md, '.Junk', [MESSAGE]);
+    fs.chmodSync(path.join(md, 'tmp'), 0o500); // as root this does not refuse: then only the success path is checked
+    await deliverToMaildir(md, undefined, [MESSAGE]).catch(() => undefined);
+    fs.chmodSync(path.join(md, 'tmp'), 0o700);
+    await new Promise((r) => setTimeout(r, 50)); // the closes that are not waited for
+    assert.equal(open(), before);
+    assert.equal(ls(path.join(md, 'new')).length, process.getuid?.() === 0 ? 42 : 41);
+  });
+
   it('gives every message its own file', async () => {
     const md = path.join(root, 'Maildir');
     const files = await Promise.all(Array.from({ length: 20 }, () => deliverToMaildir(md, undefined, [MESSAGE])));
