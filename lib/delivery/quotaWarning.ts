@@ -4,7 +4,7 @@
 // the Maildir before anyone is warned; a recount that finds the mailbox below the threshold
 // (here or before a "mailbox full" refusal) re-arms the warning.
 import type { Db } from '../core';
-import { setUsage, unwrittenUsage } from '../directory';
+import { setUsage, unwrittenUsage, readBesideWrites } from '../directory';
 import { maildirPath } from './maildir';
 import { recalculateMaildirSize } from './maildirsize';
 
@@ -50,11 +50,15 @@ export interface QuotaWarning {
  * so concurrent deliveries (on any node) send it once.
  */
 export async function claimQuotaWarning(db: Db, dataDir: string, mailboxId: number): Promise<QuotaWarning | null> {
-  const row = await db('mailboxes').where({ id: mailboxId }).first('id', 'address', 'language', 'quota_mb', 'used_bytes', 'quota_warned');
-  if (!row) return null;
-  const quotaMb = Number(row.quota_mb ?? 0);
   // plus what this process delivered and has not written yet (usage is written behind deliveries)
-  const state: QuotaState = { quotaMb, usedBytes: Number(row.used_bytes ?? 0) + unwrittenUsage(db, mailboxId), warned: !!Number(row.quota_warned) };
+  const read = await readBesideWrites(db, async () => {
+    const r = await db('mailboxes').where({ id: mailboxId }).first('id', 'address', 'language', 'quota_mb', 'used_bytes', 'quota_warned');
+    return r && { row: r, usedBytes: Number(r.used_bytes ?? 0) + unwrittenUsage(db, mailboxId) };
+  });
+  if (!read) return null;
+  const { row } = read;
+  const quotaMb = Number(row.quota_mb ?? 0);
+  const state: QuotaState = { quotaMb, usedBytes: read.usedBytes, warned: !!Number(row.quota_warned) };
   const byCounter = quotaWarningStep(state);
   if (byCounter === 'rearm') await rearmQuotaWarning(db, mailboxId); // e.g. the quota was raised
   if (byCounter !== 'warn') return null;

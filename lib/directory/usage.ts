@@ -8,7 +8,7 @@
 // have to deliver a fifth of the quota in that time for the check to miss it, and the check at
 // RCPT is approximate anyway (the message size is not known yet). Near the limit, `usageTtlMs`.
 import { rawRows, placeholders, LruMap, type Db } from '../core';
-import { queueUsage, writeUsage, unwrittenUsage } from './usageWrites';
+import { queueUsage, writeUsage, unwrittenUsage, readBesideWrites } from './usageWrites';
 
 /** The usage fields of a mailbox (kept apart from the DirMailbox type so that this file imports no directory module). */
 interface Quota {
@@ -71,9 +71,12 @@ export class UsageView {
     });
     if (stale.length) {
       const ids = [...new Set(stale.map((m) => m.id))];
-      const rows = rawRows(await this.db.raw(`SELECT id, used_bytes FROM mailboxes WHERE id IN (${placeholders(ids.length)})`, ids));
       // plus what this process counted but has not written yet (usageWrites): never less than it stored
-      for (const r of rows) this.known.set(Number(r.id), { bytes: Number(r.used_bytes ?? 0) + unwrittenUsage(this.db, Number(r.id)), readAt: now });
+      const read = await readBesideWrites(this.db, async () => {
+        const rows = rawRows(await this.db.raw(`SELECT id, used_bytes FROM mailboxes WHERE id IN (${placeholders(ids.length)})`, ids));
+        return rows.map((r) => ({ id: Number(r.id), bytes: Number(r.used_bytes ?? 0) + unwrittenUsage(this.db, Number(r.id)) }));
+      });
+      for (const r of read) this.known.set(r.id, { bytes: r.bytes, readAt: now });
     }
     return mailboxes.map((m) => {
       const u = m.quota_mb > 0 ? this.known.get(m.id) : undefined;

@@ -26,13 +26,19 @@ interface UsageBatch {
   inFlight: Map<number, number>;
   timer: NodeJS.Timeout | undefined;
   log: (line: string) => void;
+  /** reads of used_bytes under way (readBesideWrites): a write waits for them */
+  readers: number;
+  /** a write is due but waits for those reads; reads that come meanwhile wait for it */
+  writeDue: boolean;
+  /** reads waiting for the write under way or due */
+  afterWrite: (() => void)[];
 }
 
 const batches = new Map<Db, UsageBatch>();
 
 function batchOf(db: Db): UsageBatch {
   let b = batches.get(db);
-  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, inFlight: new Map(), timer: undefined, log: (l) => console.error(l) }));
+  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, inFlight: new Map(), timer: undefined, log: (l) => console.error(l), readers: 0, writeDue: false, afterWrite: [] }));
   return b;
 }
 
@@ -53,7 +59,13 @@ const closed = (db: Db) => !(db as unknown as { client?: { pool?: unknown } }).c
 function write(b: UsageBatch): void {
   if (b.timer) clearTimeout(b.timer);
   b.timer = undefined;
+  if (b.readers) {
+    b.writeDue = true; // started by the last of those reads
+    return;
+  }
+  b.writeDue = false;
   if (closed(b.db) && !b.waiters.length) {
+    release(b);
     batches.delete(b.db); // a handle closed by its owner (tests, a CLI command): not retried forever
     return;
   }
@@ -73,8 +85,34 @@ function write(b: UsageBatch): void {
   void b.writing.finally(() => {
     b.writing = undefined;
     b.inFlight = new Map();
-    kick(b);
+    // the reads that waited go first (they start before an immediate, a write after them)
+    if (b.afterWrite.length) {
+      release(b);
+      setImmediate(() => kick(b)).unref();
+    } else kick(b);
   });
+}
+
+function release(b: UsageBatch): void {
+  const readers = b.afterWrite;
+  b.afterWrite = [];
+  readers.forEach((go) => go());
+}
+
+/**
+ * Runs `read` (a read of used_bytes that adds unwrittenUsage, both inside it) while no write of
+ * this process is under way. Else a write could land between the read and the unwritten figure:
+ * the read without those bytes, the figure already without them, and a full mailbox seen empty.
+ */
+export async function readBesideWrites<T>(db: Db, read: () => Promise<T>): Promise<T> {
+  const b = batchOf(db);
+  while (b.writing || b.writeDue) await new Promise<void>((go) => b.afterWrite.push(go));
+  b.readers++;
+  try {
+    return await read();
+  } finally {
+    if (--b.readers === 0 && b.writeDue) write(b);
+  }
 }
 
 /** Writes now when someone waits or the batch is large, else within USAGE_FLUSH_MS; never two writes at once. */

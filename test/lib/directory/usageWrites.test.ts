@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
 import { waitFor } from '../../helpers/processes';
 import { watchGeneration, type Db } from '../../../lib/core';
-import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, USAGE_FLUSH_MS } from '../../../lib/directory';
+import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, readBesideWrites, USAGE_FLUSH_MS } from '../../../lib/directory';
 
 const MB = 1024 * 1024;
 
@@ -53,6 +53,33 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
     await flushUsage(db);
     assert.equal(await used(db, 'full@example.com'), 2 * MB);
     assert.equal(await status(), 'over_quota', 'counted once, not twice');
+  });
+
+  it('a read of the usage and the unwritten bytes add up: no write of this process lands between them', async () => {
+    const { db } = t();
+    const id = await mailbox(db, 'full@example.com', 1);
+    countUsage(db, id, 2 * MB);
+    // a write that comes due during a read waits for it: the read sees neither the row nor the
+    // figure changed under it
+    const seen = await readBesideWrites(db, async () => {
+      const row = await used(db, 'full@example.com');
+      void flushUsage(db); // without the wait, written now: the row without the bytes, the figure too
+      await new Promise((r) => setTimeout(r, 100));
+      return row + unwrittenUsage(db, id);
+    });
+    assert.equal(seen, 2 * MB);
+    await waitFor('written after the read', async () => (await used(db, 'full@example.com')) === 2 * MB, 5000);
+    // a read that comes while a write is under way (or due) sees it whole, before or after
+    countUsage(db, id, MB);
+    const writing = flushUsage(db);
+    await new Promise((r) => setImmediate(r));
+    const during = await readBesideWrites(db, async () => {
+      const row = await used(db, 'full@example.com');
+      await new Promise((r) => setTimeout(r, 50));
+      return row + unwrittenUsage(db, id);
+    });
+    await writing;
+    assert.equal(during, 3 * MB);
   });
 
   it('a recount from the Maildir replaces what was counted and not written yet', async () => {
