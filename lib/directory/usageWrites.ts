@@ -22,8 +22,6 @@ interface UsageBatch {
   /** callers of addUsage waiting for their bytes to be written */
   waiters: Waiter[];
   writing: Promise<void> | undefined;
-  /** the sums being written now (still unwritten for a reader until the write returns) */
-  inFlight: Map<number, number>;
   timer: NodeJS.Timeout | undefined;
   log: (line: string) => void;
   /** reads of used_bytes under way (readBesideWrites): a write waits for them */
@@ -38,7 +36,7 @@ const batches = new Map<Db, UsageBatch>();
 
 function batchOf(db: Db): UsageBatch {
   let b = batches.get(db);
-  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, inFlight: new Map(), timer: undefined, log: (l) => console.error(l), readers: 0, writeDue: false, afterWrite: [] }));
+  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, timer: undefined, log: (l) => console.error(l), readers: 0, writeDue: false, afterWrite: [] }));
   return b;
 }
 
@@ -73,7 +71,6 @@ function write(b: UsageBatch): void {
   const waiters = b.waiters;
   b.pending = new Map();
   b.waiters = [];
-  b.inFlight = sums;
   b.writing = writeSums(b.db, sums).then(
     () => waiters.forEach((w) => w.resolve()),
     (err: Error) => {
@@ -84,7 +81,6 @@ function write(b: UsageBatch): void {
   );
   void b.writing.finally(() => {
     b.writing = undefined;
-    b.inFlight = new Map();
     // the reads that waited go first (they start before an immediate, a write after them)
     if (b.afterWrite.length) {
       release(b);
@@ -151,10 +147,9 @@ export function writeUsage(db: Db, mailboxId: number, bytes: number): Promise<vo
   return waitForWrite(b);
 }
 
-/** Bytes this process counted for the mailbox that a read of the database may not show yet. */
+/** Bytes this process counted for the mailbox and has not written: exact inside readBesideWrites (no write under way there). */
 export function unwrittenUsage(db: Db, mailboxId: number): number {
-  const b = batches.get(db);
-  return b ? (b.pending.get(mailboxId) ?? 0) + (b.inFlight.get(mailboxId) ?? 0) : 0;
+  return batches.get(db)?.pending.get(mailboxId) ?? 0;
 }
 
 /** Writes what this process counted for that database, and waits (tests, shutdown). */
