@@ -103,10 +103,13 @@ export async function readMaildirSize(maildir: string): Promise<MaildirUsage | n
  * nothing to do. Synchronous: an append to the page cache is cheaper than two trips to libuv's pool.
  */
 export function appendMaildirSizeSync(maildir: string, bytes: number, count = 1): void {
+  const file = path.join(maildir, MAILDIRSIZE);
+  // most Maildirs have none (no Dovecot quota): asked first, as an ENOENT thrown costs more than the check
+  if (!fs.existsSync(file)) return;
   let fd: number;
   try {
     // O_APPEND without O_CREAT: concurrent appends stay whole lines, and no file is made up
-    fd = fs.openSync(path.join(maildir, MAILDIRSIZE), fs.constants.O_WRONLY | fs.constants.O_APPEND);
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
