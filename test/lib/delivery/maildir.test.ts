@@ -98,6 +98,41 @@ describe('maildir', () => {
     assert.ok(fs.statSync(path.join(md, 'cur')).isDirectory());
   });
 
+  it('new/ removed while the message is being written: made again, the message lands in it, tmp/ left empty', async () => {
+    const md = path.join(root, 'Maildir');
+    await deliverToMaildir(md, undefined, [MESSAGE]);
+    const writev = fs.writev;
+    // the write is the one step between the open of new/ and the rename: new/ goes away then
+    (fs as { writev: unknown }).writev = (...args: unknown[]) => {
+      fs.rmSync(path.join(md, 'new'), { recursive: true });
+      (fs as { writev: unknown }).writev = writev;
+      return (writev as (...a: unknown[]) => void)(...args);
+    };
+    try {
+      const { file } = await deliverToMaildir(md, undefined, [MESSAGE]);
+      assert.deepEqual(ls(path.join(md, 'new')), [path.basename(file)]);
+      assert.ok(fs.readFileSync(file).equals(MESSAGE));
+      assert.deepEqual(ls(path.join(md, 'tmp')), []);
+    } finally {
+      (fs as { writev: unknown }).writev = writev;
+    }
+  });
+
+  it('a write that fails leaves nothing in tmp/ or new/ and throws', async () => {
+    const md = path.join(root, 'Maildir');
+    await deliverToMaildir(md, undefined, [MESSAGE]);
+    const before = ls(path.join(md, 'new'));
+    const writev = fs.writev;
+    (fs as { writev: unknown }).writev = (_fd: number, _b: unknown, cb: (e: Error) => void) => cb(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    try {
+      await assert.rejects(deliverToMaildir(md, undefined, [MESSAGE]), /ENOSPC/);
+    } finally {
+      (fs as { writev: unknown }).writev = writev;
+    }
+    assert.deepEqual(ls(path.join(md, 'tmp')), []);
+    assert.deepEqual(ls(path.join(md, 'new')), before);
+  });
+
   it('fails (throws) when the Maildir cannot be created, leaving nothing behind', async () => {
     const blocker = path.join(root, 'file');
     fs.writeFileSync(blocker, 'x');
