@@ -20,7 +20,8 @@
 // --repeat N runs every level N times per setup, alternating, and reports the median run.
 // --warmup N sends every setup N messages (concurrency 20) before the measured levels, to other
 // recipients than the measured ones: the code is compiled and the rule thread ready (steady
-// state), while the directory cache knows none of the measured recipients yet.
+// state), while the directory cache knows none of the measured recipients yet. Each level and
+// repeat sends to its own recipients (the same for every setup), so no run finds them cached.
 // Per run it also prints the CPU each process used per message (from /proc), to show where the
 // time goes and whether other work on a shared machine skewed the figures.
 // --postfix adds setup (p): a private Postfix with MySQL maps on the same seeded tables and
@@ -386,18 +387,28 @@ async function main(): Promise<void> {
   await db.destroy();
   dbOpen = false;
 
-  // the same random existing mailboxes for every setup and level
+  // Every run (level and repeat) gets its own random existing mailboxes, the same for every
+  // setup; no mailbox is measured twice, so each run meets a directory cache that knows none of
+  // its recipients (one list for all runs let every run after the first find them all cached).
   const rand = prng(1234);
-  const recipients = Array.from({ length: o.messages }, () => mailboxAddress(o.seed, Math.floor(rand() * o.seed.mailboxes)));
-
-  // warm-up recipients: drawn apart from the measured ones (another seed, none of theirs)
-  const measured = new Set(recipients);
-  const warmRand = prng(4321);
-  const warmRecipients: string[] = [];
-  for (let tries = 0; warmRecipients.length < o.warmup && tries < o.warmup * 20; tries++) {
-    const a = mailboxAddress(o.seed, Math.floor(warmRand() * o.seed.mailboxes));
-    if (!measured.has(a)) warmRecipients.push(a);
-  }
+  const taken = new Set<string>();
+  const draw = (n: number, r: () => number): string[] => {
+    const list: string[] = [];
+    const mine = new Set<string>();
+    while (list.length < n) {
+      let a = mailboxAddress(o.seed, Math.floor(r() * o.seed.mailboxes));
+      // a mailbox another list has: drawn again (a few times: a small directory runs out)
+      for (let tries = 0; taken.has(a) && !mine.has(a) && tries < 50; tries++) a = mailboxAddress(o.seed, Math.floor(r() * o.seed.mailboxes));
+      list.push(a);
+      mine.add(a);
+    }
+    for (const a of mine) taken.add(a);
+    return list;
+  };
+  const recipientLists = o.concurrency.map(() => Array.from({ length: o.repeat }, () => draw(o.messages, rand)));
+  // warm-up recipients: none of the measured ones
+  const warmRecipients = o.warmup ? draw(o.warmup, prng(4321)) : [];
+  const measured = new Set(recipientLists.flat(2));
 
   const hostList: string[] = [];
   for (let d = 0; d < o.seed.domains; d++) {
@@ -421,7 +432,7 @@ async function main(): Promise<void> {
     );
   }
   servers.push(await startHaraka(o, tmp, 'b', bdb.url, o.bPlugins, {}));
-  const distinct = [...new Set([...recipients, ...warmRecipients])];
+  const distinct = [...new Set([...measured, ...warmRecipients])];
   if (o.postfix) {
     const p = await startPostfix(path.join(tmp, 'postfix'), bdb.url, await freePort(), o.coldMaildirs ? [] : distinct);
     undo.push(p.stop);
@@ -448,7 +459,7 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   const rateOf = (r: Run) => r.ok / (r.elapsedMs / 1000);
-  for (const c of o.concurrency) {
+  for (const [level, c] of o.concurrency.entries()) {
     const row: Row = { concurrency: c, results: {}, all: {} };
     // setups alternate within each repeat, so a burst of someone else's load hits both alike
     for (let rep = 0; rep < o.repeat; rep++) {
@@ -456,7 +467,7 @@ async function main(): Promise<void> {
         await sleep(1000); // let the previous run's writes settle
         const before = s.name === 'p' ? countMaildirFiles(s.dataDir) : 0;
         const startedAt = Date.now();
-        const r = await runLoad(tmp, s, o, c, recipients, dbPids);
+        const r = await runLoad(tmp, s, o, c, recipientLists[level][rep], dbPids);
         if (s.name === 'p') r.deliveredMs = (await waitDelivered(s.dataDir, before + r.ok)) - startedAt;
         (row.all[s.name] ??= []).push(r);
         log(`  c=${c} (${s.name}): ${fmt(rateOf(r), 1)} msgs/s, ${r.ok} ok, ${r.failed} failed${r.failed ? ` ${JSON.stringify(r.failures).slice(0, 300)}` : ''}`);
@@ -500,7 +511,7 @@ async function main(): Promise<void> {
     if (cachedResolution.unexpected.length) out.push(`  UNEXPECTED outcomes: ${cachedResolution.unexpected.join('; ')}`);
   }
   out.push('');
-  out.push(`SMTP load: ${o.messages} messages of ~${o.size} B per level, 1 recipient each (${measured.size} random existing mailboxes, after a warm-up of ${warmRecipients.length} messages to others, Maildirs ${o.coldMaildirs ? 'created at first delivery' : 'created before the load'}), from a separate node process,`);
+  out.push(`SMTP load: ${o.messages} messages of ~${o.size} B per level, 1 recipient each (random existing mailboxes, a new set for every level and repeat, the same for every setup: ${measured.size} in all; after a warm-up of ${warmRecipients.length} messages to others, Maildirs ${o.coldMaildirs ? 'created at first delivery' : 'created before the load'}), from a separate node process,`);
   out.push(`  persistent connections (${o.perConnection} messages each, then reconnect), one command at a time`);
   for (const s of servers) out.push(`  (${s.name}) ${s.plugins.join(', ')}`);
   out.push('');
