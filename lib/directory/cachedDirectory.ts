@@ -14,6 +14,7 @@
 import { watchGeneration, GenerationCache, type Db } from '../core';
 import { sqlDirectory, type Directory, type DirMailbox } from './sqlDirectory';
 import { usageView, DEFAULT_MAX_ENTRIES, USAGE_TTL_MS, ROOMY_TTL_MS, type CacheOptions } from './usage';
+import { usageWriteMark } from './usageWrites';
 
 const key = (...parts: (string | number)[]) => parts.join('\0');
 
@@ -31,20 +32,27 @@ export function cachedDirectory(db: Db, opts: CacheOptions = {}, inner: Director
   const firsts = new GenerationCache<DirMailbox | null>(watch, max);
   const one = async (m: DirMailbox | null) => (m ? (await usage.apply([m]))[0] : null);
   // a row just read from SQL carries a fresh usage figure: the view takes it rather than
-  // reading the same number again (one query less for every first RCPT to a mailbox)
-  const fresh = <T extends { mailboxes: DirMailbox[] }>(found: T): T => {
-    for (const m of found.mailboxes) if (m.quota_mb > 0) view.counted(m.id, m.used_bytes);
+  // reading the same number again (one query less for every first RCPT to a mailbox), unless a
+  // usage write of this process landed during the read (usage.ts read())
+  const fresh = <T extends { mailboxes: DirMailbox[] }>(mark: number | null) => (found: T): T => {
+    for (const m of found.mailboxes) if (m.quota_mb > 0) view.read(m.id, m.used_bytes, mark);
     return found;
   };
   return {
     ...(inner.lookupLocal && {
       async lookupLocal(name: string, addresses: string[]) {
-        const found = await local.get(key(name, ...addresses), () => inner.lookupLocal!(name, addresses).then(fresh));
+        const found = await local.get(key(name, ...addresses), () => {
+          const mark = usageWriteMark(db);
+          return inner.lookupLocal!(name, addresses).then(fresh(mark));
+        });
         return { ...found, mailboxes: await usage.apply(found.mailboxes) };
       },
     }),
     async findEntries(addresses) {
-      const found = await entries.get(key(...addresses), () => inner.findEntries(addresses).then(fresh));
+      const found = await entries.get(key(...addresses), () => {
+        const mark = usageWriteMark(db);
+        return inner.findEntries(addresses).then(fresh(mark));
+      });
       return { ...found, mailboxes: await usage.apply(found.mailboxes) };
     },
     findDomain: (name) => domains.get(name, () => inner.findDomain(name)),

@@ -8,7 +8,7 @@
 // have to deliver a fifth of the quota in that time for the check to miss it, and the check at
 // RCPT is approximate anyway (the message size is not known yet). Near the limit, `usageTtlMs`.
 import { rawRows, placeholders, LruMap, type Db } from '../core';
-import { queueUsage, writeUsage, unwrittenUsage, readBesideWrites } from './usageWrites';
+import { queueUsage, writeUsage, unwrittenUsage, readBesideWrites, usageWriteMark } from './usageWrites';
 
 /** The usage fields of a mailbox (kept apart from the DirMailbox type so that this file imports no directory module). */
 interface Quota {
@@ -52,6 +52,17 @@ export class UsageView {
   added(mailboxId: number, bytes: number): void {
     const u = this.known.get(mailboxId);
     if (u) u.bytes += bytes;
+  }
+
+  /**
+   * A row read outside readBesideWrites (with the mailbox, at RCPT), `mark` taken before the read:
+   * its figure is kept only when no usage write of this process landed meanwhile, with what this
+   * process has not written added. Otherwise the view keeps what it had (or reads it again): a
+   * row read before the write of bytes counted here would show a full mailbox as empty.
+   */
+  read(mailboxId: number, rowBytes: number, mark: number | null): void {
+    if (mark === null || mark !== usageWriteMark(this.db)) return;
+    this.counted(mailboxId, rowBytes + unwrittenUsage(this.db, mailboxId));
   }
 
   /** The mailbox's whole usage was just read or counted again (from its Maildir): `bytes` is the whole figure. */

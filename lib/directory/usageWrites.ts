@@ -30,13 +30,15 @@ interface UsageBatch {
   writeDue: boolean;
   /** reads waiting for the write under way or due */
   afterWrite: (() => void)[];
+  /** writes finished (done or failed): see usageWriteMark */
+  writesDone: number;
 }
 
 const batches = new Map<Db, UsageBatch>();
 
 function batchOf(db: Db): UsageBatch {
   let b = batches.get(db);
-  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, timer: undefined, log: (l) => console.error(l), readers: 0, writeDue: false, afterWrite: [] }));
+  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, timer: undefined, log: (l) => console.error(l), readers: 0, writeDue: false, afterWrite: [], writesDone: 0 }));
   return b;
 }
 
@@ -81,6 +83,7 @@ function write(b: UsageBatch): void {
   );
   void b.writing.finally(() => {
     b.writing = undefined;
+    b.writesDone++;
     // the reads that waited go first (they start before an immediate, a write after them)
     if (b.afterWrite.length) {
       release(b);
@@ -150,6 +153,18 @@ export function writeUsage(db: Db, mailboxId: number, bytes: number): Promise<vo
 /** Bytes this process counted for the mailbox and has not written: exact inside readBesideWrites (no write under way there). */
 export function unwrittenUsage(db: Db, mailboxId: number): number {
   return batches.get(db)?.pending.get(mailboxId) ?? 0;
+}
+
+/**
+ * A mark of this process's usage writes, for a read of used_bytes made outside readBesideWrites
+ * (the directory lookup at RCPT reads it with the mailbox): when the mark taken before the read
+ * equals the one after it and is not null, no write landed meanwhile, so the row plus
+ * unwrittenUsage is the whole figure. Null: a write is under way or due.
+ */
+export function usageWriteMark(db: Db): number | null {
+  const b = batches.get(db);
+  if (!b) return 0;
+  return b.writing || b.writeDue ? null : b.writesDone;
 }
 
 /** Writes what this process counted for that database, and waits (tests, shutdown). */

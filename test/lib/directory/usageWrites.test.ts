@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
 import { waitFor } from '../../helpers/processes';
-import { watchGeneration, type Db } from '../../../lib/core';
+import { watchGeneration, bumpGeneration, type Db } from '../../../lib/core';
 import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, readBesideWrites, USAGE_FLUSH_MS } from '../../../lib/directory';
 
 const MB = 1024 * 1024;
@@ -80,6 +80,43 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
     });
     await writing;
     assert.equal(during, 3 * MB);
+  });
+
+  it('a mailbox read again with its row (the cache dropped) still counts what this process has not written', async () => {
+    const { db } = t();
+    const id = await mailbox(db, 'full@example.com', 1);
+    await watchGeneration(db).refresh();
+    // the default freshness: a roomy figure is trusted for 30 s, so a wrong one would stay
+    const dir = cachedDirectory(db);
+    const status = async () => {
+      const r = await resolveRecipient(dir, 'full@example.com');
+      return r.status === 'reject' ? r.reason : r.status;
+    };
+    assert.equal(await status(), 'local');
+    countUsage(db, id, 2 * MB);
+    // any change through lib: every cached answer dropped, the next RCPT reads the mailbox row again
+    await bumpGeneration(db);
+    await watchGeneration(db).refresh();
+    assert.equal(await used(db, 'full@example.com'), 0, 'not written yet');
+    assert.equal(await status(), 'over_quota', 'the row read with the mailbox, plus what is unwritten');
+  });
+
+  it('a row read while this process wrote its usage is not taken as the whole figure', async () => {
+    const { db } = t();
+    const id = await mailbox(db, 'full@example.com', 1);
+    await watchGeneration(db).refresh();
+    const dir = cachedDirectory(db);
+    assert.equal((await resolveRecipient(dir, 'full@example.com')).status, 'local');
+    countUsage(db, id, 2 * MB);
+    await bumpGeneration(db);
+    await watchGeneration(db).refresh();
+    // the write lands while the lookup's row is on its way (read before it: 0 bytes)
+    const lookup = resolveRecipient(dir, 'full@example.com');
+    await flushUsage(db);
+    const r = await lookup;
+    const after = await resolveRecipient(dir, 'full@example.com');
+    assert.equal(after.status === 'reject' ? after.reason : after.status, 'over_quota');
+    assert.ok(r.status === 'reject' || r.status === 'local');
   });
 
   it('a recount from the Maildir replaces what was counted and not written yet', async () => {
