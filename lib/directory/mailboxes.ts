@@ -26,7 +26,10 @@ export interface MailboxRow {
 
 /** The one mapper from a `mailboxes` row (any engine: 0/1 or booleans, strings or numbers) to a mailbox. */
 export function toMailbox(row: Record<string, unknown>): MailboxRow {
-  return {
+  // one literal, then plain assignments: V8 shares one hidden class among all the mailboxes
+  // (spreading into a literal, once optimised, gave every object its own: ~0.5 kB each, and the
+  // directory cache keeps tens of thousands of them)
+  const m: MailboxRow = {
     id: Number(row.id),
     domain_id: Number(row.domain_id),
     address: String(row.address),
@@ -41,9 +44,10 @@ export function toMailbox(row: Record<string, unknown>): MailboxRow {
     recovery_email: (row.recovery_email as string | null) ?? null,
     spam_policy_id: row.spam_policy_id == null ? null : Number(row.spam_policy_id),
     global_lists: row.global_lists == null ? true : !!Number(row.global_lists),
-    ...(row.autoreplies == null ? {} : { autoreplies: Number(row.autoreplies) }),
-    ...(row.list_entries == null ? {} : { list_entries: Number(row.list_entries) }),
   };
+  if (row.autoreplies != null) m.autoreplies = Number(row.autoreplies);
+  if (row.list_entries != null) m.list_entries = Number(row.list_entries);
+  return m;
 }
 
 export function splitTargets(value: string | null | undefined): string[] {

@@ -100,7 +100,9 @@ export function sqlDirectory(db: Db): Directory {
             mailbox: { spam_filter: r.sw_filter, antivirus: r.sw_antivirus, global_lists: r.global_lists },
             domain: { allow_no_spam_filter: r.d_allow_no_filter, force_antivirus: r.d_force_antivirus },
           };
-          mailboxes.push({ ...toMailbox(r), policy });
+          const m: DirMailbox = toMailbox(r); // not a spread: see toMailbox
+          m.policy = policy;
+          mailboxes.push(m);
         } else {
           let a = aliases.get(Number(r.id));
           if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!Number(r.active), targets: [] }));
