@@ -19,9 +19,10 @@
 import { type Db, isMysql, invalid } from '../core';
 import { TOTAL_TOKEN, bayesResult, classifyTokens, type BayesParams, type BayesResult } from './bayes';
 import { changesAfter, changeDeltas, decodeDelta, startingPoint, CHANGE_RETENTION_MS, type ChangeRow } from './bayesLog';
+import { TokenCounts, ScopeTokens } from './tokenCounts';
 
 export interface BayesCacheOptions {
-  /** tokens held in memory over all scopes (about 60 bytes each) */
+  /** tokens held in memory over all scopes (about 30 bytes each: tokenCounts.ts) */
   maxTokens: number;
   /** how often the change log is read */
   refreshMs: number;
@@ -55,7 +56,7 @@ const LOAD_BUDGET_MS = 500;
 const CHANGES_PER_READ = 5000;
 
 interface Scope {
-  counts: Map<string, number>;
+  counts: ScopeTokens;
   /** tokens counted this many times or fewer may have been dropped (0: none was) */
   floor: number;
   usedAt: number;
@@ -68,6 +69,8 @@ interface Scope {
 
 export class BayesCache {
   private scopes = new Map<string, Scope>();
+  /** the counts of every scope, held and loading */
+  private tokens = new TokenCounts();
   /** scopes that held data at the start (loaded on demand); null: not started */
   private stored: Set<string> | null = null;
   /** every change id up to here is read (or given up) */
@@ -125,7 +128,7 @@ export class BayesCache {
     for (const key of keys) {
       let s = this.scopes.get(key);
       // empty at the start and nothing learned since (that would have built it from the log)
-      if (!s && !this.stored.has(key)) this.scopes.set(key, (s = emptyScope(now, this.reloadDelay())));
+      if (!s && !this.stored.has(key)) this.scopes.set(key, (s = this.emptyScope(now)));
       if (!s) {
         this.wanted.add(key);
         this.kick();
@@ -197,9 +200,14 @@ export class BayesCache {
 
   private forgetAll(): void {
     this.scopes.clear();
+    this.tokens.clear();
     this.stored = null;
     this.seen.clear();
     this.marks = [];
+  }
+
+  private emptyScope(now: number): Scope {
+    return { counts: new ScopeTokens(this.tokens), floor: 0, usedAt: now, reloadAt: now + this.reloadDelay(), included: new Set(), stale: false };
   }
 
   private reloadDelay(): number {
@@ -223,25 +231,35 @@ export class BayesCache {
       const changes = await changesAfter(trx, this.cursor);
       const stored = listScopes ? new Set(((await trx('bayes_tokens').distinct('scope')) as { scope: string }[]).map((r) => r.scope)) : undefined;
       const out = new Map<string, Scope>();
-      for (const key of keys) {
-        const s = emptyScope(now, this.reloadDelay());
-        for (const c of changes) if (c.scope === key || c.scope === '*') s.included.add(c.id);
-        out.set(key, s);
-        for (let after = ''; ; ) {
-          const rows = (await trx('bayes_tokens').where('scope', key).andWhere('token', '>', after).orderBy('token').limit(this.opts.pageSize).select('token', 'spam', 'ham')) as { token: string; spam: number | string; ham: number | string }[];
-          for (const r of rows) {
-            const spam = Number(r.spam) || 0;
-            const ham = Number(r.ham) || 0;
-            if (r.token === TOTAL_TOKEN || spam + ham > s.floor) s.counts.set(r.token, pack(spam, ham));
-          }
-          if (rows.length < this.opts.pageSize) break;
-          after = rows[rows.length - 1].token;
-          this.prune(out);
-        }
+      try {
+        await this.loadInto(trx, keys, changes, out, now);
+      } catch (err) {
+        for (const s of out.values()) s.counts.drop(); // nothing half-loaded stays in the table
+        throw err;
       }
       return { scopes: out, stored };
     };
     return isMysql(this.db) ? this.db.transaction(read, { isolationLevel: 'repeatable read' }) : this.db.transaction(read);
+  }
+
+  /** Reads these scopes from bayes_tokens into `out` (fresh scopes, in the shared table). */
+  private async loadInto(trx: Db, keys: string[], changes: ChangeRow[], out: Map<string, Scope>, now: number): Promise<void> {
+    for (const key of keys) {
+      const s = this.emptyScope(now);
+      for (const c of changes) if (c.scope === key || c.scope === '*') s.included.add(c.id);
+      out.set(key, s);
+      for (let after = ''; ; ) {
+        const rows = (await trx('bayes_tokens').where('scope', key).andWhere('token', '>', after).orderBy('token').limit(this.opts.pageSize).select('token', 'spam', 'ham')) as { token: string; spam: number | string; ham: number | string }[];
+        for (const r of rows) {
+          const spam = Number(r.spam) || 0;
+          const ham = Number(r.ham) || 0;
+          if (r.token === TOTAL_TOKEN || spam + ham > s.floor) s.counts.set(r.token, pack(spam, ham));
+        }
+        if (rows.length < this.opts.pageSize) break;
+        after = rows[rows.length - 1].token;
+        this.prune(out);
+      }
+    }
   }
 
   /** Reads the log since the last refresh and adds the changes to the scopes held. True: more to read. */
@@ -267,7 +285,7 @@ export class BayesCache {
     }
     for (const c of wanted) {
       let s = this.scopes.get(c.scope);
-      if (!s) this.scopes.set(c.scope, (s = emptyScope(now, this.reloadDelay())));
+      if (!s) this.scopes.set(c.scope, (s = this.emptyScope(now)));
       const text = texts.get(c.id);
       if (text === undefined) s.stale = true; // already purged: reload it
       else applyDelta(s, text);
@@ -296,7 +314,9 @@ export class BayesCache {
     while (keys.length && Date.now() - started < LOAD_BUDGET_MS) {
       const { scopes } = await this.snapshot(keys.splice(0, SCOPES_PER_LOAD), false, now);
       for (const [key, s] of scopes) {
-        s.usedAt = this.scopes.get(key)?.usedAt ?? now;
+        const old = this.scopes.get(key);
+        s.usedAt = old?.usedAt ?? now;
+        old?.counts.drop();
         this.scopes.set(key, s);
       }
     }
@@ -308,6 +328,7 @@ export class BayesCache {
     for (const [key, s] of this.scopes) {
       if (now - s.usedAt <= this.opts.idleMs) continue;
       this.scopes.delete(key);
+      s.counts.drop();
       this.stored!.add(key); // it may hold data now: load it when needed again
     }
   }
@@ -315,24 +336,19 @@ export class BayesCache {
   /** Past the budget, drops the rarest tokens of all scopes until 90% of it remain. */
   private prune(loading?: Map<string, Scope>): void {
     const all = [...this.scopes.values(), ...(loading?.values() ?? [])];
-    let total = 0;
-    for (const s of all) total += s.counts.size;
+    // the table holds every scope held or loading (their sum)
+    const total = this.tokens.size;
     if (total <= this.opts.maxTokens) return;
     const hist = new Uint32Array(HIST + 1);
-    for (const s of all) for (const [t, v] of s.counts) if (t !== TOTAL_TOKEN) hist[Math.min(spamOf(v) + hamOf(v), HIST)]++;
+    this.tokens.forEachValue((v, t) => t !== TOTAL_TOKEN && hist[Math.min(spamOf(v) + hamOf(v), HIST)]++);
     const target = Math.floor(this.opts.maxTokens * 0.9);
     let floor = 0;
     for (let keep = total; keep > target && floor < HIST; ) keep -= hist[++floor];
-    for (const s of all) {
-      for (const [t, v] of s.counts) if (t !== TOTAL_TOKEN && spamOf(v) + hamOf(v) <= floor) s.counts.delete(t);
-      s.floor = Math.max(s.floor, floor);
-    }
+    this.tokens.retain((v, t) => t === TOTAL_TOKEN || spamOf(v) + hamOf(v) > floor);
+    for (const s of all) s.floor = Math.max(s.floor, floor);
   }
 }
 
-function emptyScope(now: number, reloadIn: number): Scope {
-  return { counts: new Map(), floor: 0, usedAt: now, reloadAt: now + reloadIn, included: new Set(), stale: false };
-}
 
 /** Adds a logged change to a scope's counts exactly as learnMany changed bayes_tokens. */
 function applyDelta(s: Scope, text: string): void {
@@ -348,8 +364,7 @@ function applyDelta(s: Scope, text: string): void {
       if (v !== undefined && (ds < 0 || dh < 0)) s.counts.delete(token);
       return;
     }
-    // a new key is copied: the token as split out of the change text would keep all of it alive
-    s.counts.set(v === undefined ? Buffer.from(token, 'latin1').toString('latin1') : token, pack(spam, ham));
+    s.counts.set(token, pack(spam, ham));
   });
 }
 
