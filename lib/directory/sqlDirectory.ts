@@ -1,6 +1,6 @@
 // The few queries recipient resolution needs, each one round trip, behind an interface
 // so resolution itself stays a plain function that unit tests can drive.
-import { preparedRows, placeholders, type Db } from '../core';
+import { preparedRows, placeholders, LruMap, type Db } from '../core';
 import { toMailbox, type MailboxRow } from './mailboxes';
 
 export interface DirDomain { id: number; name: string; active: boolean }
@@ -83,7 +83,30 @@ function byKindIdPosition(x: Record<string, unknown>, y: Record<string, unknown>
   return Number(x.id) - Number(y.id) || Number(x.pos) - Number(y.pos);
 }
 
+// The directory cache keeps tens of thousands of answers, and most of what they hold is the same
+// few values over and over: the domain, the policy inputs (a handful of combinations), no aliases.
+// One object for each (they are read, never changed) instead of one per answer: measured with a
+// heap snapshot, 966 -> 840 bytes per cached answer with recipients spread evenly over 10,000
+// domains, more where many answers share a domain. Frozen: a change would show in every answer.
+const NO_ALIASES: DirAlias[] = Object.freeze([]) as unknown as DirAlias[];
+const NO_MAILBOXES: DirMailbox[] = Object.freeze([]) as unknown as DirMailbox[];
+
+/** The object kept under `key` when `same` finds it equal to `fresh`, else `fresh` (then kept; least recently used dropped past `max`). */
+function interner<K, T>(max: number, same: (known: T, fresh: T) => boolean): (key: K, fresh: T) => T {
+  const known = new LruMap<K, T>(max);
+  return (key, fresh) => {
+    const v = known.get(key);
+    if (v !== undefined && same(v, fresh)) return v;
+    known.set(key, fresh);
+    return fresh;
+  };
+}
+
 export function sqlDirectory(db: Db): Directory {
+  // by id: a number key costs less than the domain it saves
+  const sharedDomain = interner<number, DirDomain>(10_000, (a, b) => a.name === b.name && a.active === b.active);
+  // the key holds every input
+  const sharedPolicy = interner<string, PolicyInputs>(10_000, () => true);
   return {
     async lookupLocal(name, addresses) {
       const rows = (await preparedRows(db, LOOKUP_SQL(addresses.length), [name, name, ...addresses, ...addresses])).sort(byKindIdPosition);
@@ -92,16 +115,16 @@ export function sqlDirectory(db: Db): Directory {
       const aliases = new Map<number, DirAlias>();
       for (const r of rows) {
         if (r.k === 'd') {
-          domain ??= { id: Number(r.id), name: String(r.address), active: !!Number(r.active) };
+          domain ??= sharedDomain(Number(r.id), { id: Number(r.id), name: String(r.address), active: !!Number(r.active) });
         } else if (r.k === 'm') {
-          const policy: PolicyInputs = {
+          const key = `${r.spam_policy_id}|${r.d_policy_id}|${r.sw_filter}|${r.sw_antivirus}|${r.global_lists}|${r.d_allow_no_filter}|${r.d_force_antivirus}`;
+          const m: DirMailbox = toMailbox(r); // not a spread: see toMailbox
+          m.policy = sharedPolicy(key, {
             mailboxPolicyId: r.spam_policy_id == null ? null : Number(r.spam_policy_id),
             domainPolicyId: r.d_policy_id == null ? null : Number(r.d_policy_id),
             mailbox: { spam_filter: r.sw_filter, antivirus: r.sw_antivirus, global_lists: r.global_lists },
             domain: { allow_no_spam_filter: r.d_allow_no_filter, force_antivirus: r.d_force_antivirus },
-          };
-          const m: DirMailbox = toMailbox(r); // not a spread: see toMailbox
-          m.policy = policy;
+          });
           mailboxes.push(m);
         } else {
           let a = aliases.get(Number(r.id));
@@ -109,7 +132,7 @@ export function sqlDirectory(db: Db): Directory {
           if (r.target) a.targets.push(String(r.target));
         }
       }
-      return { domain, mailboxes, aliases: [...aliases.values()] };
+      return { domain, mailboxes: mailboxes.length ? mailboxes : NO_MAILBOXES, aliases: aliases.size ? [...aliases.values()] : NO_ALIASES };
     },
     async findDomain(name) {
       const rows = await db
