@@ -11,6 +11,8 @@
 const EMPTY = NaN; // no packed count is NaN (bayesCache packs integers)
 const MIN_SLOTS = 1024;
 const MAX_LOAD = 0.75;
+/** the load a rebuilt table starts at, at most: grown from MAX_LOAD it doubles (0.375); after a prune to 90 %, 0.3-0.6, not half that */
+const REBUILT_LOAD = 0.6;
 /** a replaced scope's entries stay until this share of the table is dead, then go in one pass */
 const MAX_DEAD = 0.2;
 
@@ -210,7 +212,7 @@ export class TokenCounts {
       kept++;
     }
     let size = MIN_SLOTS;
-    while (Math.max(kept, atLeast) > (size * MAX_LOAD) / 2) size *= 2;
+    while (Math.max(kept, atLeast) > size * REBUILT_LOAD) size *= 2;
     this.keys = new Int32Array(3 * size);
     this.values = new Float64Array(size).fill(EMPTY);
     this.used = 0;
