@@ -22,7 +22,7 @@ import { changesAfter, changeDeltas, decodeDelta, startingPoint, CHANGE_RETENTIO
 import { TokenCounts, ScopeTokens } from './tokenCounts';
 
 export interface BayesCacheOptions {
-  /** tokens held in memory over all scopes (27-53 bytes each with its slot, by the load: tokenCounts.ts) */
+  /** tokens held in memory over all scopes (27-67 bytes each with its slot, by the load: tokenCounts.ts) */
   maxTokens: number;
   /** how often the change log is read */
   refreshMs: number;
