@@ -81,7 +81,7 @@ export function watchGeneration(db: Db, opts: { pollMs?: number; maxAgeMs?: numb
  * Answers cached for one generation, at most `max` of them (least recently used dropped first).
  * Negative answers (null, empty lists) are cached like any other. An answer read while the
  * generation moved is returned but not kept; with no recent reading of the counter nothing is
- * cached at all.
+ * cached or served from the cache.
  */
 export class GenerationCache<V> {
   private entries: LruMap<string, V>;
@@ -108,6 +108,10 @@ export class GenerationCache<V> {
   /** The generation the entries belong to, after dropping them if it moved (null: do not cache). */
   private sync(): number | null {
     const g = this.watch.current();
+    // unread for a while (a stalled loop, a slow database): step aside but keep the entries; the
+    // counter only grows, so reading the same value again means nothing changed meanwhile, and
+    // every process is not cold at once after a database blip
+    if (g === null) return null;
     if (g !== this.generation) {
       this.entries.clear();
       this.generation = g;

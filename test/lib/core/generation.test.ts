@@ -48,7 +48,23 @@ describe('GenerationCache', () => {
     w.value = null;
     assert.equal(await c.get('x', async () => 'a'), 'a');
     assert.equal(await c.get('x', async () => 'b'), 'b');
-    assert.equal(c.size, 0);
+    assert.equal(await c.get('k', async () => 'unread'), 'unread'); // not served from the cache either
+    assert.equal(c.size, 1);
+  });
+
+  it('keeps its answers across a time without a reading when the generation read again is the same', async () => {
+    const w = manualWatch();
+    const c = new GenerationCache<string>(w, 10);
+    await c.get('k', async () => 'kept');
+    w.value = null; // the counter unread for over a second (stalled loop, slow database)
+    assert.equal(await c.get('k', async () => 'fresh'), 'fresh');
+    w.value = 1; // read again, unchanged: nothing was written meanwhile
+    assert.equal(await c.get('k', async () => 'again'), 'kept');
+    w.value = null;
+    await c.get('k', async () => 'x');
+    w.value = 2; // it moved while unread
+    assert.equal(await c.get('k', async () => 'new'), 'new');
+    assert.equal(c.size, 1);
   });
 
   it('holds at most its bound', async () => {
