@@ -2,7 +2,7 @@
 import { type Db, bumpGeneration, addressSortKey, parseAddress, AddressError, isValidLocalPart, hashPassword, passwordProblem, generatePassword, invalid, notFound, conflict, forbidden, isUniqueViolation } from '../core';
 import { getDomain, quotaMb, ROLE_LOCAL_PARTS } from './domains';
 import { noteRecount } from './usage';
-import { forgetPendingUsage } from './usageWrites';
+import { replaceUsage } from './usageWrites';
 
 export interface MailboxRow {
   id: number;
@@ -221,7 +221,5 @@ export async function listMailboxes(db: Db, opts: { domain?: string; search?: st
  * deliveries; deletions by a mail client are seen only by a recount).
  */
 export async function setUsage(db: Db, mailboxId: number, bytes: number): Promise<void> {
-  forgetPendingUsage(db, mailboxId);
-  await db('mailboxes').where({ id: mailboxId }).update({ used_bytes: Math.max(0, Math.round(bytes)) });
-  noteRecount(db, mailboxId, bytes);
+  await replaceUsage(db, mailboxId, Math.max(0, Math.round(bytes)), () => noteRecount(db, mailboxId, bytes));
 }

@@ -32,13 +32,21 @@ interface UsageBatch {
   afterWrite: (() => void)[];
   /** writes finished (done or failed): see usageWriteMark */
   writesDone: number;
+  /** whole figures (a recount from the Maildir) to write before the sums: see replaceUsage */
+  sets: Map<number, WholeFigure>;
+}
+
+interface WholeFigure {
+  bytes: number;
+  /** called when the write starts (no read of used_bytes under way): the view takes the figure */
+  started?: () => void;
 }
 
 const batches = new Map<Db, UsageBatch>();
 
 function batchOf(db: Db): UsageBatch {
   let b = batches.get(db);
-  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, timer: undefined, log: (l) => console.error(l), readers: 0, writeDue: false, afterWrite: [], writesDone: 0 }));
+  if (!b) batches.set(db, (b = { db, pending: new Map(), waiters: [], writing: undefined, timer: undefined, log: (l) => console.error(l), readers: 0, writeDue: false, afterWrite: [], writesDone: 0, sets: new Map() }));
   return b;
 }
 
@@ -51,6 +59,15 @@ function writeSums(db: Db, sums: Map<number, number>): Promise<unknown> {
       .whereIn('id', ids)
       .update({ used_bytes: db.raw(`used_bytes + CASE id ${cases} ELSE 0 END`, ids.flatMap((id) => [id, sums.get(id)!])) }),
   );
+}
+
+/** The whole figures first, then the sums counted since (in one transaction, only when there are figures: rare). */
+function writeAll(db: Db, sets: Map<number, WholeFigure>, sums: Map<number, number>): Promise<unknown> {
+  if (!sets.size) return writeSums(db, sums);
+  return db.transaction(async (trx) => {
+    for (const id of [...sets.keys()].sort((a, b) => a - b)) await trx('mailboxes').where({ id }).update({ used_bytes: sets.get(id)!.bytes });
+    if (sums.size) await writeSums(trx, sums);
+  });
 }
 
 /** knex sets its pool to undefined once destroyed: nothing can write those sums any more. */
@@ -69,14 +86,25 @@ function write(b: UsageBatch): void {
     batches.delete(b.db); // a handle closed by its owner (tests, a CLI command): not retried forever
     return;
   }
+  // a whole figure replaces what was counted before it (the recount saw those files); only now,
+  // with no read under way, so no read adds an unwritten figure that is no longer there to a row
+  // that does not have the whole figure yet
+  const sets = b.sets;
+  b.sets = new Map();
+  for (const [id, s] of sets) {
+    b.pending.delete(id);
+    s.started?.();
+  }
   const sums = b.pending;
   const waiters = b.waiters;
   b.pending = new Map();
   b.waiters = [];
-  b.writing = writeSums(b.db, sums).then(
+  b.writing = writeAll(b.db, sets, sums).then(
     () => waiters.forEach((w) => w.resolve()),
     (err: Error) => {
+      // kept for the next try (the figures before the sums; one set again meanwhile wins)
       for (const [id, bytes] of sums) add(b.pending, id, bytes);
+      for (const [id, s] of sets) if (!b.sets.has(id)) b.sets.set(id, { bytes: s.bytes });
       if (!waiters.length) b.log(`mailhost usage: write failed, ${sums.size} mailboxes kept for the next try: ${err.message}`);
       waiters.forEach((w) => w.reject(err));
     },
@@ -116,7 +144,7 @@ export async function readBesideWrites<T>(db: Db, read: () => Promise<T>): Promi
 
 /** Writes now when someone waits or the batch is large, else within USAGE_FLUSH_MS; never two writes at once. */
 function kick(b: UsageBatch): void {
-  if (b.writing || !b.pending.size) return;
+  if (b.writing || (!b.pending.size && !b.sets.size)) return;
   if (b.waiters.length || b.pending.size >= MAX_PENDING) return write(b);
   if (!b.timer) {
     b.timer = setTimeout(() => write(b), USAGE_FLUSH_MS);
@@ -172,7 +200,7 @@ export async function flushUsage(db: Db): Promise<void> {
   const b = batches.get(db);
   if (!b) return;
   await b.writing?.catch(() => undefined);
-  if (b.pending.size) await waitForWrite(b);
+  if (b.pending.size || b.sets.size) await waitForWrite(b);
 }
 
 /** Shutdown: every database's pending counts written (failures reported, not thrown). */
@@ -182,8 +210,13 @@ export async function stopUsage(): Promise<void> {
 
 /**
  * A recount from the Maildir is the whole figure: bytes this process counted but has not written
- * yet are in files that recount saw, so they are dropped instead of being added on top.
+ * yet are in files that recount saw, so they are dropped instead of being added on top. It is a
+ * write like the others (never during a read of used_bytes: readBesideWrites, usageWriteMark):
+ * dropped at once, a read under way would add nothing to a row read before the figure, and a full
+ * mailbox would look empty. `started` runs when the write starts; resolves once written.
  */
-export function forgetPendingUsage(db: Db, mailboxId: number): void {
-  batches.get(db)?.pending.delete(mailboxId);
+export function replaceUsage(db: Db, mailboxId: number, bytes: number, started?: () => void): Promise<void> {
+  const b = batchOf(db);
+  b.sets.set(mailboxId, { bytes, started });
+  return waitForWrite(b);
 }

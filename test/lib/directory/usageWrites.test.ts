@@ -119,6 +119,44 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
     assert.ok(r.status === 'reject' || r.status === 'local');
   });
 
+  it('a recount landing during a read of the usage waits for it: a full mailbox is not seen empty', async () => {
+    const { db } = t();
+    const id = await mailbox(db, 'full@example.com', 1);
+    countUsage(db, id, 2 * MB);
+    let recount: Promise<void> | undefined;
+    const seen = await readBesideWrites(db, async () => {
+      const row = await used(db, 'full@example.com'); // 0: the bytes are not written yet
+      // the 90 % warning's recount of the same files, after the delivery (not awaited there)
+      recount = setUsage(db, id, 2 * MB);
+      await new Promise((r) => setTimeout(r, 100));
+      return row + unwrittenUsage(db, id);
+    });
+    assert.equal(seen, 2 * MB, 'the row read before the recount, plus the bytes it replaces');
+    await recount;
+    assert.equal(await used(db, 'full@example.com'), 2 * MB);
+    assert.equal(unwrittenUsage(db, id), 0, 'counted once, not twice');
+    await flushUsage(db);
+    assert.equal(await used(db, 'full@example.com'), 2 * MB);
+  });
+
+  it('the quota check after a recount that came while the mailbox was read sees it full', async () => {
+    const { db } = t();
+    const id = await mailbox(db, 'full@example.com', 1);
+    await watchGeneration(db).refresh();
+    const dir = cachedDirectory(db);
+    const status = async () => {
+      const r = await resolveRecipient(dir, 'full@example.com');
+      return r.status === 'reject' ? r.reason : r.status;
+    };
+    assert.equal(await status(), 'local');
+    countUsage(db, id, 2 * MB); // delivered: looks full to this process, is read again
+    const during = status();
+    const recount = setUsage(db, id, 2 * MB);
+    assert.equal(await during, 'over_quota');
+    await recount;
+    assert.equal(await status(), 'over_quota');
+  });
+
   it('a recount from the Maildir replaces what was counted and not written yet', async () => {
     const { db } = t();
     const id = await mailbox(db, 'jean@example.com');
