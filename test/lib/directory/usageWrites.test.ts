@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
 import { waitFor } from '../../helpers/processes';
 import { watchGeneration, bumpGeneration, type Db } from '../../../lib/core';
-import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, readBesideWrites, USAGE_FLUSH_MS } from '../../../lib/directory';
+import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, readBesideWrites, USAGE_FLUSH_MS, type Directory } from '../../../lib/directory';
 
 const MB = 1024 * 1024;
 
@@ -15,6 +15,12 @@ async function mailbox(db: Db, address: string, quotaMb = 0): Promise<number> {
 }
 
 const used = async (db: Db, address: string) => (await getMailbox(db, address)).used_bytes;
+
+/** What resolving full@example.com answers: local, or the reason it is refused. */
+async function statusOf(dir: Directory): Promise<string> {
+  const r = await resolveRecipient(dir, 'full@example.com');
+  return r.status === 'reject' ? r.reason : r.status;
+}
 
 describeEachEngine('usage written behind the deliveries', ({ t }) => {
   beforeEach(async () => {
@@ -42,10 +48,7 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
     const id = await mailbox(db, 'full@example.com', 1);
     await watchGeneration(db).refresh();
     const dir = cachedDirectory(db, { usageTtlMs: 0, roomyTtlMs: 0 });
-    const status = async () => {
-      const r = await resolveRecipient(dir, 'full@example.com');
-      return r.status === 'reject' ? r.reason : r.status;
-    };
+    const status = () => statusOf(dir);
     assert.equal(await status(), 'local');
     countUsage(db, id, 2 * MB);
     assert.equal(await used(db, 'full@example.com'), 0, 'not written yet');
@@ -88,10 +91,7 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
     await watchGeneration(db).refresh();
     // the default freshness: a roomy figure is trusted for 30 s, so a wrong one would stay
     const dir = cachedDirectory(db);
-    const status = async () => {
-      const r = await resolveRecipient(dir, 'full@example.com');
-      return r.status === 'reject' ? r.reason : r.status;
-    };
+    const status = () => statusOf(dir);
     assert.equal(await status(), 'local');
     countUsage(db, id, 2 * MB);
     // any change through lib: every cached answer dropped, the next RCPT reads the mailbox row again
@@ -144,10 +144,7 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
     const id = await mailbox(db, 'full@example.com', 1);
     await watchGeneration(db).refresh();
     const dir = cachedDirectory(db);
-    const status = async () => {
-      const r = await resolveRecipient(dir, 'full@example.com');
-      return r.status === 'reject' ? r.reason : r.status;
-    };
+    const status = () => statusOf(dir);
     assert.equal(await status(), 'local');
     countUsage(db, id, 2 * MB); // delivered: looks full to this process, is read again
     const during = status();
