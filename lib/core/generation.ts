@@ -6,6 +6,7 @@
 // Usage counters (mailboxes.used_bytes) do not bump it: they change with every delivery.
 import type { Db } from './db';
 import { LruMap } from './lru';
+import { invalid } from './errors';
 
 const TABLE = 'mailhost_generation';
 /** How often each process reads the counter. */
@@ -75,6 +76,22 @@ export function watchGeneration(db: Db, opts: { pollMs?: number; maxAgeMs?: numb
     void w.refresh();
   }
   return w;
+}
+
+/** Answers each process keeps per kind of question (directory, policies) unless MAILHOST_DIRECTORY_CACHE_ENTRIES says otherwise. */
+export const DEFAULT_CACHE_ENTRIES = 20_000;
+
+/**
+ * How many answers each cache of a Haraka process keeps (MAILHOST_DIRECTORY_CACHE_ENTRIES), the
+ * least recently used dropped first. About 1 kB of heap each, twice that in resident memory:
+ * the bound is what keeps a process small on a directory of a million mailboxes.
+ */
+export function cacheEntries(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MAILHOST_DIRECTORY_CACHE_ENTRIES;
+  if (raw === undefined || raw === '') return DEFAULT_CACHE_ENTRIES;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw invalid('MAILHOST_DIRECTORY_CACHE_ENTRIES', `MAILHOST_DIRECTORY_CACHE_ENTRIES must be a whole number, 1 or more, got "${raw}"`);
+  return n;
 }
 
 /**

@@ -11,9 +11,9 @@
 // fresh data and freed space counts at once. The check at RCPT was never exact (the size of the
 // message is not known yet, and deliveries run concurrently on every node).
 // Mailboxes without a quota need no usage at all.
-import { watchGeneration, GenerationCache, type Db } from '../core';
+import { watchGeneration, GenerationCache, cacheEntries, type Db } from '../core';
 import { sqlDirectory, type Directory, type DirMailbox } from './sqlDirectory';
-import { usageView, DEFAULT_MAX_ENTRIES, USAGE_TTL_MS, ROOMY_TTL_MS, type CacheOptions } from './usage';
+import { usageView, USAGE_TTL_MS, ROOMY_TTL_MS, type CacheOptions } from './usage';
 import { usageWriteMark } from './usageWrites';
 
 const key = (...parts: (string | number)[]) => parts.join('\0');
@@ -21,7 +21,7 @@ const key = (...parts: (string | number)[]) => parts.join('\0');
 /** sqlDirectory behind per-process caches; same interface, same answers within a second. */
 export function cachedDirectory(db: Db, opts: CacheOptions = {}, inner: Directory = sqlDirectory(db)): Directory {
   const watch = watchGeneration(db);
-  const max = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const max = opts.maxEntries ?? cacheEntries();
   const view = usageView(db, opts);
   const ttl = opts.usageTtlMs ?? USAGE_TTL_MS;
   const roomyTtl = opts.roomyTtlMs ?? (opts.usageTtlMs !== undefined ? opts.usageTtlMs : ROOMY_TTL_MS);

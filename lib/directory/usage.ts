@@ -7,7 +7,7 @@
 // under ROOMY_FRACTION of its quota trusts its figure for `roomyTtlMs` (30 s): other nodes would
 // have to deliver a fifth of the quota in that time for the check to miss it, and the check at
 // RCPT is approximate anyway (the message size is not known yet). Near the limit, `usageTtlMs`.
-import { rawRows, placeholders, LruMap, type Db } from '../core';
+import { rawRows, placeholders, LruMap, cacheEntries, type Db } from '../core';
 import { queueUsage, writeUsage, unwrittenUsage, readBesideWrites, usageWriteMark } from './usageWrites';
 
 /** The usage fields of a mailbox (kept apart from the DirMailbox type so that this file imports no directory module). */
@@ -22,7 +22,7 @@ export function isOverQuota(mb: Omit<Quota, 'id'>): boolean {
 }
 
 export interface CacheOptions {
-  /** answers kept per kind of question (least recently used dropped first) */
+  /** answers kept per kind of question (least recently used dropped first; default: cacheEntries()) */
   maxEntries?: number;
   /** how long a usage figure read from the database is trusted near the quota */
   usageTtlMs?: number;
@@ -30,7 +30,6 @@ export interface CacheOptions {
   roomyTtlMs?: number;
 }
 
-export const DEFAULT_MAX_ENTRIES = 50_000;
 export const USAGE_TTL_MS = 1000;
 export const ROOMY_TTL_MS = 30_000;
 export const ROOMY_FRACTION = 0.8;
@@ -100,7 +99,7 @@ const usageViews = new WeakMap<Db, UsageView>();
 
 export function usageView(db: Db, opts: CacheOptions): UsageView {
   let v = usageViews.get(db);
-  if (!v) usageViews.set(db, (v = new UsageView(db, opts.maxEntries ?? DEFAULT_MAX_ENTRIES)));
+  if (!v) usageViews.set(db, (v = new UsageView(db, opts.maxEntries ?? cacheEntries())));
   return v;
 }
 

@@ -10,7 +10,7 @@
 // Sender lists need no such cache on the common path: the directory counts the entries that can
 // apply to each mailbox (cached with it), so nothing is read when there are none, and the rows
 // read at RCPT serve the after-DATA check of the same transaction.
-import { watchGeneration, GenerationCache, type Db } from '../core';
+import { watchGeneration, GenerationCache, cacheEntries, type Db } from '../core';
 import { effectivePolicies, effectivePolicyOf, findPolicy, BUILTIN_DEFAULT_POLICY, DEFAULT_POLICY_NAME, type EffectivePolicy, type Policy } from './policies';
 import type { ScopeRef } from './senderLists';
 
@@ -22,7 +22,7 @@ const DEFAULT_KEY = '\0default';
 /** effectivePolicies(db, refs) answered from memory when the same scopes, or the same policies, were asked before. */
 export function cachedPolicies(db: Db, opts: { maxEntries?: number } = {}): PolicyLookup {
   const watch = watchGeneration(db);
-  const max = opts.maxEntries ?? 50_000;
+  const max = opts.maxEntries ?? cacheEntries();
   const cache = new GenerationCache<EffectivePolicy[]>(watch, max);
   const rows = new GenerationCache<Policy | null>(watch, max);
   const byId = (id: number) => rows.get(String(id), () => findPolicy(db, id));

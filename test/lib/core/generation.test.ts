@@ -2,7 +2,7 @@
 // usage does not; and a cache keeps answers only for the generation they were read in.
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
-import { readGeneration, GenerationCache, type GenerationWatch } from '../../../lib/core';
+import { readGeneration, GenerationCache, cacheEntries, DEFAULT_CACHE_ENTRIES, type GenerationWatch } from '../../../lib/core';
 import { createDomain, updateDomain, deleteDomain, createDomainAlias, updateDomainAlias, deleteDomainAlias, createMailbox, updateMailbox, deleteMailbox, createAlias, updateAlias, deleteAlias, addUsage, getMailbox } from '../../../lib/directory';
 import { createPolicy, updatePolicy, assignPolicy, setMailboxOwnPolicy, setMailboxSharedPolicy, deletePolicy, addListEntry, deleteListEntry } from '../../../lib/policy';
 import { createAutoreply, setAutoreplyEnabled, deleteAutoreply } from '../../../lib/autoreply';
@@ -17,6 +17,18 @@ function manualWatch(): GenerationWatch & { value: number | null } {
     async refresh() {},
   };
 }
+
+describe('cacheEntries (MAILHOST_DIRECTORY_CACHE_ENTRIES)', () => {
+  it('reads the bound from the environment, with a default', () => {
+    assert.equal(cacheEntries({}), DEFAULT_CACHE_ENTRIES);
+    assert.equal(cacheEntries({ MAILHOST_DIRECTORY_CACHE_ENTRIES: '' }), DEFAULT_CACHE_ENTRIES);
+    assert.equal(cacheEntries({ MAILHOST_DIRECTORY_CACHE_ENTRIES: '5000' }), 5000);
+  });
+
+  it('refuses what is not a whole number of 1 or more, naming the variable', () => {
+    for (const bad of ['0', '-3', '1.5', 'lots', '1e', ' ']) assert.throws(() => cacheEntries({ MAILHOST_DIRECTORY_CACHE_ENTRIES: bad }), /MAILHOST_DIRECTORY_CACHE_ENTRIES must be a whole number/, bad);
+  });
+});
 
 describe('GenerationCache', () => {
   it('serves hits, caches negative answers, and drops everything when the generation moves', async () => {
