@@ -79,7 +79,7 @@ export function watchGeneration(db: Db, opts: { pollMs?: number; maxAgeMs?: numb
 }
 
 /** Answers each process keeps per kind of question (directory, policies) unless MAILHOST_DIRECTORY_CACHE_ENTRIES says otherwise. */
-export const DEFAULT_CACHE_ENTRIES = 20_000;
+export const DEFAULT_CACHE_ENTRIES = 10_000;
 
 /**
  * How many answers each cache of a Haraka process keeps (MAILHOST_DIRECTORY_CACHE_ENTRIES), the

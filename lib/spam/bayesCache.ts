@@ -61,8 +61,8 @@ interface Scope {
   floor: number;
   usedAt: number;
   reloadAt: number;
-  /** change ids (above the cursor) the load already counted */
-  included: Set<number>;
+  /** change ids (above the cursor) the load already counted; none: undefined (most scopes: a Set each would weigh more than a small scope's counts) */
+  included: Set<number> | undefined;
   /** a reset was logged: reload it (these counts serve meanwhile) */
   stale: boolean;
 }
@@ -207,7 +207,7 @@ export class BayesCache {
   }
 
   private emptyScope(now: number): Scope {
-    return { counts: new ScopeTokens(this.tokens), floor: 0, usedAt: now, reloadAt: now + this.reloadDelay(), included: new Set(), stale: false };
+    return { counts: new ScopeTokens(this.tokens), floor: 0, usedAt: now, reloadAt: now + this.reloadDelay(), included: undefined, stale: false };
   }
 
   private reloadDelay(): number {
@@ -246,7 +246,7 @@ export class BayesCache {
   private async loadInto(trx: Db, keys: string[], changes: ChangeRow[], out: Map<string, Scope>, now: number): Promise<void> {
     for (const key of keys) {
       const s = this.emptyScope(now);
-      for (const c of changes) if (c.scope === key || c.scope === '*') s.included.add(c.id);
+      for (const c of changes) if (c.scope === key || c.scope === '*') (s.included ??= new Set()).add(c.id);
       out.set(key, s);
       for (let after = ''; ; ) {
         const rows = (await trx('bayes_tokens').where('scope', key).andWhere('token', '>', after).orderBy('token').limit(this.opts.pageSize).select('token', 'spam', 'ham')) as { token: string; spam: number | string; ham: number | string }[];
@@ -273,14 +273,14 @@ export class BayesCache {
     const next = await changesAfter(this.db, this.maxSeen, { limit: CHANGES_PER_READ });
     fresh.push(...next);
     // the deltas to add: scopes held, and scopes empty at the start (built from the log)
-    const wanted = fresh.filter((c) => c.kind === 'delta' && (this.scopes.has(c.scope) ? !this.scopes.get(c.scope)!.included.has(c.id) : !stored.has(c.scope)));
+    const wanted = fresh.filter((c) => c.kind === 'delta' && (this.scopes.has(c.scope) ? !this.scopes.get(c.scope)!.included?.has(c.id) : !stored.has(c.scope)));
     const texts = wanted.length ? await changeDeltas(this.db, wanted.map((c) => c.id)) : new Map<number, string>();
     // nothing above failed: from here on every change read is counted once
     for (const c of fresh) {
       this.seen.add(c.id);
       if (c.id > this.maxSeen) this.maxSeen = c.id;
       if (c.kind === 'reset') {
-        for (const [key, s] of this.scopes) if ((c.scope === '*' || c.scope === key) && !s.included.has(c.id)) s.stale = true;
+        for (const [key, s] of this.scopes) if ((c.scope === '*' || c.scope === key) && !s.included?.has(c.id)) s.stale = true;
       }
     }
     for (const c of wanted) {
@@ -301,7 +301,13 @@ export class BayesCache {
     while (this.marks.length && now - this.marks[0].at >= this.opts.graceMs) this.cursor = Math.max(this.cursor, this.marks.shift()!.maxSeen);
     if (this.cursor > before) for (const id of this.seen) if (id <= this.cursor) this.seen.delete(id);
     while (this.seen.has(this.cursor + 1)) this.seen.delete(++this.cursor);
-    if (this.cursor > before) for (const s of this.scopes.values()) for (const id of s.included) if (id <= this.cursor) s.included.delete(id);
+    if (this.cursor > before) {
+      for (const s of this.scopes.values()) {
+        if (!s.included) continue;
+        for (const id of s.included) if (id <= this.cursor) s.included.delete(id);
+        if (!s.included.size) s.included = undefined;
+      }
+    }
   }
 
   private async loadDue(now: number): Promise<void> {
