@@ -40,6 +40,8 @@ interface WholeFigure {
   bytes: number;
   /** called when the write starts (no read of used_bytes under way): the view takes the figure */
   started?: () => void;
+  /** false once tried: what was counted since is not in the figure and is kept */
+  replacesPending: boolean;
 }
 
 const batches = new Map<Db, UsageBatch>();
@@ -92,7 +94,7 @@ function write(b: UsageBatch): void {
   const sets = b.sets;
   b.sets = new Map();
   for (const [id, s] of sets) {
-    b.pending.delete(id);
+    if (s.replacesPending) b.pending.delete(id);
     s.started?.();
   }
   const sums = b.pending;
@@ -104,7 +106,7 @@ function write(b: UsageBatch): void {
     (err: Error) => {
       // kept for the next try (the figures before the sums; one set again meanwhile wins)
       for (const [id, bytes] of sums) add(b.pending, id, bytes);
-      for (const [id, s] of sets) if (!b.sets.has(id)) b.sets.set(id, { bytes: s.bytes });
+      for (const [id, s] of sets) if (!b.sets.has(id)) b.sets.set(id, { bytes: s.bytes, replacesPending: false });
       if (!waiters.length) b.log(`mailhost usage: write failed, ${sums.size} mailboxes kept for the next try: ${err.message}`);
       waiters.forEach((w) => w.reject(err));
     },
@@ -217,6 +219,6 @@ export async function stopUsage(): Promise<void> {
  */
 export function replaceUsage(db: Db, mailboxId: number, bytes: number, started?: () => void): Promise<void> {
   const b = batchOf(db);
-  b.sets.set(mailboxId, { bytes, started });
+  b.sets.set(mailboxId, { bytes, started, replacesPending: true });
   return waitForWrite(b);
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
 import { waitFor } from '../../helpers/processes';
-import { watchGeneration, bumpGeneration, type Db } from '../../../lib/core';
+import { watchGeneration, bumpGeneration, isMysql, type Db } from '../../../lib/core';
 import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, readBesideWrites, USAGE_FLUSH_MS, type Directory } from '../../../lib/directory';
 
 const MB = 1024 * 1024;
@@ -152,6 +152,26 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
     assert.equal(await during, 'over_quota');
     await recount;
     assert.equal(await status(), 'over_quota');
+  });
+
+  it('a recount whose write failed is written on the next try, with what was delivered after it', async () => {
+    const { db } = t();
+    const id = await mailbox(db, 'jean@example.com');
+    countUsage(db, id, 5000);
+    await db.raw(
+      isMysql(db)
+        ? "CREATE TRIGGER usage_locked BEFORE UPDATE ON mailboxes FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'usage locked'"
+        : "CREATE TRIGGER usage_locked BEFORE UPDATE OF used_bytes ON mailboxes BEGIN SELECT RAISE(ABORT, 'usage locked'); END",
+    );
+    try {
+      await assert.rejects(setUsage(db, id, 5000), /usage locked/); // the recount saw the 5000 bytes
+      countUsage(db, id, 300); // a delivery after the recount
+      await assert.rejects(flushUsage(db), /usage locked/);
+    } finally {
+      await db.raw('DROP TRIGGER usage_locked');
+    }
+    await flushUsage(db);
+    assert.equal(await used(db, 'jean@example.com'), 5300);
   });
 
   it('a recount from the Maildir replaces what was counted and not written yet', async () => {
