@@ -52,24 +52,21 @@ function batchOf(db: Db): UsageBatch {
   return b;
 }
 
-/** One statement for every pending mailbox (atomic on its own); ascending ids, so concurrent writes from other processes lock rows in the same order. */
-function writeSums(db: Db, sums: Map<number, number>): Promise<unknown> {
-  const ids = [...sums.keys()].sort((a, b) => a - b);
-  const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
+/**
+ * One statement for every pending mailbox (atomic on its own): a whole figure (a recount) plus
+ * what was counted after it, or the sum added. Ascending ids in one statement, so concurrent
+ * writes from other processes lock rows in the same order (two statements, figures then sums,
+ * could each hold a row the other waits for).
+ */
+function writeAll(db: Db, sets: Map<number, WholeFigure>, sums: Map<number, number>): Promise<unknown> {
+  const ids = [...new Set([...sets.keys(), ...sums.keys()])].sort((a, b) => a - b);
+  const cases = ids.map((id) => (sets.has(id) ? 'WHEN ? THEN ?' : 'WHEN ? THEN used_bytes + ?')).join(' ');
+  const values = ids.flatMap((id) => [id, (sets.get(id)?.bytes ?? 0) + (sums.get(id) ?? 0)]);
   return Promise.resolve(
     db('mailboxes')
       .whereIn('id', ids)
-      .update({ used_bytes: db.raw(`used_bytes + CASE id ${cases} ELSE 0 END`, ids.flatMap((id) => [id, sums.get(id)!])) }),
+      .update({ used_bytes: db.raw(`CASE id ${cases} ELSE used_bytes END`, values) }),
   );
-}
-
-/** The whole figures first, then the sums counted since (in one transaction, only when there are figures: rare). */
-function writeAll(db: Db, sets: Map<number, WholeFigure>, sums: Map<number, number>): Promise<unknown> {
-  if (!sets.size) return writeSums(db, sums);
-  return db.transaction(async (trx) => {
-    for (const id of [...sets.keys()].sort((a, b) => a - b)) await trx('mailboxes').where({ id }).update({ used_bytes: sets.get(id)!.bytes });
-    if (sums.size) await writeSums(trx, sums);
-  });
 }
 
 /** knex sets its pool to undefined once destroyed: nothing can write those sums any more. */
