@@ -32,7 +32,7 @@ interface UsageBatch {
   afterWrite: (() => void)[];
   /** writes finished (done or failed): see usageWriteMark */
   writesDone: number;
-  /** whole figures (a recount from the Maildir) to write before the sums: see replaceUsage */
+  /** whole figures (a recount from the Maildir), written with the next sums: see replaceUsage */
   sets: Map<number, WholeFigure>;
 }
 
@@ -101,7 +101,7 @@ function write(b: UsageBatch): void {
   b.writing = writeAll(b.db, sets, sums).then(
     () => waiters.forEach((w) => w.resolve()),
     (err: Error) => {
-      // kept for the next try (the figures before the sums; one set again meanwhile wins)
+      // kept for the next try (a figure set again meanwhile wins)
       for (const [id, bytes] of sums) add(b.pending, id, bytes);
       for (const [id, s] of sets) if (!b.sets.has(id)) b.sets.set(id, { bytes: s.bytes, replacesPending: false });
       if (!waiters.length) b.log(`mailhost usage: write failed, ${sums.size} mailboxes kept for the next try: ${err.message}`);
