@@ -93,8 +93,8 @@ export function harakaCommand(dir: string, opts: { exitWithParent?: boolean } = 
  * V8's heap may grow to 1.5 times what survives a full collection, no more. Under sustained load
  * (c=100) its own choice let the old generation reach about 2.3 times the ~100 MB that lives:
  * the process held ~400 MB; at 2 times, ~290 MB at the same CPU per message (bench, 2 runs
- * each); at 1.5 times, a million mailboxes with 30,000 recipients cached: 351 -> 327 MB, GC
- * still a few % of the SMTP thread.
+ * each); at 1.5 times, a million mailboxes with 30,000 recipients cached: 351 -> 327 MB, with
+ * no CPU cost per message visible beyond the runs' noise (one run each).
  * Unlike a heap cap (--max-old-space-size) it cannot make the process run out of memory.
  * The young generation's semi-spaces at 8 MB instead of V8's 16: what a message allocates dies
  * young at either size, and the other 16 MB were resident for nothing (bench, c=100, two
