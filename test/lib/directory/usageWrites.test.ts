@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
 import { waitFor } from '../../helpers/processes';
 import { watchGeneration, bumpGeneration, isMysql, type Db } from '../../../lib/core';
-import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, readBesideWrites, USAGE_FLUSH_MS, type Directory } from '../../../lib/directory';
+import { cachedDirectory, resolveRecipient, createDomain, createMailbox, getMailbox, countUsage, flushUsage, setUsage, unwrittenUsage, readBesideWrites, USAGE_FLUSH_MS, type Directory, type CacheOptions } from '../../../lib/directory';
 
 const MB = 1024 * 1024;
 
@@ -20,6 +20,20 @@ const used = async (db: Db, address: string) => (await getMailbox(db, address)).
 async function statusOf(dir: Directory): Promise<string> {
   const r = await resolveRecipient(dir, 'full@example.com');
   return r.status === 'reject' ? r.reason : r.status;
+}
+
+/**
+ * full@example.com (1 MB quota) answered "local" once through a cachedDirectory, then 2 MB
+ * delivered to it by this process (counted, not written yet).
+ */
+async function deliveredPastQuota(db: Db, opts?: CacheOptions) {
+  const id = await mailbox(db, 'full@example.com', 1);
+  await watchGeneration(db).refresh();
+  const dir = cachedDirectory(db, opts);
+  const status = () => statusOf(dir);
+  assert.equal(await status(), 'local');
+  countUsage(db, id, 2 * MB);
+  return { id, dir, status };
 }
 
 describeEachEngine('usage written behind the deliveries', ({ t }) => {
@@ -45,12 +59,7 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
 
   it('the quota check of this process counts what it stored but has not written yet', async () => {
     const { db } = t();
-    const id = await mailbox(db, 'full@example.com', 1);
-    await watchGeneration(db).refresh();
-    const dir = cachedDirectory(db, { usageTtlMs: 0, roomyTtlMs: 0 });
-    const status = () => statusOf(dir);
-    assert.equal(await status(), 'local');
-    countUsage(db, id, 2 * MB);
+    const { status } = await deliveredPastQuota(db, { usageTtlMs: 0, roomyTtlMs: 0 });
     assert.equal(await used(db, 'full@example.com'), 0, 'not written yet');
     assert.equal(await status(), 'over_quota', 'read again from the database, plus what is unwritten');
     await flushUsage(db);
@@ -87,13 +96,8 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
 
   it('a mailbox read again with its row (the cache dropped) still counts what this process has not written', async () => {
     const { db } = t();
-    const id = await mailbox(db, 'full@example.com', 1);
-    await watchGeneration(db).refresh();
     // the default freshness: a roomy figure is trusted for 30 s, so a wrong one would stay
-    const dir = cachedDirectory(db);
-    const status = () => statusOf(dir);
-    assert.equal(await status(), 'local');
-    countUsage(db, id, 2 * MB);
+    const { status } = await deliveredPastQuota(db);
     // any change through lib: every cached answer dropped, the next RCPT reads the mailbox row again
     await bumpGeneration(db);
     await watchGeneration(db).refresh();
@@ -103,11 +107,7 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
 
   it('a row read while this process wrote its usage is not taken as the whole figure', async () => {
     const { db } = t();
-    const id = await mailbox(db, 'full@example.com', 1);
-    await watchGeneration(db).refresh();
-    const dir = cachedDirectory(db);
-    assert.equal((await resolveRecipient(dir, 'full@example.com')).status, 'local');
-    countUsage(db, id, 2 * MB);
+    const { dir } = await deliveredPastQuota(db);
     await bumpGeneration(db);
     await watchGeneration(db).refresh();
     // the write lands while the lookup's row is on its way (read before it: 0 bytes)
@@ -141,12 +141,7 @@ describeEachEngine('usage written behind the deliveries', ({ t }) => {
 
   it('the quota check after a recount that came while the mailbox was read sees it full', async () => {
     const { db } = t();
-    const id = await mailbox(db, 'full@example.com', 1);
-    await watchGeneration(db).refresh();
-    const dir = cachedDirectory(db);
-    const status = () => statusOf(dir);
-    assert.equal(await status(), 'local');
-    countUsage(db, id, 2 * MB); // delivered: looks full to this process, is read again
+    const { id, status } = await deliveredPastQuota(db); // looks full to this process, is read again
     const during = status();
     const recount = setUsage(db, id, 2 * MB);
     assert.equal(await during, 'over_quota');
