@@ -5,8 +5,11 @@
 // 16-character key alone takes 32; the arrays live outside the JavaScript heap, so a full
 // collection does not walk half a million strings; and one table for all scopes, because an ISP
 // has thousands of domains whose scopes hold a few dozen tokens each (a table per scope cost
-// more than the Maps, in malloc's overhead). Ids of any other shape (the totals row '*', rows
-// from an older tokenizer) go to a small Map beside it.
+// more than the Maps, in malloc's overhead). The totals row '*' of every scope is one Map by
+// scope number (a Map per scope cost ~180 bytes, times one scope per domain); ids of any other
+// shape (rows from an older tokenizer) go to a small Map per scope beside it.
+
+import { TOTAL_TOKEN } from './bayes';
 
 const EMPTY = NaN; // no packed count is NaN (bayesCache packs integers)
 const MIN_SLOTS = 1024;
@@ -42,6 +45,8 @@ export class TokenCounts {
   private values = new Float64Array(0);
   /** slots taken, dead scopes' entries included */
   private used = 0;
+  /** the totals row of each scope that has one */
+  private totals = new Map<number, number>();
   /** ids of other shapes, per scope */
   private others = new Map<number, Map<string, number>>();
   /** entries per live scope (both kinds) */
@@ -69,6 +74,7 @@ export class TokenCounts {
   }
 
   get(scope: number, id: string): number | undefined {
+    if (id === TOTAL_TOKEN) return this.totals.get(scope);
     if (!parseId(id, this.id)) return this.others.get(scope)?.get(id);
     const i = this.find(scope, this.id[0], this.id[1]);
     return i < 0 ? undefined : this.values[i];
@@ -80,6 +86,11 @@ export class TokenCounts {
 
   set(scope: number, id: string, value: number): void {
     if (!this.counts.has(scope)) throw new Error(`token scope ${scope} is not live`);
+    if (id === TOTAL_TOKEN) {
+      if (!this.totals.has(scope)) this.counted(scope, 1);
+      this.totals.set(scope, value);
+      return;
+    }
     if (!parseId(id, this.id)) {
       let m = this.others.get(scope);
       if (!m) this.others.set(scope, (m = new Map()));
@@ -103,6 +114,10 @@ export class TokenCounts {
   }
 
   delete(scope: number, id: string): void {
+    if (id === TOTAL_TOKEN) {
+      if (this.totals.delete(scope)) this.counted(scope, -1);
+      return;
+    }
     if (!parseId(id, this.id)) {
       if (this.others.get(scope)?.delete(id)) this.counted(scope, -1);
       return;
@@ -119,8 +134,9 @@ export class TokenCounts {
     if (n === undefined) return;
     this.counts.delete(scope);
     this.total -= n;
-    const inTable = n - (this.others.get(scope)?.size ?? 0);
+    const inTable = n - (this.others.get(scope)?.size ?? 0) - (this.totals.has(scope) ? 1 : 0);
     this.others.delete(scope);
+    this.totals.delete(scope);
     if (inTable > 0) {
       this.dead.add(scope);
       this.deadEntries += inTable;
@@ -132,6 +148,7 @@ export class TokenCounts {
     this.keys = new Int32Array(0);
     this.values = new Float64Array(0);
     this.used = 0;
+    this.totals.clear();
     this.others.clear();
     this.counts.clear();
     this.total = 0;
@@ -145,6 +162,11 @@ export class TokenCounts {
    * than the pruning itself, so a decision by value must not need it.
    */
   retain(keep: (value: number, id: string | null) => boolean): void {
+    for (const [scope, v] of this.totals) {
+      if (keep(v, TOTAL_TOKEN)) continue;
+      this.totals.delete(scope);
+      this.counted(scope, -1);
+    }
     for (const [scope, m] of this.others) {
       for (const [id, v] of m) {
         if (keep(v, id)) continue;
@@ -157,6 +179,7 @@ export class TokenCounts {
 
   /** Every live value, with its id when it is kept as a string (see retain). */
   forEachValue(each: (value: number, id: string | null) => void): void {
+    for (const v of this.totals.values()) each(v, TOTAL_TOKEN);
     for (const m of this.others.values()) for (const [id, v] of m) each(v, id);
     for (let i = 0; i < this.values.length; i++) if (!Number.isNaN(this.values[i]) && !this.dead.has(this.keys[3 * i])) each(this.values[i], null);
   }
