@@ -96,12 +96,14 @@ export function harakaCommand(dir: string, opts: { exitWithParent?: boolean } = 
  * each); at 1.5 times, a million mailboxes with 30,000 recipients cached: 351 -> 327 MB, with
  * no CPU cost per message visible beyond the runs' noise (one run each).
  * Unlike a heap cap (--max-old-space-size) it cannot make the process run out of memory.
- * The young generation's semi-spaces at 8 MB instead of V8's 16: what a message allocates dies
- * young at either size, and the other 16 MB were resident for nothing (bench, c=100, two
- * alternating pairs: RSS 297 / 287 -> 278 / 271 MB, CPU per message within the runs' noise).
+ * The young generation's semi-spaces at 4 MB instead of V8's 16: what a message allocates dies
+ * young at either size, and the rest was resident for nothing. Bench, two alternating pairs per
+ * step: 16 -> 8 MB, c=100 RSS 297 / 287 -> 278 / 271 MB; 8 -> 4 MB, RSS 221-251 -> 210-232 MB
+ * at c=20 and 100, a million mailboxes 300-302 -> 283 MB, CPU per message the same or lower.
+ * At 2 MB the scavenges began to cost (+0.2-0.3 ms of CPU per message) for 8 MB more.
  * Cluster workers inherit them (cluster.fork passes the parent's node flags on).
  */
-export const HARAKA_NODE_FLAGS = ['--heap-growing-percent=50', '--max-semi-space-size=8'];
+export const HARAKA_NODE_FLAGS = ['--heap-growing-percent=50', '--max-semi-space-size=4'];
 
 /** Waits until a Haraka just started answers 220 on host:port (loopback by default); throws with the end of its output if it exits or times out. */
 export async function waitForBanner(port: number, child: ChildProcess, output: () => string, ms = 30000, host = '127.0.0.1'): Promise<void> {
