@@ -96,11 +96,13 @@ export function harakaCommand(dir: string, opts: { exitWithParent?: boolean } = 
  * each); at 1.5 times, a million mailboxes with 30,000 recipients cached: 351 -> 327 MB, with
  * no CPU cost per message visible beyond the runs' noise (one run each).
  * Unlike a heap cap (--max-old-space-size) it cannot make the process run out of memory.
- * The young generation's semi-spaces at 4 MB instead of V8's 16: what a message allocates dies
- * young at either size, and the rest was resident for nothing. Bench, two alternating pairs per
- * step: 16 -> 8 MB, c=100 RSS 297 / 287 -> 278 / 271 MB; 8 -> 4 MB, RSS 221-251 -> 210-232 MB
- * at c=20 and 100, a million mailboxes 300-302 -> 283 MB, CPU per message the same or lower.
- * At 2 MB the scavenges began to cost (+0.2-0.3 ms of CPU per message) for 8 MB more.
+ * The young generation's semi-spaces at 4 MB instead of V8's 16: most of what a message
+ * allocates dies young at either size. Bench, alternating pairs: 16 -> 8 MB, c=100 RSS
+ * 297 / 287 -> 278 / 271 MB; 8 -> 4 MB (five pairs), RSS 218-226 -> 196-211 MB at c=20 and
+ * 246-251 -> 227-234 MB at c=100, a million mailboxes 300-302 -> 278-283 MB. The CPU per
+ * message moved the other way at c=100 (median +0.15 ms: more of 100 messages in flight
+ * survive a scavenge) and went down at c=20 (-0.05 to -0.3 ms). At 2 MB the scavenges cost
+ * +0.2-0.3 ms per message at both levels for another 8 MB.
  * Cluster workers inherit them (cluster.fork passes the parent's node flags on).
  */
 export const HARAKA_NODE_FLAGS = ['--heap-growing-percent=50', '--max-semi-space-size=4'];
