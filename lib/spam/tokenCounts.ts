@@ -49,7 +49,7 @@ export class TokenCounts {
   private totals = new Map<number, number>();
   /** ids of other shapes, per scope */
   private others = new Map<number, Map<string, number>>();
-  /** entries per live scope (both kinds) */
+  /** entries per live scope: in the table, totals rows and other ids */
   private counts = new Map<number, number>();
   private total = 0;
   /** scopes dropped whose entries are still in the table */
