@@ -11,4 +11,5 @@ export * from './rewrite';
 export * from './settings';
 export * from './generation';
 export * from './lru';
+export * from './coalesce';
 export * from './sortKey';

@@ -1,6 +1,6 @@
 // The few queries recipient resolution needs, each one round trip, behind an interface
 // so resolution itself stays a plain function that unit tests can drive.
-import { preparedRows, placeholders, LruMap, type Db } from '../core';
+import { preparedRows, placeholders, LruMap, coalesce, type CoalesceOptions, type Db } from '../core';
 import { toMailbox, type MailboxRow } from './mailboxes';
 
 export interface DirDomain { id: number; name: string; active: boolean }
@@ -49,29 +49,42 @@ const LIST_ENTRIES = (m: string) =>
 const mailboxColumns = (db: Db) => [...MAILBOX_COLUMNS, db.raw(`${AUTOREPLIES('mailboxes')} AS autoreplies`), db.raw(`${LIST_ENTRIES('mailboxes')} AS list_entries`)];
 
 
-// The hot path of every RCPT: one fixed statement (no query building), one round trip.
-const LOOKUP_SQL = (n: number) => {
-  const marks = placeholders(n);
+// The hot path of every RCPT: one fixed statement (no query building), one round trip, for one
+// recipient or for several at once (sqlDirectory: lookups that pile up under load go out
+// together). `q` is what each row answers: the name asked for a domain row, else the address.
+// The lists are padded to a power of two (repeating a value changes no answer), so a handful of
+// statement shapes serve every batch and stay prepared on each connection.
+const LOOKUP_SQL = (names: number, addresses: number) => {
+  const n = placeholders(names);
+  const a = placeholders(addresses);
   return `
-SELECT 'd' AS k, d.id, d.id AS domain_id, d.name AS address, NULL AS local_part, NULL AS name, d.active,
+SELECT 'd' AS k, d.name AS q, d.id, d.id AS domain_id, d.name AS address, NULL AS local_part, NULL AS name, d.active,
        NULL AS quota_mb, NULL AS used_bytes, NULL AS keep_copy, NULL AS redirect_to, NULL AS spam_policy_id, NULL AS kind, NULL AS target, 0 AS pos,
        NULL AS autoreplies, NULL AS list_entries, NULL AS global_lists,
        NULL AS sw_filter, NULL AS sw_antivirus, NULL AS d_policy_id, NULL AS d_allow_no_filter, NULL AS d_force_antivirus
-  FROM domains d WHERE d.name = ?
+  FROM domains d WHERE d.name IN (${n})
 UNION ALL
-SELECT 'd', d.id, d.id, d.name, NULL, NULL, CASE WHEN d.active = 1 AND da.active = 1 THEN 1 ELSE 0 END,
+SELECT 'd', da.name, d.id, d.id, d.name, NULL, NULL, CASE WHEN d.active = 1 AND da.active = 1 THEN 1 ELSE 0 END,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM domain_aliases da JOIN domains d ON d.id = da.domain_id WHERE da.name = ?
+  FROM domain_aliases da JOIN domains d ON d.id = da.domain_id WHERE da.name IN (${n})
 UNION ALL
-SELECT 'm', m.id, m.domain_id, m.address, m.local_part, m.name, m.active,
+SELECT 'm', m.address, m.id, m.domain_id, m.address, m.local_part, m.name, m.active,
        m.quota_mb, m.used_bytes, m.keep_copy, m.redirect_to, m.spam_policy_id, NULL, NULL, 0, ${AUTOREPLIES('m')}, ${LIST_ENTRIES('m')}, m.global_lists,
        m.spam_filter, m.antivirus, md.spam_policy_id, md.allow_no_spam_filter, md.force_antivirus
-  FROM mailboxes m LEFT JOIN domains md ON md.id = m.domain_id WHERE m.address IN (${marks})
+  FROM mailboxes m LEFT JOIN domains md ON md.id = m.domain_id WHERE m.address IN (${a})
 UNION ALL
-SELECT 'a', a.id, a.domain_id, a.address, a.local_part, NULL, a.active,
+SELECT 'a', a.address, a.id, a.domain_id, a.address, a.local_part, NULL, a.active,
        NULL, NULL, NULL, NULL, NULL, a.kind, t.target, t.position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM aliases a LEFT JOIN alias_targets t ON t.alias_id = a.id WHERE a.address IN (${marks})`;
+  FROM aliases a LEFT JOIN alias_targets t ON t.alias_id = a.id WHERE a.address IN (${a})`;
 };
+
+/** `values`, its last one repeated up to the next power of two ('' for none: it matches nothing). */
+function padded(values: string[]): string[] {
+  if (!values.length) return [''];
+  let size = 1;
+  while (size < values.length) size *= 2;
+  return values.concat(Array(size - values.length).fill(values[values.length - 1]));
+}
 
 // The rows in (kind, id, position) order, sorted here: an ORDER BY on the UNION made the server
 // build a temporary table for a handful of rows, a third of the lookup's database CPU (measured
@@ -102,38 +115,56 @@ function interner<K, T>(max: number, same: (known: T, fresh: T) => boolean): (ke
   };
 }
 
-export function sqlDirectory(db: Db): Directory {
+type LocalAnswer = Awaited<ReturnType<NonNullable<Directory['lookupLocal']>>>;
+
+/** How many lookupLocal statements run at once, and how many lookups one may carry (lib/core coalesce). */
+export const LOOKUP_COALESCE: CoalesceOptions = { inFlight: 4, maxBatch: 32 };
+
+export function sqlDirectory(db: Db, coalescing: CoalesceOptions = LOOKUP_COALESCE): Directory {
   // by id: a number key costs less than the domain it saves
   const sharedDomain = interner<number, DirDomain>(10_000, (a, b) => a.name === b.name && a.active === b.active);
   // the key holds every input
   const sharedPolicy = interner<string, PolicyInputs>(10_000, () => true);
-  return {
-    async lookupLocal(name, addresses) {
-      const rows = (await preparedRows(db, LOOKUP_SQL(addresses.length), [name, name, ...addresses, ...addresses])).sort(byKindIdPosition);
-      let domain: DirDomain | null = null;
-      const mailboxes: DirMailbox[] = [];
-      const aliases = new Map<number, DirAlias>();
-      for (const r of rows) {
-        if (r.k === 'd') {
-          domain ??= sharedDomain(Number(r.id), { id: Number(r.id), name: String(r.address), active: !!Number(r.active) });
-        } else if (r.k === 'm') {
-          const key = `${r.spam_policy_id}|${r.d_policy_id}|${r.sw_filter}|${r.sw_antivirus}|${r.global_lists}|${r.d_allow_no_filter}|${r.d_force_antivirus}`;
-          const m: DirMailbox = toMailbox(r); // not a spread: see toMailbox
-          m.policy = sharedPolicy(key, {
-            mailboxPolicyId: r.spam_policy_id == null ? null : Number(r.spam_policy_id),
-            domainPolicyId: r.d_policy_id == null ? null : Number(r.d_policy_id),
-            mailbox: { spam_filter: r.sw_filter, antivirus: r.sw_antivirus, global_lists: r.global_lists },
-            domain: { allow_no_spam_filter: r.d_allow_no_filter, force_antivirus: r.d_force_antivirus },
-          });
-          mailboxes.push(m);
-        } else {
-          let a = aliases.get(Number(r.id));
-          if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!Number(r.active), targets: [] }));
-          if (r.target) a.targets.push(String(r.target));
-        }
+  const answer = (rows: Record<string, unknown>[]): LocalAnswer => {
+    let domain: DirDomain | null = null;
+    const mailboxes: DirMailbox[] = [];
+    const aliases = new Map<number, DirAlias>();
+    for (const r of rows) {
+      if (r.k === 'd') {
+        domain ??= sharedDomain(Number(r.id), { id: Number(r.id), name: String(r.address), active: !!Number(r.active) });
+      } else if (r.k === 'm') {
+        const key = `${r.spam_policy_id}|${r.d_policy_id}|${r.sw_filter}|${r.sw_antivirus}|${r.global_lists}|${r.d_allow_no_filter}|${r.d_force_antivirus}`;
+        const m: DirMailbox = toMailbox(r); // not a spread: see toMailbox
+        m.policy = sharedPolicy(key, {
+          mailboxPolicyId: r.spam_policy_id == null ? null : Number(r.spam_policy_id),
+          domainPolicyId: r.d_policy_id == null ? null : Number(r.d_policy_id),
+          mailbox: { spam_filter: r.sw_filter, antivirus: r.sw_antivirus, global_lists: r.global_lists },
+          domain: { allow_no_spam_filter: r.d_allow_no_filter, force_antivirus: r.d_force_antivirus },
+        });
+        mailboxes.push(m);
+      } else {
+        let a = aliases.get(Number(r.id));
+        if (!a) aliases.set(Number(r.id), (a = { id: Number(r.id), address: String(r.address), kind: String(r.kind), active: !!Number(r.active), targets: [] }));
+        if (r.target) a.targets.push(String(r.target));
       }
-      return { domain, mailboxes: mailboxes.length ? mailboxes : NO_MAILBOXES, aliases: aliases.size ? [...aliases.values()] : NO_ALIASES };
-    },
+    }
+    return { domain, mailboxes: mailboxes.length ? mailboxes : NO_MAILBOXES, aliases: aliases.size ? [...aliases.values()] : NO_ALIASES };
+  };
+  const lookupLocal = coalesce<{ name: string; addresses: string[] }, LocalAnswer>(async (batch) => {
+    const names = padded([...new Set(batch.map((b) => b.name))]);
+    const addresses = padded([...new Set(batch.flatMap((b) => b.addresses))]);
+    const rows = (await preparedRows(db, LOOKUP_SQL(names.length, addresses.length), [...names, ...names, ...addresses, ...addresses])).sort(byKindIdPosition);
+    // each lookup gets the rows that answer it: exact matches (the server's collation may match
+    // more, e.g. without accents: resolution compares exactly anyway)
+    const asked = rows.map((r) => String(r.q).toLowerCase());
+    return batch.map(({ name, addresses: mine }) => {
+      const domain = name.toLowerCase();
+      const wanted = new Set(mine.map((a) => a.toLowerCase()));
+      return answer(rows.filter((r, i) => (r.k === 'd' ? asked[i] === domain : wanted.has(asked[i]))));
+    });
+  }, coalescing);
+  return {
+    lookupLocal: (name, addresses) => lookupLocal({ name, addresses }),
     async findDomain(name) {
       const rows = await db
         .select('id', 'name', 'active')

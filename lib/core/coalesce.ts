@@ -1,0 +1,53 @@
+// Requests for one kind of read, merged into fewer statements when they pile up: at most
+// `inFlight` statements run at once; a request that arrives while they all run waits for the
+// next one, which takes every waiting request (up to `maxBatch`). With no load a request goes
+// out at once and alone, so it waits for nothing; under load the statements grow instead of
+// queueing for the connection pool (each one costs the database and the client a round trip
+// whatever it carries).
+export interface CoalesceOptions {
+  /** statements running at once (>= 1) */
+  inFlight: number;
+  /** requests merged into one statement at most (>= 1) */
+  maxBatch: number;
+}
+
+/**
+ * `run` answers a batch of requests with one answer per request, in order. A failed `run` fails
+ * every request of its batch; the next batch is tried afresh.
+ */
+export function coalesce<Req, Res>(run: (batch: Req[]) => Promise<Res[]>, opts: CoalesceOptions): (req: Req) => Promise<Res> {
+  if (!(opts.inFlight >= 1) || !(opts.maxBatch >= 1)) throw new Error(`coalesce needs inFlight and maxBatch >= 1, got ${opts.inFlight} and ${opts.maxBatch}`);
+  interface Waiting { req: Req; resolve(r: Res): void; reject(e: unknown): void }
+  let waiting: Waiting[] = [];
+  let running = 0;
+
+  const start = (): void => {
+    while (running < opts.inFlight && waiting.length) {
+      const batch = waiting.length <= opts.maxBatch ? waiting : waiting.slice(0, opts.maxBatch);
+      waiting = batch === waiting ? [] : waiting.slice(opts.maxBatch);
+      running++;
+      let answers: Promise<Res[]>;
+      try {
+        answers = run(batch.map((w) => w.req));
+      } catch (err) {
+        answers = Promise.reject(err);
+      }
+      answers
+        .then((res) => {
+          if (res.length !== batch.length) throw new Error(`coalesce: ${res.length} answers for ${batch.length} requests`);
+          batch.forEach((w, i) => w.resolve(res[i]));
+        })
+        .catch((err) => batch.forEach((w) => w.reject(err)))
+        .finally(() => {
+          running--;
+          start();
+        });
+    }
+  };
+
+  return (req) =>
+    new Promise<Res>((resolve, reject) => {
+      waiting.push({ req, resolve, reject });
+      start();
+    });
+}
