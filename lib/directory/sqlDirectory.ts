@@ -118,7 +118,7 @@ function interner<K, T>(max: number, same: (known: T, fresh: T) => boolean): (ke
 type LocalAnswer = Awaited<ReturnType<NonNullable<Directory['lookupLocal']>>>;
 
 /** How many lookupLocal statements run at once, and how many lookups one may carry (lib/core coalesce). */
-export const LOOKUP_COALESCE: CoalesceOptions = { inFlight: 4, maxBatch: 32 };
+export const LOOKUP_COALESCE: CoalesceOptions = { inFlight: 2, maxBatch: 32 };
 
 export function sqlDirectory(db: Db, coalescing: CoalesceOptions = LOOKUP_COALESCE): Directory {
   // by id: a number key costs less than the domain it saves
