@@ -9,6 +9,11 @@ export interface CoalesceOptions {
   inFlight: number;
   /** requests merged into one statement at most (>= 1) */
   maxBatch: number;
+  /**
+   * a batch not answered by then fails, and its place goes to the next one: a statement stuck on
+   * a dead connection must not hold up every later request (the late answer is ignored)
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -26,23 +31,43 @@ export function coalesce<Req, Res>(run: (batch: Req[]) => Promise<Res[]>, opts: 
       const batch = waiting.length <= opts.maxBatch ? waiting : waiting.slice(0, opts.maxBatch);
       waiting = batch === waiting ? [] : waiting.slice(opts.maxBatch);
       running++;
-      let answers: Promise<Res[]>;
-      try {
-        answers = run(batch.map((w) => w.req));
-      } catch (err) {
-        answers = Promise.reject(err);
-      }
-      answers
-        .then((res) => {
-          if (res.length !== batch.length) throw new Error(`coalesce: ${res.length} answers for ${batch.length} requests`);
-          batch.forEach((w, i) => w.resolve(res[i]));
-        })
-        .catch((err) => batch.forEach((w) => w.reject(err)))
-        .finally(() => {
-          running--;
-          start();
-        });
+      send(batch);
     }
+  };
+
+  // the batch's place is given back once, when it answers, fails or times out
+  const send = (batch: Waiting[]): void => {
+    let freed = false;
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      running--;
+      start();
+    };
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          const err = new Error(`no answer within ${opts.timeoutMs} ms`);
+          batch.forEach((w) => w.reject(err));
+          free();
+        }, opts.timeoutMs)
+      : undefined;
+    timer?.unref();
+    let answers: Promise<Res[]>;
+    try {
+      answers = run(batch.map((w) => w.req));
+    } catch (err) {
+      answers = Promise.reject(err);
+    }
+    answers
+      .then((res) => {
+        if (res.length !== batch.length) throw new Error(`coalesce: ${res.length} answers for ${batch.length} requests`);
+        batch.forEach((w, i) => w.resolve(res[i]));
+      })
+      .catch((err) => batch.forEach((w) => w.reject(err)))
+      .finally(() => {
+        clearTimeout(timer);
+        free();
+      });
   };
 
   return (req) =>

@@ -83,6 +83,30 @@ describe('coalesce', () => {
     assert.equal(await throwing(2).catch(() => 'failed again, still answering'), 'failed again, still answering');
   });
 
+  it('fails a batch that does not answer in time and lets the next one go (its late answer ignored)', async () => {
+    const g = gatedRun();
+    const ask = coalesce(g.run, { inFlight: 1, maxBatch: 4, timeoutMs: 30 });
+    const stuck = ask(1);
+    const queued = ask(2);
+    assert.deepEqual(g.batches, [[1]]);
+    await assert.rejects(stuck, /no answer within 30 ms/);
+    await tick();
+    assert.deepEqual(g.batches[1], [2]); // went without waiting for the stuck one
+    g.open[1].release();
+    assert.equal(await queued, 'answer 2');
+    g.open[0].release(); // the stuck statement answers at last: nothing happens
+    await tick();
+    const later = ask(3);
+    assert.deepEqual(g.batches[2], [3]); // and the slot count did not go wrong: one at a time still
+    const after = ask(4);
+    assert.equal(g.batches.length, 3);
+    g.open[2].release();
+    assert.equal(await later, 'answer 3');
+    await tick();
+    g.open[3].release();
+    assert.equal(await after, 'answer 4');
+  });
+
   it('refuses limits below one', () => {
     assert.throws(() => coalesce(async () => [], { inFlight: 0, maxBatch: 1 }), />= 1/);
     assert.throws(() => coalesce(async () => [], { inFlight: 1, maxBatch: 0 }), />= 1/);
