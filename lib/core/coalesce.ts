@@ -11,7 +11,8 @@ export interface CoalesceOptions {
   maxBatch: number;
   /**
    * a batch not answered by then fails, and its place goes to the next one: a statement stuck on
-   * a dead connection must not hold up every later request (the late answer is ignored)
+   * a dead connection must not hold up every later request (the late answer is ignored); a
+   * request still waiting by then fails unsent (its caller has given up on it)
    */
   timeoutMs?: number;
 }
@@ -22,17 +23,27 @@ export interface CoalesceOptions {
  */
 export function coalesce<Req, Res>(run: (batch: Req[]) => Promise<Res[]>, opts: CoalesceOptions): (req: Req) => Promise<Res> {
   if (!(opts.inFlight >= 1) || !(opts.maxBatch >= 1)) throw new Error(`coalesce needs inFlight and maxBatch >= 1, got ${opts.inFlight} and ${opts.maxBatch}`);
-  interface Waiting { req: Req; resolve(r: Res): void; reject(e: unknown): void }
+  interface Waiting { req: Req; since: number; resolve(r: Res): void; reject(e: unknown): void }
   let waiting: Waiting[] = [];
   let running = 0;
 
   const start = (): void => {
+    if (opts.timeoutMs && waiting.length) expire(Date.now() - opts.timeoutMs);
     while (running < opts.inFlight && waiting.length) {
       const batch = waiting.length <= opts.maxBatch ? waiting : waiting.slice(0, opts.maxBatch);
       waiting = batch === waiting ? [] : waiting.slice(opts.maxBatch);
       running++;
       send(batch);
     }
+  };
+
+  // the oldest first: the queue is in arrival order
+  const expire = (before: number): void => {
+    let n = 0;
+    while (n < waiting.length && waiting[n].since < before) n++;
+    if (!n) return;
+    const err = new Error(`no statement free within ${opts.timeoutMs} ms`);
+    for (const w of waiting.splice(0, n)) w.reject(err);
   };
 
   // the batch's place is given back once, when it answers, fails or times out
@@ -72,7 +83,7 @@ export function coalesce<Req, Res>(run: (batch: Req[]) => Promise<Res[]>, opts: 
 
   return (req) =>
     new Promise<Res>((resolve, reject) => {
-      waiting.push({ req, resolve, reject });
+      waiting.push({ req, since: Date.now(), resolve, reject });
       start();
     });
 }

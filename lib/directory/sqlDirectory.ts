@@ -32,6 +32,7 @@ export interface Directory {
   /**
    * findDomain + findEntries in one round trip: the domain (or domain alias) `name` and the
    * entries at `addresses` (only meaningful when the domain is found under its own name).
+   * Names and addresses as stored (normalised: lower case, IDNA domain); only exact matches count.
    */
   lookupLocal?(name: string, addresses: string[]): Promise<{ domain: DirDomain | null; mailboxes: DirMailbox[]; aliases: DirAlias[] }>;
 }
@@ -154,13 +155,11 @@ export function sqlDirectory(db: Db, coalescing: CoalesceOptions = LOOKUP_COALES
     const names = padded([...new Set(batch.map((b) => b.name))]);
     const addresses = padded([...new Set(batch.flatMap((b) => b.addresses))]);
     const rows = (await preparedRows(db, LOOKUP_SQL(names.length, addresses.length), [...names, ...names, ...addresses, ...addresses])).sort(byKindIdPosition);
-    // each lookup gets the rows that answer it: exact matches (the server's collation may match
-    // more, e.g. without accents: resolution compares exactly anyway)
-    const asked = rows.map((r) => String(r.q).toLowerCase());
+    // each lookup gets the rows that answer it exactly, whatever else the batch asked (MariaDB's
+    // collations also match other case and accents: resolution compares exactly anyway)
     return batch.map(({ name, addresses: mine }) => {
-      const domain = name.toLowerCase();
-      const wanted = new Set(mine.map((a) => a.toLowerCase()));
-      return answer(rows.filter((r, i) => (r.k === 'd' ? asked[i] === domain : wanted.has(asked[i]))));
+      const wanted = new Set(mine);
+      return answer(rows.filter((r) => (r.k === 'd' ? r.q === name : wanted.has(String(r.q)))));
     });
   }, coalescing);
   return {

@@ -107,6 +107,20 @@ describe('coalesce', () => {
     assert.equal(await after, 'answer 4');
   });
 
+  it('fails unsent a request that waited past the timeout (its caller gave up on it)', async () => {
+    const g = gatedRun();
+    const ask = coalesce(g.run, { inFlight: 1, maxBatch: 1, timeoutMs: 40 });
+    const asked = [1, 2, 3].map((n) => ask(n).then(() => 'answered', (e: Error) => e.message));
+    // 1 is stuck until 40 ms, then 2 (sent at once) until 80 ms: by then 3 has waited too long
+    const outcomes = await Promise.all(asked);
+    assert.deepEqual(outcomes, ['no answer within 40 ms', 'no answer within 40 ms', 'no statement free within 40 ms']);
+    assert.deepEqual(g.batches, [[1], [2]]);
+    const fresh = ask(4); // and the place is free again
+    assert.deepEqual(g.batches[2], [4]);
+    g.open[2].release();
+    assert.equal(await fresh, 'answer 4');
+  });
+
   it('refuses limits below one', () => {
     assert.throws(() => coalesce(async () => [], { inFlight: 0, maxBatch: 1 }), />= 1/);
     assert.throws(() => coalesce(async () => [], { inFlight: 1, maxBatch: 0 }), />= 1/);
