@@ -4,6 +4,8 @@
 // out at once and alone, so it waits for nothing; under load the statements grow instead of
 // queueing for the connection pool (each one costs the database and the client a round trip
 // whatever it carries).
+import { withTimeout } from './db';
+
 export interface CoalesceOptions {
   /** statements running at once (>= 1) */
   inFlight: number;
@@ -11,10 +13,11 @@ export interface CoalesceOptions {
   maxBatch: number;
   /**
    * a batch not answered by then fails, and its place goes to the next one: a statement stuck on
-   * a dead connection must not hold up every later request (the late answer is ignored); a
-   * request still waiting by then fails unsent (its caller has given up on it)
+   * a dead connection must not hold up every later request (the late answer is ignored)
    */
   timeoutMs?: number;
+  /** a request still waiting for a place after this long fails unsent (its caller has given up on it) */
+  maxWaitMs?: number;
 }
 
 /**
@@ -28,7 +31,7 @@ export function coalesce<Req, Res>(run: (batch: Req[]) => Promise<Res[]>, opts: 
   let running = 0;
 
   const start = (): void => {
-    if (opts.timeoutMs && waiting.length) expire(Date.now() - opts.timeoutMs);
+    if (opts.maxWaitMs && waiting.length) expire(Date.now() - opts.maxWaitMs);
     while (running < opts.inFlight && waiting.length) {
       const batch = waiting.length <= opts.maxBatch ? waiting : waiting.slice(0, opts.maxBatch);
       waiting = batch === waiting ? [] : waiting.slice(opts.maxBatch);
@@ -42,42 +45,28 @@ export function coalesce<Req, Res>(run: (batch: Req[]) => Promise<Res[]>, opts: 
     let n = 0;
     while (n < waiting.length && waiting[n].since < before) n++;
     if (!n) return;
-    const err = new Error(`no statement free within ${opts.timeoutMs} ms`);
+    const err = new Error(`no statement free within ${opts.maxWaitMs} ms`);
     for (const w of waiting.splice(0, n)) w.reject(err);
   };
 
-  // the batch's place is given back once, when it answers, fails or times out
+  // the batch's place is given back once, when it answers, fails or times out (a late answer
+  // after the timeout is ignored: the race is already settled)
   const send = (batch: Waiting[]): void => {
-    let freed = false;
-    const free = () => {
-      if (freed) return;
-      freed = true;
-      running--;
-      start();
-    };
-    const timer = opts.timeoutMs
-      ? setTimeout(() => {
-          const err = new Error(`no answer within ${opts.timeoutMs} ms`);
-          batch.forEach((w) => w.reject(err));
-          free();
-        }, opts.timeoutMs)
-      : undefined;
-    timer?.unref();
     let answers: Promise<Res[]>;
     try {
       answers = run(batch.map((w) => w.req));
     } catch (err) {
       answers = Promise.reject(err);
     }
-    answers
+    (opts.timeoutMs ? withTimeout(answers, opts.timeoutMs, 'statement') : answers)
       .then((res) => {
         if (res.length !== batch.length) throw new Error(`coalesce: ${res.length} answers for ${batch.length} requests`);
         batch.forEach((w, i) => w.resolve(res[i]));
       })
       .catch((err) => batch.forEach((w) => w.reject(err)))
       .finally(() => {
-        clearTimeout(timer);
-        free();
+        running--;
+        start();
       });
   };
 

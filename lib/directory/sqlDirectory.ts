@@ -118,8 +118,8 @@ function interner<K, T>(max: number, same: (known: T, fresh: T) => boolean): (ke
 
 type LocalAnswer = Awaited<ReturnType<NonNullable<Directory['lookupLocal']>>>;
 
-/** How many lookupLocal statements run at once, how many lookups one may carry, and how long one may take before its lookups fail (451 at RCPT) and the next goes (lib/core coalesce). */
-export const LOOKUP_COALESCE: CoalesceOptions = { inFlight: 2, maxBatch: 32, timeoutMs: 3000 };
+/** How many lookupLocal statements run at once, how many lookups one may carry, how long one may take and how long a lookup may wait for one before it fails (451 at RCPT; lib/core coalesce). */
+const LOOKUP_COALESCE: CoalesceOptions = { inFlight: 2, maxBatch: 32, timeoutMs: 3000, maxWaitMs: 3000 };
 
 export function sqlDirectory(db: Db, coalescing: CoalesceOptions = LOOKUP_COALESCE): Directory {
   // by id: a number key costs less than the domain it saves

@@ -89,7 +89,7 @@ describe('coalesce', () => {
     const stuck = ask(1);
     const queued = ask(2);
     assert.deepEqual(g.batches, [[1]]);
-    await assert.rejects(stuck, /no answer within 30 ms/);
+    await assert.rejects(stuck, /statement timed out after 30 ms/);
     await tick();
     assert.deepEqual(g.batches[1], [2]); // went without waiting for the stuck one
     g.open[1].release();
@@ -109,11 +109,11 @@ describe('coalesce', () => {
 
   it('fails unsent a request that waited past the timeout (its caller gave up on it)', async () => {
     const g = gatedRun();
-    const ask = coalesce(g.run, { inFlight: 1, maxBatch: 1, timeoutMs: 40 });
+    const ask = coalesce(g.run, { inFlight: 1, maxBatch: 1, timeoutMs: 40, maxWaitMs: 60 });
     const asked = [1, 2, 3].map((n) => ask(n).then(() => 'answered', (e: Error) => e.message));
-    // 1 is stuck until 40 ms, then 2 (sent at once) until 80 ms: by then 3 has waited too long
+    // 1 is stuck until 40 ms, then 2 (sent at once, having waited 40) until 80 ms: by then 3 has waited too long
     const outcomes = await Promise.all(asked);
-    assert.deepEqual(outcomes, ['no answer within 40 ms', 'no answer within 40 ms', 'no statement free within 40 ms']);
+    assert.deepEqual(outcomes, ['statement timed out after 40 ms', 'statement timed out after 40 ms', 'no statement free within 60 ms']);
     assert.deepEqual(g.batches, [[1], [2]]);
     const fresh = ask(4); // and the place is free again
     assert.deepEqual(g.batches[2], [4]);
