@@ -83,6 +83,18 @@ const NON_ASCII = /[^\x00-\x7f]/;
 export function applyHeaderEdits(raw: Buffer, current: readonly string[], encoding: BufferEncoding = 'utf8'): Buffer {
   const end = headerEnd(raw);
   const head = raw.subarray(0, end).toString('latin1');
+  const fields = headerFields(head);
+  const blank = blankLineLength(head);
+  // most calls: steps only added fields in front (no key per field needed)
+  const front = addedInFront(fields, current, end - blank);
+  if (front) return front.length ? Buffer.concat([Buffer.from(front.map(crlf).join(''), 'utf8'), raw]) : raw;
+  return matchHeaderEdits(raw, current, encoding);
+}
+
+/** applyHeaderEdits for any edits: each field of `current` matched to a received one. */
+export function matchHeaderEdits(raw: Buffer, current: readonly string[], encoding: BufferEncoding = 'utf8'): Buffer {
+  const end = headerEnd(raw);
+  const head = raw.subarray(0, end).toString('latin1');
   const key = (s: string) => s.replace(/\r\n/g, '\n').replace(/\n?$/, '\n');
   const unmatched = new Map<string, number>();
   for (const c of current) unmatched.set(key(c), (unmatched.get(key(c)) ?? 0) + 1);
@@ -100,6 +112,52 @@ export function applyHeaderEdits(raw: Buffer, current: readonly string[], encodi
   const added: string[] = [];
   for (const [k, n] of unmatched) for (let i = 0; i < n; i++) added.push(k.replace(/\n/g, '\r\n'));
   if (!added.length && !removed) return raw;
-  const blank = head.endsWith('\r\n\r\n') ? 2 : head.endsWith('\n\n') ? 1 : 0;
+  const blank = blankLineLength(head);
   return Buffer.concat([Buffer.from(added.join(''), 'utf8'), Buffer.from(kept.join(''), 'latin1'), raw.subarray(end - blank)]);
+}
+
+/**
+ * The common case of applyHeaderEdits without building a key per field: every received field is
+ * still there, in order, at the end of `current` (steps only added fields in front). Returns
+ * the fields added (maybe none), or null when it is not that case. `headLength`: the header
+ * block without its blank line, which the fields must cover exactly (no line skipped or mended).
+ */
+function addedInFront(fields: RawHeaderField[], current: readonly string[], headLength: number): readonly string[] | null {
+  const extra = current.length - fields.length;
+  if (extra < 0) return null;
+  let covered = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const raw = fields[i].raw;
+    covered += raw.length;
+    if (NON_ASCII.test(raw) || !sameField(raw, current[extra + i])) return null;
+  }
+  return covered === headLength ? current.slice(0, extra) : null;
+}
+
+/** a and b are the same field once CRLF is read as LF and a final line break added if missing (as applyHeaderEdits' keys). */
+function sameField(a: string, b: string): boolean {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    if (a.charCodeAt(i) === 13 && a.charCodeAt(i + 1) === 10) i++;
+    if (b.charCodeAt(j) === 13 && b.charCodeAt(j + 1) === 10) j++;
+    if (i >= a.length || j >= b.length) break;
+    if (a.charCodeAt(i) !== b.charCodeAt(j)) return false;
+    i++;
+    j++;
+  }
+  // what is left of the longer one may only be the final line break the key would add
+  const restA = a.length - i;
+  const restB = b.length - j;
+  return (restA === 0 && restB === 0) || (restA === 0 && restB === 1 && b.charCodeAt(j) === 10) || (restB === 0 && restA === 1 && a.charCodeAt(i) === 10);
+}
+
+/** The length of the blank line ending a header block (0 when it has none). */
+function blankLineLength(head: string): number {
+  return head.endsWith('\r\n\r\n') ? 2 : head.endsWith('\n\n') ? 1 : 0;
+}
+
+/** A field as written in front of the message: CRLF line ends, ending with one. */
+function crlf(field: string): string {
+  return field.replace(/\r?\n/g, '\r\n').replace(/(?<!\r\n)$/, '\r\n');
 }

@@ -103,11 +103,13 @@ async function applyBatch(trx: Db, prepared: PreparedLesson[], onlyNew: boolean)
     let delta = deltas.get(scope);
     if (!delta) deltas.set(scope, (delta = new Map()));
     const k = cls === 'spam' ? 0 : 1;
-    for (const id of [TOTAL_TOKEN, ...ids]) {
-      let d = delta.get(id);
-      if (!d) delta.set(id, (d = [0, 0]));
-      d[k] += by;
-    }
+    const add = (id: string) => {
+      const d = delta!.get(id);
+      if (d) d[k] += by;
+      else delta!.set(id, k === 0 ? [by, 0] : [0, by]);
+    };
+    add(TOTAL_TOKEN);
+    for (let i = 0; i < ids.length; i++) add(ids[i]);
   };
   const outcomes: LearnOutcome[] = [];
   const state = new Map(known);
@@ -160,16 +162,20 @@ async function rememberClasses(trx: Db, rows: Map<string, { scope: string; hash:
 /** bayes_tokens: increments as upserts, decrements as clamped updates, then empty rows dropped. */
 async function applyCounts(trx: Db, deltas: Map<string, Delta>, mysql: boolean): Promise<void> {
   const today = dayNumber(Date.now());
-  const ups: { scope: string; token: string; spam: number; ham: number; learned_day: number }[] = [];
-  // in one order everywhere (scope, token), so that concurrent batches lock rows alike
+  // the rows of each statement written as they come (no object per row: tens of them per
+  // learned message, in the SMTP thread), in one order everywhere (scope, token), so that
+  // concurrent batches lock rows alike
+  const values: string[] = [];
   for (const scope of [...deltas.keys()].sort()) {
     const delta = deltas.get(scope)!;
     for (const token of [...delta.keys()].sort()) {
       const [ds, dh] = delta.get(token)!;
-      if (ds > 0 || dh > 0) ups.push({ scope, token, spam: Math.max(ds, 0), ham: Math.max(dh, 0), learned_day: today });
+      if (ds <= 0 && dh <= 0) continue;
+      values.push(upsertRow(scope, token, Math.max(ds, 0), Math.max(dh, 0), today));
+      if (values.length === 400) await trx.raw(upsertSql(values.splice(0), mysql));
     }
   }
-  for (let i = 0; i < ups.length; i += 400) await trx.raw(upsertSql(ups.slice(i, i + 400), mysql));
+  if (values.length) await trx.raw(upsertSql(values, mysql));
   for (const scope of [...deltas.keys()].sort()) {
     const downs = new Map<string, string[]>(); // "spam:1" -> tokens
     for (const [token, [ds, dh]] of deltas.get(scope)!) {
@@ -204,14 +210,15 @@ const SAFE_TOKEN = /^(?:[0-9a-f]{1,32}|\*)$/;
  * keys, hex token ids, whole numbers: nothing to escape), checked all the same. Knex spent
  * ~1.2 µs a row compiling it, ~150 rows a learned message, in the SMTP thread.
  */
-function upsertSql(rows: { scope: string; token: string; spam: number; ham: number; learned_day: number }[], mysql: boolean): string {
-  const values: string[] = [];
-  for (const r of rows) {
-    if (!SAFE_SCOPE.test(r.scope) || !SAFE_TOKEN.test(r.token) || !Number.isSafeInteger(r.spam) || !Number.isSafeInteger(r.ham) || !Number.isSafeInteger(r.learned_day)) {
-      throw new Error(`Bayes token row not ours: ${JSON.stringify(r)}`);
-    }
-    values.push(`('${r.scope}','${r.token}',${r.spam},${r.ham},${r.learned_day})`);
+function upsertRow(scope: string, token: string, spam: number, ham: number, day: number): string {
+  if (!SAFE_SCOPE.test(scope) || !SAFE_TOKEN.test(token) || !Number.isSafeInteger(spam) || !Number.isSafeInteger(ham) || !Number.isSafeInteger(day)) {
+    throw new Error(`Bayes token row not ours: ${JSON.stringify({ scope, token, spam, ham, day })}`);
   }
+  return `('${scope}','${token}',${spam},${ham},${day})`;
+}
+
+/** The upsert of rows made by upsertRow. */
+function upsertSql(values: string[], mysql: boolean): string {
   const update = mysql
     ? 'ON DUPLICATE KEY UPDATE spam = spam + VALUES(spam), ham = ham + VALUES(ham), learned_day = VALUES(learned_day)'
     : 'ON CONFLICT (scope, token) DO UPDATE SET spam = bayes_tokens.spam + excluded.spam, ham = bayes_tokens.ham + excluded.ham, learned_day = excluded.learned_day';
