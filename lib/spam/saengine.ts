@@ -437,6 +437,8 @@ interface Program {
   /** where the trailing meta rules start: they run as `metaBatches`, not one call each */
   tail: number;
   metaBatches: ((h: Float64Array) => void)[];
+  /** the rule results of the pass under way (scratchHits) */
+  hits?: Float64Array;
 }
 
 const programs = new WeakMap<SaRule[], Program>();
@@ -465,6 +467,17 @@ function programOf(rules: SaRule[]): Program {
   return p;
 }
 
+/**
+ * The program's array of rule results, zeroed: one per rule set, reused by every message (a
+ * pass runs synchronously, start to end). A new one per message was thousands of slots, the
+ * largest single allocation of the rule thread.
+ */
+function scratchHits(p: Program, slots: number): Float64Array {
+  if (p.hits?.length !== slots) p.hits = new Float64Array(slots);
+  else p.hits.fill(0);
+  return p.hits;
+}
+
 /** Runs a rule set on a parsed message. `bayes`: the spam probability when Bayes counts. */
 export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number; budgetMs?: number; exclude?: Set<string>; /** hits carry both score sets (`points2`): Bayes is scored after the pass */ bothScores?: boolean } = {}): SaResult {
   const v = new SaView(msg);
@@ -473,7 +486,7 @@ export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number
   v.literals = set.literals;
   v.regexSets = set.regexSets;
   const withBayes = opts.bayes !== undefined;
-  const h = new Float64Array(set.slots);
+  const h = scratchHits(programOf(set.rules), set.slots);
   const deadline = Date.now() + (opts.budgetMs ?? DEFAULT_RULE_BUDGET_MS);
   let budgetExceeded = false;
   const rules = set.rules;

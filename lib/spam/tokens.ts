@@ -178,9 +178,13 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
     if (seqWords.length && seqWords[seqWords.length - 1] !== '') seqWords.push('');
   };
   const text = msg.text;
-  const re = /\S+/g;
-  for (let m = re.exec(text); m && out.size < max && seqWords.length < maxWords; m = re.exec(text)) {
-    let w = m[0];
+  // the words are what /\S+/g matches, found without a match array per word
+  for (let at = 0; out.size < max && seqWords.length < maxWords; ) {
+    while (at < text.length && isSpace(text.charCodeAt(at))) at++;
+    if (at >= text.length) break;
+    const start = at;
+    while (at < text.length && !isSpace(text.charCodeAt(at))) at++;
+    let w = text.slice(start, at);
     // most words are plain lower-case words: what every step below would keep as it is
     if (PLAIN_WORD.test(w)) {
       seqWords.push(w);
@@ -218,6 +222,13 @@ export function tokenSequence(msg: ParsedMessage, opts: TokenizeOptions = {}): T
     seqWords.push(w);
   }
   return { fixed: [...out], words: seqWords };
+}
+
+/** What a regular expression's \s matches (white space and line terminators, UTF-16 units). */
+export function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 function words(s: string, max: number): string[] {
