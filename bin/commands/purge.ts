@@ -25,6 +25,7 @@ export const purgeCommand: CommandGroup = {
             messages: r.quarantine.messages,
             before: new Date(r.quarantine.cutoffMs).toISOString(),
             bayes_tokens: r.bayes.tokens,
+            bayes_learned: r.bayes.learned,
             bayes_before: dayDate(r.bayes.cutoffDay),
             maildir_tmp_files: r.maildirTmp?.files ?? 0,
             stats_months_rolled_up: r.stats.months.map((m) => m.month),

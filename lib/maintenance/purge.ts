@@ -20,7 +20,7 @@ export interface PurgeOptions {
 
 export interface PurgeReport {
   quarantine: { rows: number; messages: number; cutoffMs: number };
-  bayes: { tokens: number; cutoffDay: number };
+  bayes: { tokens: number; learned: number; cutoffDay: number };
   maildirTmp?: { files: number; bytes: number };
   stats: RollupReport;
 }
@@ -37,7 +37,7 @@ export async function purgeAll(db: Db, opts: PurgeOptions = {}): Promise<PurgeRe
 export function describePurge(r: PurgeReport): string[] {
   return [
     `purged ${r.quarantine.rows} quarantined row(s) and ${r.quarantine.messages} stored message(s) received before ${new Date(r.quarantine.cutoffMs).toISOString()}`,
-    `forgot ${r.bayes.tokens} rare Bayes token(s) not learned since ${dayDate(r.bayes.cutoffDay)}`,
+    `forgot ${r.bayes.tokens} rare Bayes token(s) not learned since ${dayDate(r.bayes.cutoffDay)}, and ${r.bayes.learned} record(s) of messages learned before then`,
     ...(r.maildirTmp ? [`removed ${r.maildirTmp.files} stale Maildir tmp file(s) (${r.maildirTmp.bytes} bytes) of deliveries cut short`] : []),
     describeRollup(r.stats),
   ];

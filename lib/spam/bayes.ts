@@ -6,7 +6,7 @@
 // Reading is ONE query per message (classifyTokens: the message's token ids plus the '*' row
 // that holds the learned-message totals), or none with the process's counts in memory
 // (bayesCache.ts). Writing goes through learn()/forget() (bayesLearn.ts).
-import { type Db, rawRows, invalid } from '../core';
+import { type Db, rawRows, invalid, isMysql } from '../core';
 import type { ParseLimits, ParsedMessage } from './parse';
 import { tokenize, hashToken, type TokenizeOptions } from './tokens';
 import { logReset } from './bayesLog';
@@ -189,13 +189,24 @@ export function dayDate(day: number): string {
  * keep their age fresh; the learned-message totals are kept. A later forget() of such a
  * message simply finds fewer rows to decrement.
  */
-export async function expireTokens(db: Db, opts: { maxAgeDays?: number; now?: number } = {}): Promise<{ tokens: number; cutoffDay: number }> {
+export async function expireTokens(db: Db, opts: { maxAgeDays?: number; now?: number } = {}): Promise<{ tokens: number; learned: number; cutoffDay: number }> {
   const days = opts.maxAgeDays ?? TOKEN_MAX_AGE_DAYS;
   if (!Number.isInteger(days) || days < 1) throw invalid('days', 'token age must be a whole number of days, 1 or more');
   const cutoffDay = dayNumber(opts.now ?? Date.now()) - days;
   const tokens = await db('bayes_tokens').whereNot('token', TOTAL_TOKEN).andWhere('learned_day', '<', cutoffDay).andWhereRaw('spam + ham <= 1').delete();
   if (tokens) await logReset(db, '*'); // every cache reloads what it holds
-  return { tokens, cutoffDay };
+  return { tokens, learned: await expireLearned(db, days), cutoffDay };
+}
+
+/**
+ * Forgets which messages were learned more than `days` ago (bayes_learned, by the database's
+ * clock): auto-learning adds a row per message, which would otherwise grow without end. Such a
+ * message learned again counts again, and forgetting it then finds nothing to undo; by that age
+ * the tokens only it taught have expired too (expireTokens).
+ */
+async function expireLearned(db: Db, days: number): Promise<number> {
+  const cutoff = isMysql(db) ? db.raw('NOW() - INTERVAL ? DAY', [days]) : db.raw("datetime('now', ?)", [`-${days} days`]);
+  return db('bayes_learned').where('learned_at', '<', cutoff).delete();
 }
 
 /** Drops everything a domain scope learned (e.g. when the domain is deleted). */

@@ -1,5 +1,6 @@
 // Daily housekeeping (lib/maintenance) on SQLite and MariaDB: quarantine retention and Bayes
-// token ageing, from lib, on the master's schedule, and through `mailhost purge`.
+// ageing (rare tokens, records of learned messages), from lib, on the master's schedule, and
+// through `mailhost purge`.
 import assert from 'node:assert/strict';
 import { describeEachEngine } from '../../helpers/db';
 import { type Db, MailhostError } from '../../../lib/core';
@@ -56,6 +57,24 @@ describeEachEngine('daily purge', ({ t }) => {
     await assert.rejects(expireTokens(db, { maxAgeDays: 0 }), (e: MailhostError) => e.code === 'invalid' && e.field === 'days');
   });
 
+  it('forgets the records of messages learned longer ago than the age (by the database clock); such a message counts again', async () => {
+    const { db } = t();
+    const old = mail('old lesson', 'ancient words here');
+    await learn(db, old, 'spam');
+    await learn(db, mail('new lesson', 'recent words here'), 'spam');
+    assert.equal((await expireTokens(db, { maxAgeDays: 30 })).learned, 0, 'nothing is old yet');
+    const [first] = (await db('bayes_learned').orderBy('msg_hash').limit(1).select('msg_hash')) as { msg_hash: string }[];
+    await db('bayes_learned').where('msg_hash', first.msg_hash).update({ learned_at: '2000-01-01 00:00:00' });
+    const r = await expireTokens(db, { maxAgeDays: 30 });
+    assert.equal(r.learned, 1);
+    assert.equal(Number((await db('bayes_learned').count({ n: '*' }))[0].n), 1, 'the fresh record stays');
+    // whichever was aged is unknown now: learning both again counts exactly one of them again
+    const before = (await bayesTotals(db)).spam;
+    const again = [await learn(db, old, 'spam'), await learn(db, mail('new lesson', 'recent words here'), 'spam')];
+    assert.equal(again.filter((o) => o.changed).length, 1);
+    assert.equal((await bayesTotals(db)).spam, before + 1);
+  });
+
   it('runs every job from the master schedule (first pass, then periodically)', async () => {
     const { db } = t();
     await createDomain(db, { name: 'example.com' });
@@ -70,6 +89,7 @@ describeEachEngine('daily purge', ({ t }) => {
     });
     await learn(db, mail('rare', 'unusualword'), 'spam');
     await db('bayes_tokens').update({ learned_day: today() - 400 });
+    await db('bayes_learned').update({ learned_at: '2000-01-01 00:00:00' });
     const logs: string[] = [];
     const stop = schedulePurge(db, { info: (m) => logs.push(m), error: (m) => logs.push(`ERR ${m}`) }, { firstDelayMs: 10, intervalMs: 50 });
     try {
@@ -80,12 +100,12 @@ describeEachEngine('daily purge', ({ t }) => {
     }
     assert.ok(logs.length >= 6, logs.join('\n'));
     assert.match(logs[0], /^purged 1 quarantined row\(s\) and 1 stored message\(s\)/);
-    assert.match(logs[1], /^forgot [1-9]\d* rare Bayes token\(s\) not learned since \d{4}-\d\d-\d\d$/);
+    assert.match(logs[1], /^forgot [1-9]\d* rare Bayes token\(s\) not learned since \d{4}-\d\d-\d\d, and 1 record\(s\) of messages learned before then$/);
     assert.match(logs[2], /^rolled up 0 month\(s\) of daily statistics before \d{4}-\d\d-01 \(0 daily row\(s\)\)$/);
     assert.match(logs[3], /^purged 0 quarantined row\(s\)/);
     assert.match(logs[4], /^forgot 0 rare Bayes token\(s\)/);
     assert.equal((await listQuarantine(db)).total, 0);
     const r = await purgeAll(db, { retentionDays: 1, tokenMaxAgeDays: 1 });
-    assert.deepEqual([r.quarantine.rows, r.bayes.tokens], [0, 0]);
+    assert.deepEqual([r.quarantine.rows, r.bayes.tokens, r.bayes.learned], [0, 0, 0]);
   });
 });
