@@ -86,7 +86,7 @@ export function applyHeaderEdits(raw: Buffer, current: readonly string[], encodi
   const fields = headerFields(head);
   const blank = blankLineLength(head);
   // most calls: steps only added fields in front (no key per field needed)
-  const front = addedInFront(fields, current, end - blank);
+  const front = addedInFront(head, fields, current, end - blank);
   if (front) return front.length ? Buffer.concat([Buffer.from(front.map(crlf).join(''), 'utf8'), raw]) : raw;
   return matchHeaderEdits(raw, current, encoding);
 }
@@ -122,16 +122,20 @@ export function matchHeaderEdits(raw: Buffer, current: readonly string[], encodi
  * the fields added (maybe none), or null when it is not that case. `headLength`: the header
  * block without its blank line, which the fields must cover exactly (no line skipped or mended).
  */
-function addedInFront(fields: RawHeaderField[], current: readonly string[], headLength: number): readonly string[] | null {
+function addedInFront(head: string, fields: RawHeaderField[], current: readonly string[], headLength: number): readonly string[] | null {
   const extra = current.length - fields.length;
-  if (extra < 0) return null;
+  // a last line without its line break is mended by headerFields: the general matching says how
+  if (extra < 0 || (headLength > 0 && head.charCodeAt(headLength - 1) !== 10)) return null;
   let covered = 0;
   for (let i = 0; i < fields.length; i++) {
     const raw = fields[i].raw;
     covered += raw.length;
     if (NON_ASCII.test(raw) || !sameField(raw, current[extra + i])) return null;
   }
-  return covered === headLength ? current.slice(0, extra) : null;
+  if (covered !== headLength) return null;
+  // a field added twice: the general matching writes its copies together
+  for (let i = 1; i < extra; i++) for (let k = 0; k < i; k++) if (sameField(current[i], current[k])) return null;
+  return current.slice(0, extra);
 }
 
 /** a and b are the same field once CRLF is read as LF and a final line break added if missing (as applyHeaderEdits' keys). */
@@ -146,10 +150,12 @@ function sameField(a: string, b: string): boolean {
     i++;
     j++;
   }
-  // what is left of the longer one may only be the final line break the key would add
+  // what is left of the longer one may only be the final line break the key adds to the other
   const restA = a.length - i;
   const restB = b.length - j;
-  return (restA === 0 && restB === 0) || (restA === 0 && restB === 1 && b.charCodeAt(j) === 10) || (restB === 0 && restA === 1 && a.charCodeAt(i) === 10);
+  if (restA === 0 && restB === 0) return true;
+  if (restA === 0) return restB === 1 && b.charCodeAt(j) === 10 && a.charCodeAt(a.length - 1) !== 10;
+  return restB === 0 && restA === 1 && a.charCodeAt(i) === 10 && b.charCodeAt(b.length - 1) !== 10;
 }
 
 /** The length of the blank line ending a header block (0 when it has none). */

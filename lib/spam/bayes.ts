@@ -195,17 +195,18 @@ export async function expireTokens(db: Db, opts: { maxAgeDays?: number; now?: nu
   const cutoffDay = dayNumber(opts.now ?? Date.now()) - days;
   const tokens = await db('bayes_tokens').whereNot('token', TOTAL_TOKEN).andWhere('learned_day', '<', cutoffDay).andWhereRaw('spam + ham <= 1').delete();
   if (tokens) await logReset(db, '*'); // every cache reloads what it holds
-  return { tokens, learned: await expireLearned(db, days), cutoffDay };
+  return { tokens, learned: await expireLearned(db, cutoffDay), cutoffDay };
 }
 
 /**
- * Forgets which messages were learned more than `days` ago (bayes_learned, by the database's
- * clock): auto-learning adds a row per message, which would otherwise grow without end. Such a
- * message learned again counts again, and forgetting it then finds nothing to undo; by that age
- * the tokens only it taught have expired too (expireTokens).
+ * Forgets which messages were learned before `cutoffDay` (bayes_learned): auto-learning adds a
+ * row per message, which would otherwise grow without end. The same day boundary as the tokens',
+ * so a record goes with the tokens only its message taught. Such a message learned again counts
+ * again, and forgetting it then finds nothing to undo.
  */
-async function expireLearned(db: Db, days: number): Promise<number> {
-  const cutoff = isMysql(db) ? db.raw('NOW() - INTERVAL ? DAY', [days]) : db.raw("datetime('now', ?)", [`-${days} days`]);
+async function expireLearned(db: Db, cutoffDay: number): Promise<number> {
+  // learned_at is the database's CURRENT_TIMESTAMP: UTC text on SQLite, a TIMESTAMP (an instant) on MariaDB
+  const cutoff = isMysql(db) ? db.raw('FROM_UNIXTIME(?)', [cutoffDay * (DAY_MS / 1000)]) : `${dayDate(cutoffDay)} 00:00:00`;
   return db('bayes_learned').where('learned_at', '<', cutoff).delete();
 }
 

@@ -48,4 +48,20 @@ describe('lib/core applyHeaderEdits', () => {
     }
     assert.ok(cases >= 300);
   });
+
+  it('leaves to the general matching what the shortcut would write otherwise', () => {
+    const cases: [string, string[]][] = [
+      // the same field added twice around another: written together
+      ['R: 1\r\n\r\nbody', ['A: 1\n', 'B: 2\n', 'A: 1\n', 'R: 1\n']],
+      // a list entry with one line break too many is not the received field
+      ['Z: c\r\nX: a\r\n\r\nbody', ['Z: c\n', 'X: a\n\n']],
+      // a skipped white-space line and a last line without its break
+      ['X: a\n \nY: b', ['Z: c\n', 'X: a\n', 'Y: b\n']],
+      ['X: a\n\r\nY: b', ['Z: c\n', 'X: a\n', 'Y: b\n']],
+    ];
+    for (const [head, list] of cases) {
+      const raw = Buffer.from(head, 'latin1');
+      assert.equal(applyHeaderEdits(raw, list).toString('latin1'), oracle(raw, list).toString('latin1'), JSON.stringify({ head, list }));
+    }
+  });
 });
