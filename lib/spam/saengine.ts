@@ -486,11 +486,12 @@ export function runSa(msg: ParsedMessage, set: SaRuleSet, opts: { bayes?: number
   v.literals = set.literals;
   v.regexSets = set.regexSets;
   const withBayes = opts.bayes !== undefined;
-  const h = scratchHits(programOf(set.rules), set.slots);
+  const rules = set.rules;
+  const program = programOf(rules);
+  const h = scratchHits(program, set.slots);
   const deadline = Date.now() + (opts.budgetMs ?? DEFAULT_RULE_BUDGET_MS);
   let budgetExceeded = false;
-  const rules = set.rules;
-  const { runs, metas, slots, tail, metaBatches } = programOf(rules);
+  const { runs, metas, slots, tail, metaBatches } = program;
   for (let i = 0; i < tail; i++) {
     const run = runs[i];
     if (run !== null) {
